@@ -1,0 +1,40 @@
+/* The hub's inbound path: every message from the county's stations is
+ * checked (topic, payload, registry, sender), staged in the store, and given
+ * a receipt that is published only after the batch commits. */
+#ifndef HUB_INGEST_H
+#define HUB_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub/store.h"
+#include "protocol/link.h"
+#include "protocol/registry.h"
+
+typedef struct hub_ingest hub_ingest;
+
+typedef struct hub_ingest_stats {
+	int64_t accepted, duplicates, rejected, statuses, batches;
+} hub_ingest_stats;
+
+/* Neither store nor registry is owned. NULL when out of memory. */
+hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
+	const char *county);
+
+void hub_ingest_destroy(hub_ingest *in);
+
+/* Handles one MQTT message; its effects wait in the open batch. */
+void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
+	size_t len);
+
+/* Number of receipts waiting for the batch to commit. */
+size_t hub_ingest_pending(const hub_ingest *in);
+
+/* Commits the batch, then publishes its receipts on link. If the commit
+ * fails the receipts are dropped: the stations will resend. */
+proto_err hub_ingest_flush(hub_ingest *in, proto_link *link);
+
+const hub_ingest_stats *hub_ingest_get_stats(const hub_ingest *in);
+
+#endif

@@ -1,0 +1,523 @@
+/* JSON encoding and decoding of protocol messages with cJSON. Decoding is the
+ * validation: every field is checked for presence, type and range, and the
+ * first fault is returned with the name of the field that caused it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "protocol/clock.h"
+#include "protocol/message.h"
+
+#define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1: exact in a JSON double */
+
+/* ---------------------------------------------------------------- decoding */
+
+typedef struct reader {
+	cJSON *obj;
+	char *field; /* caller's buffer for the offending field's name */
+} reader;
+
+static proto_err fault(reader *r, proto_err err, const char *key)
+{
+	snprintf(r->field, PROTO_FIELD_MAX, "%s", key);
+	return err;
+}
+
+/* Reads an optional or required string; checks UTF-8, length in code points
+ * and, unless multiline, the absence of control characters. */
+static proto_err read_string(reader *r, const char *key, bool required,
+	size_t max_cp, bool multiline, char **out)
+{
+	cJSON *it = cJSON_GetObjectItemCaseSensitive(r->obj, key);
+	size_t len, cp;
+
+	*out = NULL;
+	if (!it || cJSON_IsNull(it))
+		return required ? fault(r, PROTO_ERR_MISSING_FIELD, key) : PROTO_OK;
+	if (!cJSON_IsString(it) || !it->valuestring)
+		return fault(r, PROTO_ERR_BAD_TYPE, key);
+	len = strlen(it->valuestring);
+	/* \u escapes can produce bytes the raw payload check never saw. */
+	if (!proto_utf8_valid(it->valuestring, len))
+		return fault(r, PROTO_ERR_BAD_UTF8, key);
+	cp = proto_utf8_length(it->valuestring);
+	if (cp > max_cp)
+		return fault(r, PROTO_ERR_TOO_LARGE, key);
+	if (required && cp == 0)
+		return fault(r, PROTO_ERR_BAD_VALUE, key);
+	for (const char *p = it->valuestring; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f)
+			return fault(r, PROTO_ERR_BAD_VALUE, key);
+	}
+	*out = strdup(it->valuestring);
+	return *out ? PROTO_OK : PROTO_ERR_NOMEM;
+}
+
+static proto_err read_int(reader *r, const char *key, bool required,
+	int64_t min, int64_t max, int64_t *out)
+{
+	cJSON *it = cJSON_GetObjectItemCaseSensitive(r->obj, key);
+	double d;
+
+	if (!it || cJSON_IsNull(it))
+		return required ? fault(r, PROTO_ERR_MISSING_FIELD, key) : PROTO_OK;
+	if (!cJSON_IsNumber(it))
+		return fault(r, PROTO_ERR_BAD_TYPE, key);
+	d = it->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max)
+		return fault(r, PROTO_ERR_BAD_VALUE, key);
+	*out = (int64_t)d;
+	return PROTO_OK;
+}
+
+/* Reads a string field that must be one of a fixed set of names. */
+static proto_err read_enum(reader *r, const char *key, int (*parse)(const char *),
+	int *out)
+{
+	char *s = NULL;
+	proto_err err = read_string(r, key, true, 64, false, &s);
+
+	if (err == PROTO_OK) {
+		*out = parse(s);
+		if (*out < 0)
+			err = fault(r, PROTO_ERR_BAD_VALUE, key);
+	}
+	free(s);
+	return err;
+}
+
+static proto_err read_time(reader *r, const char *key, bool required, int64_t *out)
+{
+	char *s = NULL;
+	proto_err err = read_string(r, key, required, 32, false, &s);
+
+	if (err == PROTO_OK && s && !proto_time_parse(s, out))
+		err = fault(r, PROTO_ERR_BAD_VALUE, key);
+	free(s);
+	return err;
+}
+
+static proto_err read_code(reader *r, const char *key, char out[PROTO_CODE_MAX + 1])
+{
+	char *s = NULL;
+	proto_err err = read_string(r, key, true, PROTO_CODE_MAX + 1, false, &s);
+
+	if (err == PROTO_OK) {
+		if (proto_code_valid(s))
+			memcpy(out, s, strlen(s) + 1);
+		else
+			err = fault(r, PROTO_ERR_BAD_VALUE, key);
+	}
+	free(s);
+	return err;
+}
+
+/* An item id is "<station code>-<decimal id>". */
+static bool item_id_valid(const char *s)
+{
+	const char *dash = strchr(s, '-');
+	char code[PROTO_CODE_MAX + 1];
+	size_t n;
+
+	if (!dash || (size_t)(dash - s) > PROTO_CODE_MAX)
+		return false;
+	memcpy(code, s, (size_t)(dash - s));
+	code[dash - s] = '\0';
+	n = strlen(dash + 1);
+	if (!proto_code_valid(code) || n == 0 || n > 16 || dash[1] == '0')
+		return false;
+	return strspn(dash + 1, "0123456789") == n;
+}
+
+static proto_err read_item_id(reader *r, const char *key, bool required,
+	char out[PROTO_ITEM_ID_MAX])
+{
+	char *s = NULL;
+	proto_err err = read_string(r, key, required, PROTO_ITEM_ID_MAX, false, &s);
+
+	if (err == PROTO_OK && s) {
+		if (item_id_valid(s))
+			memcpy(out, s, strlen(s) + 1);
+		else
+			err = fault(r, PROTO_ERR_BAD_VALUE, key);
+	}
+	free(s);
+	return err;
+}
+
+static proto_err read_online(reader *r, bool *online)
+{
+	char *s = NULL;
+	proto_err err = read_string(r, "state", true, 16, false, &s);
+
+	if (err == PROTO_OK) {
+		if (strcmp(s, "online") == 0)
+			*online = true;
+		else if (strcmp(s, "offline") == 0)
+			*online = false;
+		else
+			err = fault(r, PROTO_ERR_BAD_VALUE, "state");
+	}
+	free(s);
+	return err;
+}
+
+static proto_err decode_report(reader *r, proto_report *rep)
+{
+	int colour = 0, cat = 0;
+	int64_t people = 0;
+	proto_err err;
+
+	err = read_enum(r, "colour", proto_colour_parse, &colour);
+	if (!err)
+		err = read_enum(r, "category", proto_category_parse, &cat);
+	if (!err)
+		err = read_string(r, "title", true, PROTO_TITLE_MAX, false, &rep->title);
+	if (!err)
+		err = read_string(r, "text", true, PROTO_TEXT_MAX, true, &rep->text);
+	if (!err)
+		err = read_string(r, "reporter", false, PROTO_NAME_MAX, false,
+			&rep->reporter_name);
+	if (!err)
+		err = read_string(r, "phone", false, 20, false, &rep->reporter_phone);
+	if (!err && rep->reporter_phone) {
+		size_t n = strlen(rep->reporter_phone);
+		if (n < 3 || strspn(rep->reporter_phone, "0123456789+- ") != n)
+			err = fault(r, PROTO_ERR_BAD_VALUE, "phone");
+	}
+	if (!err)
+		err = read_int(r, "people", false, 0, PROTO_PEOPLE_MAX, &people);
+	rep->colour = (proto_colour)colour;
+	rep->category = (proto_category)cat;
+	rep->people = (int)people;
+	return err;
+}
+
+static proto_err decode_action(reader *r, proto_action *act)
+{
+	proto_err err = read_item_id(r, "item", true, act->item);
+
+	if (!err)
+		err = read_string(r, "action", true, 32, false, &act->action);
+	if (!err && strspn(act->action, "abcdefghijklmnopqrstuvwxyz_") !=
+			strlen(act->action))
+		err = fault(r, PROTO_ERR_BAD_VALUE, "action");
+	if (!err)
+		err = read_string(r, "note", false, PROTO_NOTE_MAX, true, &act->note);
+	if (!err)
+		err = read_string(r, "member", false, 64, false, &act->member);
+	if (!err)
+		err = read_string(r, "rating", false, 32, false, &act->rating);
+	if (!err)
+		err = read_time(r, "until", false, &act->until);
+	return err;
+}
+
+static proto_err decode_status(reader *r, proto_status *st)
+{
+	proto_err err = read_online(r, &st->online);
+
+	st->outbox = -1;
+	if (!err)
+		err = read_int(r, "session", true, 0, MAX_SAFE_INT, &st->session);
+	if (!err)
+		err = read_int(r, "outbox", false, 0, MAX_SAFE_INT, &st->outbox);
+	if (!err)
+		err = read_string(r, "agent", false, 64, false, &st->agent);
+	return err;
+}
+
+static proto_err decode_receipt(reader *r, proto_receipt *rc)
+{
+	int status = 0;
+	proto_err err = read_int(r, "ref", false, 1, MAX_SAFE_INT, &rc->ref);
+
+	if (!err)
+		err = read_enum(r, "status", proto_receipt_status_parse, &status);
+	rc->status = (proto_receipt_status)status;
+	if (!err && rc->status == PROTO_RECEIPT_REJECTED) {
+		char *name = NULL, *fld = NULL;
+		err = read_string(r, "error", true, 32, false, &name);
+		if (!err) {
+			rc->error = proto_err_from_name(name);
+			/* A newer hub may use codes we do not know: keep it a rejection. */
+			if (rc->error == PROTO_ERR_INVAL && strcmp(name, "inval") != 0)
+				rc->error = PROTO_ERR_BAD_VALUE;
+		}
+		if (!err)
+			err = read_string(r, "field", false, PROTO_FIELD_MAX - 1, false, &fld);
+		if (!err && fld)
+			snprintf(rc->field, sizeof rc->field, "%s", fld);
+		free(name);
+		free(fld);
+	}
+	if (!err)
+		err = read_item_id(r, "item", false, rc->item);
+	return err;
+}
+
+static proto_err decode_item(reader *r, proto_item *it)
+{
+	int colour = 0, cat = 0;
+	proto_err err = read_item_id(r, "item", true, it->item);
+
+	if (!err)
+		err = read_code(r, "origin", it->origin);
+	if (!err)
+		err = read_enum(r, "colour", proto_colour_parse, &colour);
+	if (!err)
+		err = read_enum(r, "category", proto_category_parse, &cat);
+	if (!err)
+		err = read_string(r, "title", true, PROTO_TITLE_MAX, false, &it->title);
+	if (!err)
+		err = read_string(r, "text", true, PROTO_TEXT_MAX, true, &it->text);
+	if (!err)
+		err = read_string(r, "state", true, 32, false, &it->state);
+	if (!err)
+		err = read_time(r, "deadline", false, &it->deadline);
+	it->colour = (proto_colour)colour;
+	it->category = (proto_category)cat;
+	return err;
+}
+
+proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
+	char field[PROTO_FIELD_MAX])
+{
+	char dummy[PROTO_FIELD_MAX];
+	reader r = {.field = field ? field : dummy};
+	int64_t v = 0, salvaged = 0;
+	int type = 0;
+	proto_err err;
+
+	memset(out, 0, sizeof *out);
+	r.field[0] = '\0';
+	if (!payload || len == 0)
+		return PROTO_ERR_BAD_JSON;
+	if (len > PROTO_PAYLOAD_MAX)
+		return PROTO_ERR_TOO_LARGE;
+	if (!proto_utf8_valid(payload, len))
+		return PROTO_ERR_BAD_UTF8;
+	r.obj = cJSON_ParseWithLength(payload, len);
+	if (!r.obj || !cJSON_IsObject(r.obj)) {
+		err = PROTO_ERR_BAD_JSON;
+		goto done;
+	}
+	/* Peek at the id first, so that a rejection can quote it whatever the
+	 * fault: the sender then marks that message instead of resending it. */
+	if (read_int(&r, "id", true, 1, MAX_SAFE_INT, &salvaged) != PROTO_OK)
+		salvaged = 0;
+	r.field[0] = '\0';
+	err = read_int(&r, "v", true, 0, MAX_SAFE_INT, &v);
+	if (!err && v != PROTO_VERSION)
+		err = fault(&r, PROTO_ERR_BAD_VERSION, "v");
+	if (!err)
+		err = read_enum(&r, "type", proto_msg_type_parse, &type);
+	if (err == PROTO_ERR_BAD_VALUE)
+		err = PROTO_ERR_UNKNOWN_TYPE;
+	out->v = (int)v;
+	out->type = (proto_msg_type)type;
+	if (!err)
+		err = read_code(&r, "station", out->station);
+	if (err)
+		goto done;
+	switch (out->type) {
+	case PROTO_MSG_REPORT:
+	case PROTO_MSG_ACTION:
+	case PROTO_MSG_ITEM:
+		err = read_int(&r, "id", true, 1, MAX_SAFE_INT, &out->id);
+		if (!err)
+			err = read_time(&r, "ts", true, &out->ts);
+		break;
+	default:
+		err = read_int(&r, "id", false, 1, MAX_SAFE_INT, &out->id);
+		if (!err)
+			err = read_time(&r, "ts", false, &out->ts);
+		break;
+	}
+	if (err)
+		goto done;
+	switch (out->type) {
+	case PROTO_MSG_REPORT:
+		err = decode_report(&r, &out->u.report);
+		break;
+	case PROTO_MSG_ACTION:
+		err = decode_action(&r, &out->u.action);
+		break;
+	case PROTO_MSG_STATUS:
+	case PROTO_MSG_HUB:
+		err = decode_status(&r, &out->u.status);
+		if (!err && out->type == PROTO_MSG_HUB &&
+		    proto_code_tier(out->station) != PROTO_TIER_COUNTY)
+			err = fault(&r, PROTO_ERR_BAD_VALUE, "station");
+		break;
+	case PROTO_MSG_RECEIPT:
+		err = decode_receipt(&r, &out->u.receipt);
+		break;
+	case PROTO_MSG_ITEM:
+		err = decode_item(&r, &out->u.item);
+		break;
+	default:
+		err = PROTO_ERR_UNKNOWN_TYPE;
+	}
+done:
+	cJSON_Delete(r.obj);
+	if (err) {
+		proto_msg_clear(out);
+		out->id = salvaged;
+		if (err == PROTO_ERR_BAD_JSON)
+			r.field[0] = '\0';
+	}
+	return err;
+}
+
+void proto_msg_clear(proto_msg *m)
+{
+	if (!m)
+		return;
+	switch (m->type) {
+	case PROTO_MSG_REPORT:
+		free(m->u.report.title);
+		free(m->u.report.text);
+		free(m->u.report.reporter_name);
+		free(m->u.report.reporter_phone);
+		break;
+	case PROTO_MSG_ACTION:
+		free(m->u.action.action);
+		free(m->u.action.note);
+		free(m->u.action.member);
+		free(m->u.action.rating);
+		break;
+	case PROTO_MSG_STATUS:
+	case PROTO_MSG_HUB:
+		free(m->u.status.agent);
+		break;
+	case PROTO_MSG_ITEM:
+		free(m->u.item.title);
+		free(m->u.item.text);
+		free(m->u.item.state);
+		break;
+	default:
+		break;
+	}
+	memset(m, 0, sizeof *m);
+}
+
+/* ---------------------------------------------------------------- encoding */
+
+/* cJSON_Add* return NULL on failure; one flag collects them all. */
+typedef struct writer {
+	cJSON *obj;
+	bool ok;
+} writer;
+
+static void put_string(writer *w, const char *key, const char *val)
+{
+	if (val && !cJSON_AddStringToObject(w->obj, key, val))
+		w->ok = false;
+}
+
+static void put_int(writer *w, const char *key, int64_t val)
+{
+	if (!cJSON_AddNumberToObject(w->obj, key, (double)val))
+		w->ok = false;
+}
+
+static void put_time(writer *w, const char *key, int64_t ms)
+{
+	char text[PROTO_TIME_TEXT];
+	proto_time_format(ms, text);
+	put_string(w, key, text);
+}
+
+char *proto_msg_encode(const proto_msg *m)
+{
+	writer w = {.obj = cJSON_CreateObject(), .ok = true};
+	char *out = NULL;
+
+	if (!w.obj)
+		return NULL;
+	if ((unsigned)m->type >= PROTO_MSG__COUNT || !proto_code_valid(m->station))
+		goto done;
+	put_int(&w, "v", PROTO_VERSION);
+	put_string(&w, "type", proto_msg_type_name(m->type));
+	put_string(&w, "station", m->station);
+	if (m->id > 0)
+		put_int(&w, "id", m->id);
+	if (m->ts > 0)
+		put_time(&w, "ts", m->ts);
+	switch (m->type) {
+	case PROTO_MSG_REPORT: {
+		const proto_report *r = &m->u.report;
+		put_string(&w, "colour", proto_colour_name(r->colour));
+		put_string(&w, "category", proto_category_name(r->category));
+		put_string(&w, "title", r->title);
+		put_string(&w, "text", r->text);
+		put_string(&w, "reporter", r->reporter_name);
+		put_string(&w, "phone", r->reporter_phone);
+		if (r->people > 0)
+			put_int(&w, "people", r->people);
+		break;
+	}
+	case PROTO_MSG_ACTION: {
+		const proto_action *a = &m->u.action;
+		put_string(&w, "item", a->item);
+		put_string(&w, "action", a->action);
+		put_string(&w, "note", a->note);
+		put_string(&w, "member", a->member);
+		put_string(&w, "rating", a->rating);
+		if (a->until > 0)
+			put_time(&w, "until", a->until);
+		break;
+	}
+	case PROTO_MSG_STATUS:
+	case PROTO_MSG_HUB: {
+		const proto_status *s = &m->u.status;
+		put_string(&w, "state", s->online ? "online" : "offline");
+		put_int(&w, "session", s->session);
+		if (s->outbox >= 0)
+			put_int(&w, "outbox", s->outbox);
+		put_string(&w, "agent", s->agent);
+		break;
+	}
+	case PROTO_MSG_RECEIPT: {
+		const proto_receipt *rc = &m->u.receipt;
+		if (rc->ref > 0)
+			put_int(&w, "ref", rc->ref);
+		else if (!cJSON_AddNullToObject(w.obj, "ref"))
+			w.ok = false;
+		put_string(&w, "status", proto_receipt_status_name(rc->status));
+		if (rc->status == PROTO_RECEIPT_REJECTED) {
+			put_string(&w, "error", proto_err_name(rc->error));
+			put_string(&w, "field", rc->field);
+			put_string(&w, "detail", proto_err_text(rc->error));
+		}
+		if (rc->item[0])
+			put_string(&w, "item", rc->item);
+		break;
+	}
+	case PROTO_MSG_ITEM: {
+		const proto_item *it = &m->u.item;
+		put_string(&w, "item", it->item);
+		put_string(&w, "origin", it->origin);
+		put_string(&w, "colour", proto_colour_name(it->colour));
+		put_string(&w, "category", proto_category_name(it->category));
+		put_string(&w, "title", it->title);
+		put_string(&w, "text", it->text);
+		put_string(&w, "state", it->state);
+		if (it->deadline > 0)
+			put_time(&w, "deadline", it->deadline);
+		break;
+	}
+	default:
+		w.ok = false;
+	}
+	if (w.ok)
+		out = cJSON_PrintUnformatted(w.obj);
+done:
+	cJSON_Delete(w.obj);
+	return out;
+}

@@ -1,0 +1,321 @@
+/* The MQTT link: libmosquitto's external-loop API (mosquitto_socket, loop_read,
+ * loop_write, loop_misc) plus the reconnection that only loop_forever would
+ * otherwise provide. State is "no socket" (waiting for retry_at), "socket but
+ * no CONNACK yet", or "connected". */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "protocol/clock.h"
+#include "protocol/link.h"
+#include "protocol/log.h"
+
+struct proto_link {
+	struct mosquitto *mosq;
+	char *host;
+	int port;
+	int keepalive;
+	int backoff_min, backoff_max, backoff; /* ms */
+	int64_t retry_at;                      /* monotonic ms of the next attempt */
+	bool connected;
+	bool stopped;                          /* proto_link_disconnect was called */
+	int64_t connects;
+	uint32_t rng;
+	proto_link_cbs cbs;
+	void *ud;
+};
+
+static uint32_t next_random(proto_link *l)
+{
+	/* xorshift32: jitter needs spread, not cryptographic quality. */
+	uint32_t x = l->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return l->rng = x;
+}
+
+/* Full jitter in [backoff/2, backoff], then double the backoff up to its cap,
+ * so that a thousand stations losing one broker do not return in lockstep. */
+static void schedule_retry(proto_link *l)
+{
+	int64_t now = proto_mono_ms();
+	int half = l->backoff / 2;
+
+	l->retry_at = now + half + (int64_t)(next_random(l) % (uint32_t)(half + 1));
+	l->backoff = l->backoff * 2 > l->backoff_max ? l->backoff_max : l->backoff * 2;
+}
+
+static void on_connect(struct mosquitto *m, void *ud, int rc)
+{
+	proto_link *l = ud;
+
+	if (rc != 0) {
+		log_warn("broker refused connection: %s", mosquitto_connack_string(rc));
+		return; /* the broker closes the socket; the loop notices */
+	}
+	l->connected = true;
+	l->connects++;
+	l->backoff = l->backoff_min;
+	if (l->cbs.connected)
+		l->cbs.connected(l->ud, l);
+}
+
+static void on_disconnect(struct mosquitto *m, void *ud, int rc)
+{
+	proto_link *l = ud;
+	bool was = l->connected;
+
+	l->connected = false;
+	if (was && l->cbs.disconnected)
+		l->cbs.disconnected(l->ud, l);
+}
+
+static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
+{
+	proto_link *l = ud;
+	if (l->cbs.message)
+		l->cbs.message(l->ud, l, msg);
+}
+
+static void on_publish(struct mosquitto *m, void *ud, int mid)
+{
+	proto_link *l = ud;
+	if (l->cbs.published)
+		l->cbs.published(l->ud, l, mid);
+}
+
+proto_link *proto_link_create(const proto_link_opts *o, const proto_link_cbs *cbs,
+	void *ud)
+{
+	proto_link *l = calloc(1, sizeof *l);
+
+	if (!l)
+		return NULL;
+	l->host = strdup(o->host ? o->host : "127.0.0.1");
+	if (!l->host)
+		goto fail;
+	l->port = o->port;
+	l->keepalive = o->keepalive > 0 ? o->keepalive : 30;
+	l->backoff_min = o->backoff_min_ms > 0 ? o->backoff_min_ms : 250;
+	l->backoff_max = o->backoff_max_ms > 0 ? o->backoff_max_ms : 30000;
+	l->backoff = l->backoff_min;
+	l->retry_at = 0;
+	l->rng = (uint32_t)proto_now_ms() ^ ((uint32_t)getpid() << 16) ^
+		 (uint32_t)(uintptr_t)l;
+	if (l->rng == 0)
+		l->rng = 1;
+	if (cbs)
+		l->cbs = *cbs;
+	l->ud = ud;
+	l->mosq = mosquitto_new(o->client_id, o->clean_session, l);
+	if (!l->mosq) {
+		log_error("mosquitto_new failed: %s", strerror(errno));
+		goto fail;
+	}
+	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_max_inflight_messages_set(l->mosq,
+		(unsigned)(o->max_inflight > 0 ? o->max_inflight : 20));
+	if (o->user && mosquitto_username_pw_set(l->mosq, o->user, o->password)) {
+		log_error("cannot set broker credentials");
+		goto fail;
+	}
+	if (o->cafile) {
+		int rc = mosquitto_tls_set(l->mosq, o->cafile, NULL, NULL, NULL, NULL);
+		if (rc) {
+			log_error("TLS setup failed: %s", mosquitto_strerror(rc));
+			goto fail;
+		}
+	}
+	mosquitto_connect_callback_set(l->mosq, on_connect);
+	mosquitto_disconnect_callback_set(l->mosq, on_disconnect);
+	mosquitto_message_callback_set(l->mosq, on_message);
+	mosquitto_publish_callback_set(l->mosq, on_publish);
+	return l;
+fail:
+	proto_link_destroy(l);
+	return NULL;
+}
+
+void proto_link_destroy(proto_link *l)
+{
+	if (!l)
+		return;
+	if (l->mosq) {
+		if (l->connected)
+			mosquitto_disconnect(l->mosq);
+		mosquitto_destroy(l->mosq);
+	}
+	free(l->host);
+	free(l);
+}
+
+int proto_link_set_will(proto_link *l, const char *topic, const char *payload,
+	bool retain)
+{
+	int rc = mosquitto_will_set(l->mosq, topic, (int)strlen(payload), payload, 1,
+		retain);
+	if (rc)
+		log_error("cannot set will: %s", mosquitto_strerror(rc));
+	return rc ? -1 : 0;
+}
+
+int proto_link_fd(const proto_link *l)
+{
+	return mosquitto_socket(l->mosq);
+}
+
+short proto_link_events(const proto_link *l)
+{
+	if (mosquitto_socket(l->mosq) < 0)
+		return 0;
+	return (short)(POLLIN | (mosquitto_want_write(l->mosq) ? POLLOUT : 0));
+}
+
+/* A loop call failed: the library has closed the socket (or we do). */
+static void lost(proto_link *l, int rc)
+{
+	if (mosquitto_socket(l->mosq) >= 0)
+		mosquitto_disconnect(l->mosq);
+	if (l->connected) {
+		l->connected = false;
+		if (l->cbs.disconnected)
+			l->cbs.disconnected(l->ud, l);
+	}
+	log_debug("link lost: %s", mosquitto_strerror(rc));
+	schedule_retry(l);
+}
+
+void proto_link_io(proto_link *l, short revents)
+{
+	int rc;
+
+	if (mosquitto_socket(l->mosq) < 0)
+		return;
+	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+		rc = mosquitto_loop_read(l->mosq, 64);
+		if (rc) {
+			lost(l, rc);
+			return;
+		}
+	}
+	if ((revents & POLLOUT) || mosquitto_want_write(l->mosq)) {
+		rc = mosquitto_loop_write(l->mosq, 64);
+		if (rc && rc != MOSQ_ERR_NO_CONN)
+			lost(l, rc);
+	}
+}
+
+static void try_connect(proto_link *l)
+{
+	int rc;
+
+	if (l->cbs.connecting)
+		l->cbs.connecting(l->ud, l);
+	if (l->connects == 0 && l->retry_at == 0)
+		rc = mosquitto_connect_async(l->mosq, l->host, l->port, l->keepalive);
+	else
+		rc = mosquitto_reconnect_async(l->mosq);
+	if (rc) {
+		log_debug("connect to %s:%d failed: %s", l->host, l->port,
+			rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		lost(l, rc);
+	}
+}
+
+int proto_link_service(proto_link *l, int64_t now)
+{
+	int misc_every = l->keepalive * 1000 / 4;
+
+	if (l->stopped)
+		return 60000;
+	if (mosquitto_socket(l->mosq) < 0) {
+		if (now >= l->retry_at) {
+			try_connect(l);
+			if (mosquitto_socket(l->mosq) >= 0)
+				return misc_every;
+		}
+		return (int)(l->retry_at > now ? l->retry_at - now : 0);
+	}
+	int rc = mosquitto_loop_misc(l->mosq);
+	if (rc && rc != MOSQ_ERR_NO_CONN) {
+		lost(l, rc);
+		return (int)(l->retry_at - now);
+	}
+	return misc_every;
+}
+
+bool proto_link_connected(const proto_link *l)
+{
+	return l->connected;
+}
+
+int64_t proto_link_connects(const proto_link *l)
+{
+	return l->connects;
+}
+
+int proto_link_publish(proto_link *l, const char *topic, const void *payload,
+	size_t len, int qos, bool retain, int *mid)
+{
+	int rc;
+
+	if (!l->connected)
+		return -1;
+	rc = mosquitto_publish(l->mosq, mid, topic, (int)len, payload, qos, retain);
+	if (rc == MOSQ_ERR_SUCCESS)
+		return 0;
+	/* NO_CONN here may still have queued the message; callers keep their own
+	 * copy (outbox) and resend, so report failure either way. */
+	log_debug("publish failed: %s", mosquitto_strerror(rc));
+	return -1;
+}
+
+int proto_link_subscribe(proto_link *l, const char *filter)
+{
+	int rc = mosquitto_subscribe(l->mosq, NULL, filter, 1);
+	if (rc)
+		log_warn("subscribe failed: %s", mosquitto_strerror(rc));
+	return rc ? -1 : 0;
+}
+
+void proto_link_disconnect(proto_link *l)
+{
+	l->stopped = true;
+	if (mosquitto_socket(l->mosq) >= 0) {
+		mosquitto_disconnect(l->mosq);
+		mosquitto_loop_write(l->mosq, 1);
+	}
+	l->connected = false;
+}
+
+bool proto_link_parse_address(const char *addr, char *host, size_t n, int *port)
+{
+	const char *colon = strrchr(addr, ':'), *start = addr, *end = colon;
+	char *stop;
+	long p;
+
+	if (!colon || colon == addr)
+		return false;
+	if (addr[0] == '[') {
+		if (colon[-1] != ']')
+			return false;
+		start = addr + 1;
+		end = colon - 1;
+	} else if (memchr(addr, ':', (size_t)(colon - addr))) {
+		return false; /* a bare IPv6 address needs brackets */
+	}
+	if (end <= start || (size_t)(end - start) >= n)
+		return false;
+	p = strtol(colon + 1, &stop, 10);
+	if (stop == colon + 1 || *stop || p < 1 || p > 65535)
+		return false;
+	memcpy(host, start, (size_t)(end - start));
+	host[end - start] = '\0';
+	*port = (int)p;
+	return true;
+}

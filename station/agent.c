@@ -1,0 +1,330 @@
+/* The agent's drain loop. Invariants: a message leaves the outbox only when a
+ * receipt for it is committed to the store; at most `window` messages are in
+ * libmosquitto's hands at once (its queue is in memory and unbounded, its
+ * message ids 16-bit); after any reconnect, or when the hub comes back with
+ * a new session, everything not receipted is sent again from the oldest, and
+ * the hub's idempotent store turns the repeats into "duplicate" receipts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto.h>
+
+#include "protocol/clock.h"
+#include "protocol/log.h"
+#include "protocol/topic.h"
+#include "station/agent.h"
+#include "version.h"
+
+typedef struct flight {
+	int64_t id;      /* message id */
+	int64_t sent_at; /* monotonic ms of the last publish */
+} flight;
+
+struct station_agent {
+	station_store *store;
+	proto_link *link;
+	station_agent_opts opts;
+	flight *inflight;      /* ordered by id, oldest first */
+	int n_inflight;
+	int64_t session;       /* of the current or next connection */
+	int64_t hub_session;   /* last hub session seen online, 0 if none */
+	int64_t next_heartbeat;
+	int64_t next_scan;     /* fallback look for new rows written by the client */
+	bool dirty;            /* receipts applied in an open transaction */
+	char topic_status[PROTO_TOPIC_MAX];
+	char topic_hub[PROTO_TOPIC_MAX];
+	char filter_down[PROTO_TOPIC_MAX];
+	char topic_up[PROTO_MSG__COUNT][PROTO_TOPIC_MAX];
+};
+
+static char *status_json(station_agent *a, bool online)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_STATUS};
+
+	snprintf(m.station, sizeof m.station, "%s", station_store_code(a->store));
+	m.ts = proto_now_ms();
+	m.u.status.online = online;
+	m.u.status.session = a->session;
+	m.u.status.outbox = online ? station_store_depth(a->store) : -1;
+	m.u.status.agent = "minqing-station/" MINQING_VERSION;
+	return proto_msg_encode(&m);
+}
+
+static void publish_status(station_agent *a, bool online)
+{
+	char *json = status_json(a, online);
+
+	if (json)
+		proto_link_publish(a->link, a->topic_status, json, strlen(json), 1, true,
+			NULL);
+	free(json);
+}
+
+/* ------------------------------------------------------------ link events */
+
+static void on_connecting(void *ud, proto_link *link)
+{
+	station_agent *a = ud;
+	int64_t now = proto_now_ms();
+	char *will;
+
+	/* A new session per attempt: a late will of an old connection carries
+	 * an older session and cannot mark the live station offline. */
+	a->session = now > a->session ? now : a->session + 1;
+	will = status_json(a, false);
+	if (will)
+		proto_link_set_will(link, a->topic_status, will, true);
+	free(will);
+}
+
+static void on_connected(void *ud, proto_link *link)
+{
+	station_agent *a = ud;
+
+	log_info("connected to broker (session %lld)", (long long)a->session);
+	proto_link_subscribe(link, a->filter_down);
+	proto_link_subscribe(link, a->topic_hub);
+	publish_status(a, true);
+	a->next_heartbeat = proto_mono_ms() + a->opts.heartbeat_ms;
+	a->n_inflight = 0; /* resend everything not yet receipted */
+}
+
+static void on_disconnected(void *ud, proto_link *link)
+{
+	station_agent *a = ud;
+	log_info("disconnected from broker; %d messages awaiting receipt",
+		a->n_inflight);
+	a->n_inflight = 0;
+}
+
+static void forget(station_agent *a, int64_t id)
+{
+	for (int i = 0; i < a->n_inflight; i++) {
+		if (a->inflight[i].id == id) {
+			memmove(&a->inflight[i], &a->inflight[i + 1],
+				(size_t)(a->n_inflight - i - 1) * sizeof *a->inflight);
+			a->n_inflight--;
+			return;
+		}
+	}
+}
+
+static void handle_receipt(station_agent *a, const proto_msg *m)
+{
+	const proto_receipt *rc = &m->u.receipt;
+
+	if (rc->ref <= 0) {
+		log_warn("hub rejected a message it could not read: %s",
+			proto_err_name(rc->error));
+		return;
+	}
+	if (rc->status == PROTO_RECEIPT_REJECTED)
+		log_warn("hub rejected message %lld: %s (%s)", (long long)rc->ref,
+			proto_err_name(rc->error), rc->field);
+	if (!a->dirty) {
+		if (station_store_begin(a->store))
+			return; /* not forgotten: the receipt will come again */
+		a->dirty = true;
+	}
+	if (station_store_receipt(a->store, rc) == PROTO_OK)
+		forget(a, rc->ref);
+}
+
+/* A hub status delivered live (not the retained copy sent on subscribe)
+ * with a new session is a hub birth: the hub may have missed what we sent
+ * before it subscribed, or lost what it had not committed, so the window is
+ * sent again. A retained copy is old news; our own connect already resends. */
+static void handle_hub(station_agent *a, const proto_msg *m, bool retained)
+{
+	if (!m->u.status.online) {
+		log_info("hub is offline");
+		return;
+	}
+	if (m->u.status.session == a->hub_session)
+		return;
+	a->hub_session = m->u.status.session;
+	if (!retained && a->n_inflight) {
+		log_info("hub (re)started; resending %d unreceipted messages",
+			a->n_inflight);
+		a->n_inflight = 0;
+	}
+}
+
+static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
+{
+	station_agent *a = ud;
+	char field[PROTO_FIELD_MAX];
+	proto_topic t;
+	proto_msg m;
+	proto_err err;
+
+	if (proto_topic_parse(msg->topic, &t) != PROTO_OK)
+		return;
+	err = proto_msg_decode(msg->payload, (size_t)msg->payloadlen, &m, field);
+	if (err) {
+		log_warn("unreadable message on %s: %s %s", msg->topic,
+			proto_err_name(err), field);
+		return;
+	}
+	if (m.type == PROTO_MSG_HUB && t.type == PROTO_MSG_HUB)
+		handle_hub(a, &m, msg->retain);
+	else if (m.type == PROTO_MSG_RECEIPT && t.type == PROTO_MSG_RECEIPT &&
+		 strcmp(m.station, station_store_code(a->store)) == 0)
+		handle_receipt(a, &m);
+	proto_msg_clear(&m);
+}
+
+static const proto_link_cbs link_cbs = {
+	.connecting = on_connecting,
+	.connected = on_connected,
+	.disconnected = on_disconnected,
+	.message = on_message,
+};
+
+const proto_link_cbs *station_agent_link_cbs(void)
+{
+	return &link_cbs;
+}
+
+/* ------------------------------------------------------------ draining */
+
+typedef struct fill_ctx {
+	station_agent *a;
+	int64_t now;
+	int sent;
+} fill_ctx;
+
+static int publish_entry(void *ud, const station_entry *e)
+{
+	fill_ctx *c = ud;
+	station_agent *a = c->a;
+	int type = proto_msg_type_parse(e->type);
+
+	if (type < 0 || !a->topic_up[type][0])
+		return 0;
+	if (proto_link_publish(a->link, a->topic_up[type], e->payload,
+		    strlen(e->payload), 1, false, NULL))
+		return 1; /* link gone: stop, the reconnect will resend */
+	a->inflight[a->n_inflight++] = (flight){.id = e->id, .sent_at = c->now};
+	station_store_attempted(a->store, e->id);
+	c->sent++;
+	return a->n_inflight == a->opts.window;
+}
+
+/* Republishes in-flight messages whose receipt is overdue. */
+static void resend_late(station_agent *a, int64_t now)
+{
+	for (int i = 0; i < a->n_inflight; i++) {
+		if (now - a->inflight[i].sent_at < a->opts.resend_ms)
+			continue;
+		/* Drop the late tail and let fill() send it again in order. */
+		log_info("no receipt for %d messages; resending", a->n_inflight - i);
+		a->n_inflight = i;
+		return;
+	}
+}
+
+static void fill(station_agent *a, int64_t now)
+{
+	fill_ctx c = {.a = a, .now = now};
+	int64_t after;
+
+	if (!proto_link_connected(a->link) || a->n_inflight >= a->opts.window)
+		return;
+	after = a->n_inflight ? a->inflight[a->n_inflight - 1].id : 0;
+	if (!a->dirty) {
+		if (station_store_begin(a->store))
+			return;
+		a->dirty = true;
+	}
+	station_store_queued(a->store, after, a->opts.window - a->n_inflight,
+		publish_entry, &c);
+	if (c.sent)
+		log_debug("published %d messages", c.sent);
+}
+
+int station_agent_tick(station_agent *a, int64_t now)
+{
+	int wait = 5000;
+
+	if (proto_link_connected(a->link)) {
+		resend_late(a, now);
+		fill(a, now);
+		if (now >= a->next_heartbeat) {
+			if (a->dirty) {
+				station_store_commit(a->store);
+				a->dirty = false;
+			}
+			publish_status(a, true);
+			a->next_heartbeat = now + a->opts.heartbeat_ms;
+		}
+		if (a->n_inflight)
+			wait = (int)(a->inflight[0].sent_at + a->opts.resend_ms - now);
+		if (a->next_heartbeat - now < wait)
+			wait = (int)(a->next_heartbeat - now);
+	}
+	if (a->dirty) {
+		if (station_store_commit(a->store))
+			log_error("cannot commit receipts; they will be applied again");
+		a->dirty = false;
+	}
+	return wait < 0 ? 0 : wait;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+station_agent *station_agent_create(station_store *store,
+	const station_agent_opts *opts)
+{
+	station_agent *a = calloc(1, sizeof *a);
+	const char *code = station_store_code(store);
+
+	if (!a)
+		return NULL;
+	a->store = store;
+	a->opts = *opts;
+	if (a->opts.window < 1)
+		a->opts.window = 1;
+	a->inflight = calloc((size_t)a->opts.window, sizeof *a->inflight);
+	if (!a->inflight)
+		goto fail;
+	for (int t = 0; t < PROTO_MSG__COUNT; t++)
+		if (t == PROTO_MSG_REPORT || t == PROTO_MSG_ACTION)
+			proto_topic_for(a->topic_up[t], PROTO_TOPIC_MAX, code,
+				(proto_msg_type)t);
+	if (!proto_topic_for(a->topic_status, sizeof a->topic_status, code,
+		    PROTO_MSG_STATUS) ||
+	    !proto_topic_for(a->topic_hub, sizeof a->topic_hub, code, PROTO_MSG_HUB) ||
+	    !proto_topic_station_filter(a->filter_down, sizeof a->filter_down, code))
+		goto fail;
+	return a;
+fail:
+	station_agent_destroy(a);
+	return NULL;
+}
+
+void station_agent_attach(station_agent *a, proto_link *link)
+{
+	a->link = link;
+}
+
+void station_agent_stop(station_agent *a)
+{
+	if (a->dirty) {
+		station_store_commit(a->store);
+		a->dirty = false;
+	}
+	if (a->link && proto_link_connected(a->link))
+		publish_status(a, false);
+	if (a->link)
+		proto_link_disconnect(a->link);
+}
+
+void station_agent_destroy(station_agent *a)
+{
+	if (!a)
+		return;
+	free(a->inflight);
+	free(a);
+}

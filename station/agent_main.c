@@ -1,0 +1,231 @@
+/* minqing-station: the station agent daemon. Parses flags over the config
+ * file, opens the store and runs the single-threaded poll loop over the MQTT
+ * socket, the client's nudge socket and the signal pipe. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "protocol/clock.h"
+#include "protocol/config.h"
+#include "protocol/log.h"
+#include "protocol/signals.h"
+#include "station/agent.h"
+#include "version.h"
+
+typedef struct config {
+	char *code, *broker, *data, *user, *password, *cafile, *log_level;
+	int64_t window, resend, heartbeat, keepalive;
+} config;
+
+static const proto_conf_key keys[] = {
+	{"code", PROTO_CONF_STRING, offsetof(config, code), 0, 0},
+	{"broker", PROTO_CONF_STRING, offsetof(config, broker), 0, 0},
+	{"data", PROTO_CONF_STRING, offsetof(config, data), 0, 0},
+	{"user", PROTO_CONF_STRING, offsetof(config, user), 0, 0},
+	{"password", PROTO_CONF_STRING, offsetof(config, password), 0, 0},
+	{"cafile", PROTO_CONF_STRING, offsetof(config, cafile), 0, 0},
+	{"log_level", PROTO_CONF_STRING, offsetof(config, log_level), 0, 0},
+	{"window", PROTO_CONF_INT, offsetof(config, window), 1, 1000},
+	{"resend", PROTO_CONF_INT, offsetof(config, resend), 1, 86400},
+	{"heartbeat", PROTO_CONF_INT, offsetof(config, heartbeat), 1, 86400},
+	{"keepalive", PROTO_CONF_INT, offsetof(config, keepalive), 5, 3600},
+	{NULL, 0, 0, 0, 0},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: minqing-station --code CODE --broker HOST:PORT --data DIR\n"
+		"                       [--user U --password P] [--cafile FILE]\n"
+		"                       [--config FILE] [--log-level LEVEL]\n"
+		"Keeps this station's reports in DIR until the county hub receipts them.\n"
+		"Flags override the config file. Config keys: code broker data user\n"
+		"password cafile log_level window resend heartbeat keepalive.\n");
+}
+
+/* Binds DIR/agent.sock, through which the clerk's client says "new rows". */
+static int nudge_socket(const char *dir)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir,
+		    STATION_SOCK_NAME) >= sizeof sa.sun_path) {
+		log_warn("data path too long for a socket; new reports are noticed "
+			 "within 5 s instead of at once");
+		return -1;
+	}
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		log_warn("cannot bind %s: %s", sa.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int parse_args(int argc, char **argv, config *cfg)
+{
+	static const struct option opts[] = {
+		{"code", required_argument, NULL, 'c'},
+		{"broker", required_argument, NULL, 'b'},
+		{"data", required_argument, NULL, 'd'},
+		{"user", required_argument, NULL, 'u'},
+		{"password", required_argument, NULL, 'p'},
+		{"cafile", required_argument, NULL, 'C'},
+		{"config", required_argument, NULL, 'f'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	char err[256];
+	int c;
+
+	/* The config file first, so that flags override it wherever they are. */
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--config") == 0 &&
+		    proto_config_load(argv[i + 1], keys, cfg, err, sizeof err)) {
+			fprintf(stderr, "minqing-station: %s\n", err);
+			return 2;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		const char *key = NULL;
+		switch (c) {
+		case 'c': key = "code"; break;
+		case 'b': key = "broker"; break;
+		case 'd': key = "data"; break;
+		case 'u': key = "user"; break;
+		case 'p': key = "password"; break;
+		case 'C': key = "cafile"; break;
+		case 'l': key = "log_level"; break;
+		case 'f': break;
+		case 'h': usage(stdout); return 1;
+		case 'V': printf("minqing-station %s\n", MINQING_VERSION); return 1;
+		default: usage(stderr); return 2;
+		}
+		if (key && proto_config_set(keys, cfg, key, optarg, err, sizeof err)) {
+			fprintf(stderr, "minqing-station: %s\n", err);
+			return 2;
+		}
+	}
+	if (optind < argc || !cfg->broker || !cfg->data) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int run(config *cfg)
+{
+	char host[256], client_id[64];
+	int port, sigfd, nudge = -1, rc = 1;
+	station_store *store = NULL;
+	station_agent *agent = NULL;
+	proto_link *link = NULL;
+	bool running = true;
+
+	if (!proto_link_parse_address(cfg->broker, host, sizeof host, &port)) {
+		log_error("broker address '%s' is not HOST:PORT", cfg->broker);
+		return 2;
+	}
+	sigfd = proto_signals_init();
+	store = station_store_open(cfg->data, cfg->code);
+	if (!store)
+		goto done;
+	agent = station_agent_create(store, &(station_agent_opts){
+		.window = (int)cfg->window,
+		.resend_ms = (int)cfg->resend * 1000,
+		.heartbeat_ms = (int)cfg->heartbeat * 1000,
+	});
+	if (!agent)
+		goto done;
+	snprintf(client_id, sizeof client_id, "st-%s", station_store_code(store));
+	link = proto_link_create(&(proto_link_opts){
+		.host = host, .port = port, .client_id = client_id,
+		.user = cfg->user, .password = cfg->password, .cafile = cfg->cafile,
+		.clean_session = false, .keepalive = (int)cfg->keepalive,
+		.max_inflight = (int)cfg->window,
+	}, station_agent_link_cbs(), agent);
+	if (!link)
+		goto done;
+	station_agent_attach(agent, link);
+	nudge = nudge_socket(cfg->data);
+	log_info("station %s started, broker %s:%d", station_store_code(store), host, port);
+
+	while (running) {
+		struct pollfd p[3] = {
+			{.fd = sigfd, .events = POLLIN},
+			{.fd = nudge, .events = POLLIN},
+			{.fd = proto_link_fd(link), .events = proto_link_events(link)},
+		};
+		int64_t now = proto_mono_ms();
+		int wait = proto_link_service(link, now);
+		int tick = station_agent_tick(agent, now);
+
+		p[2].fd = proto_link_fd(link);
+		p[2].events = proto_link_events(link);
+		if (tick < wait)
+			wait = tick;
+		if (poll(p, 3, wait) < 0 && errno != EINTR) {
+			log_error("poll: %s", strerror(errno));
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			int sig = proto_signals_take();
+			if (sig != SIGHUP)
+				running = false;
+		}
+		if (p[1].revents & POLLIN) {
+			char buf[64];
+			while (recv(nudge, buf, sizeof buf, 0) > 0)
+				;
+		}
+		if (p[2].revents)
+			proto_link_io(link, p[2].revents);
+	}
+	log_info("stopping");
+	station_agent_stop(agent);
+	rc = 0;
+done:
+	proto_link_destroy(link);
+	station_agent_destroy(agent);
+	station_store_close(store);
+	if (nudge >= 0) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", cfg->data, STATION_SOCK_NAME);
+		unlink(path);
+		close(nudge);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	config cfg = {.window = 32, .resend = 20, .heartbeat = 60, .keepalive = 30};
+	int rc = parse_args(argc, argv, &cfg), level;
+
+	if (rc) {
+		proto_config_free(keys, &cfg);
+		return rc == 1 ? 0 : 2;
+	}
+	level = proto_log_level_parse(cfg.log_level ? cfg.log_level : "info");
+	proto_log_init("minqing-station", level < 0 ? PROTO_LOG_INFO : level);
+	mosquitto_lib_init();
+	rc = run(&cfg);
+	mosquitto_lib_cleanup();
+	proto_config_free(keys, &cfg);
+	return rc;
+}
