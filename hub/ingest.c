@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hub/ingest.h"
+#include "hub/ratelimit.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/topic.h"
@@ -19,6 +20,7 @@ typedef struct receipt_out {
 struct hub_ingest {
 	hub_store *store;
 	const proto_registry *reg;
+	hub_ratelimit *limit;
 	char county[PROTO_CODE_MAX + 1];
 	receipt_out *out;
 	size_t n_out, cap_out;
@@ -26,7 +28,7 @@ struct hub_ingest {
 };
 
 hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
-	const char *county)
+	const char *county, double rate, double burst)
 {
 	hub_ingest *in = calloc(1, sizeof *in);
 
@@ -34,6 +36,11 @@ hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
 		return NULL;
 	in->store = store;
 	in->reg = reg;
+	in->limit = hub_ratelimit_create(proto_registry_count(reg), rate, burst);
+	if (!in->limit) {
+		free(in);
+		return NULL;
+	}
 	snprintf(in->county, sizeof in->county, "%s", county);
 	return in;
 }
@@ -51,6 +58,7 @@ void hub_ingest_destroy(hub_ingest *in)
 		return;
 	drop_pending(in);
 	free(in->out);
+	hub_ratelimit_destroy(in->limit);
 	free(in);
 }
 
@@ -115,6 +123,9 @@ static int64_t salvage_id(const void *payload, size_t len)
 			;
 		for (; p < end && *p >= '0' && *p <= '9' && digits < 16; p++, digits++)
 			v = v * 10 + (*p - '0');
+		if (p < end && (*p == '.' || *p == 'e' || *p == 'E' ||
+				(*p >= '0' && *p <= '9')))
+			return 0; /* not a whole id: quote none rather than a wrong one */
 		return digits && *(p - digits) != '0' ? v : 0;
 	}
 	return 0;
@@ -124,10 +135,16 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 {
 	char item[PROTO_ITEM_ID_MAX];
 	bool dup = false;
+	proto_err err;
 
 	if (hub_store_begin(in->store))
 		return; /* no receipt: the station resends */
-	if (hub_store_report(in->store, m, proto_now_ms(), &dup))
+	err = hub_store_report(in->store, m, proto_now_ms(), &dup);
+	if (err == PROTO_ERR_REPLAY) {
+		reject(in, m->station, m->id, err, "id");
+		return;
+	}
+	if (err)
 		return;
 	proto_item_id(item, m->station, m->id);
 	if (dup)
@@ -153,13 +170,33 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 	}
 	if (t.type == PROTO_MSG_STATUS && len == 0)
 		return; /* a retained status being cleared */
-	if (!proto_registry_find(in->reg, t.station)) {
+	const proto_station *st = proto_registry_find(in->reg, t.station);
+	if (!st) {
 		if (t.type != PROTO_MSG_STATUS)
 			reject(in, t.station, salvage_id(payload, len),
 				PROTO_ERR_UNKNOWN_STATION, "station");
 		return;
 	}
+	/* Before any parsing: a flood costs the hub a lookup per message. */
+	size_t index = proto_registry_index(in->reg, st);
+	int64_t now = proto_mono_ms();
+	if (!hub_ratelimit_take(in->limit, index, now)) {
+		in->stats.limited++;
+		if (hub_ratelimit_tell(in->limit, index, now)) {
+			log_warn("station %s is over its rate; dropping its messages",
+				t.station);
+			receipt(in, t.station, salvage_id(payload, len),
+				PROTO_RECEIPT_REJECTED, PROTO_ERR_RATE_LIMITED, NULL, NULL);
+		}
+		return;
+	}
 	err = proto_msg_decode(payload, len, &m, field);
+	if (err == PROTO_ERR_NOMEM) {
+		/* Passing trouble of ours, not the sender's fault: no receipt, so
+		 * the station sends it again instead of marking it rejected. */
+		log_error("out of memory decoding a message from %s", t.station);
+		return;
+	}
 	if (err) {
 		if (t.type != PROTO_MSG_STATUS)
 			reject(in, t.station, m.id ? m.id : salvage_id(payload, len), err,

@@ -15,12 +15,13 @@
 typedef struct hub_ingest hub_ingest;
 
 typedef struct hub_ingest_stats {
-	int64_t accepted, duplicates, rejected, statuses, batches;
+	int64_t accepted, duplicates, rejected, limited, statuses, batches;
 } hub_ingest_stats;
 
-/* Neither store nor registry is owned. NULL when out of memory. */
+/* Neither store nor registry is owned. rate and burst bound each station's
+ * messages (per second, at once; rate 0: no limit). NULL when out of memory. */
 hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
-	const char *county);
+	const char *county, double rate, double burst);
 
 void hub_ingest_destroy(hub_ingest *in);
 

@@ -13,6 +13,7 @@
 #include <mosquitto.h>
 
 #include "hub/ingest.h"
+#include "hub/provision.h"
 #include "hub/query.h"
 #include "hub/store.h"
 #include "protocol/clock.h"
@@ -24,7 +25,8 @@
 
 typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
-	int64_t keepalive;
+	char *keyfile;
+	int64_t keepalive, rate_limit, rate_burst;
 } config;
 
 static const proto_conf_key keys[] = {
@@ -36,13 +38,17 @@ static const proto_conf_key keys[] = {
 	{"password", PROTO_CONF_STRING, offsetof(config, password), 0, 0},
 	{"cafile", PROTO_CONF_STRING, offsetof(config, cafile), 0, 0},
 	{"log_level", PROTO_CONF_STRING, offsetof(config, log_level), 0, 0},
+	{"keyfile", PROTO_CONF_STRING, offsetof(config, keyfile), 0, 0},
 	{"keepalive", PROTO_CONF_INT, offsetof(config, keepalive), 5, 3600},
+	{"rate_limit", PROTO_CONF_INT, offsetof(config, rate_limit), 0, 1000000},
+	{"rate_burst", PROTO_CONF_INT, offsetof(config, rate_burst), 1, 1000000},
 	{NULL, 0, 0, 0, 0},
 };
 
 typedef struct hub {
 	config cfg;
 	hub_store *store;
+	hub_secret *secret;
 	hub_ingest *ingest;
 	proto_link *link;
 	int64_t session;
@@ -55,8 +61,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: minqing-hub --broker HOST:PORT --county CODE --db FILE\n"
 		"                   --registry FILE [--user U --password P]\n"
-		"                   [--cafile FILE] [--config FILE] [--log-level L]\n"
+		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
+		"                   [--log-level L]\n"
 		"       minqing-hub query --db FILE [--json] [--stations]\n"
+		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
 		"Receives the county's reports, stores them and receipts them.\n");
 }
 
@@ -118,6 +126,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 		{"cafile", required_argument, NULL, 'C'},
 		{"config", required_argument, NULL, 'f'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"keyfile", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -143,6 +152,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 		case 'p': key = "password"; break;
 		case 'C': key = "cafile"; break;
 		case 'l': key = "log_level"; break;
+		case 'k': key = "keyfile"; break;
 		case 'f': break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("minqing-hub %s\n", MINQING_VERSION); return 1;
@@ -156,6 +166,14 @@ static int parse_args(int argc, char **argv, config *cfg)
 	if (optind < argc || !cfg->broker || !cfg->county || !cfg->db || !cfg->registry) {
 		usage(stderr);
 		return 2;
+	}
+	if (!cfg->keyfile) {
+		/* Beside the database by default; backups must keep them apart. */
+		size_t n = strlen(cfg->db) + 5;
+		cfg->keyfile = malloc(n);
+		if (!cfg->keyfile)
+			return 2;
+		snprintf(cfg->keyfile, n, "%s.key", cfg->db);
 	}
 	if (proto_code_tier(cfg->county) != PROTO_TIER_COUNTY) {
 		fprintf(stderr, "minqing-hub: '%s' is not a 6-digit county code\n",
@@ -189,10 +207,14 @@ static int run(hub *h)
 	proto_topic_for(h->topic_status, sizeof h->topic_status, h->cfg.county,
 		PROTO_MSG_HUB);
 	proto_topic_hub_filter(h->filter, sizeof h->filter, h->cfg.county);
-	h->store = hub_store_open(h->cfg.db);
+	h->secret = hub_secret_open(h->cfg.keyfile, 1);
+	if (!h->secret)
+		goto done;
+	h->store = hub_store_open(h->cfg.db, h->secret);
 	if (!h->store || hub_store_sync_registry(h->store, reg))
 		goto done;
-	h->ingest = hub_ingest_create(h->store, reg, h->cfg.county);
+	h->ingest = hub_ingest_create(h->store, reg, h->cfg.county,
+		(double)h->cfg.rate_limit, (double)h->cfg.rate_burst);
 	if (!h->ingest)
 		goto done;
 	snprintf(client_id, sizeof client_id, "hub-%s", h->cfg.county);
@@ -224,9 +246,9 @@ static int run(hub *h)
 		hub_ingest_flush(h->ingest, h->link);
 	}
 	const hub_ingest_stats *s = hub_ingest_get_stats(h->ingest);
-	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected in %lld batches",
-		(long long)s->accepted, (long long)s->duplicates, (long long)s->rejected,
-		(long long)s->batches);
+	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected, %lld over rate "
+		 "in %lld batches", (long long)s->accepted, (long long)s->duplicates,
+		(long long)s->rejected, (long long)s->limited, (long long)s->batches);
 	if (proto_link_connected(h->link)) {
 		char *json = hub_status_json(h, false);
 		if (json)
@@ -240,17 +262,24 @@ done:
 	proto_link_destroy(h->link);
 	hub_ingest_destroy(h->ingest);
 	hub_store_close(h->store);
+	hub_secret_destroy(h->secret);
 	proto_registry_destroy(reg);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	hub h = {.cfg = {.keepalive = 30}};
+	/* 20 messages a second per station is far above what a village files,
+	 * and a backlog of a day still drains in minutes. */
+	hub h = {.cfg = {.keepalive = 30, .rate_limit = 20, .rate_burst = 200}};
 	int rc, level;
 
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
 		return hub_query_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "provision") == 0) {
+		proto_log_init("minqing-hub", PROTO_LOG_INFO);
+		return hub_provision_main(argc - 1, argv + 1);
+	}
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		argc--, argv++;
 	rc = parse_args(argc, argv, &h.cfg);

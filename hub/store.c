@@ -19,10 +19,14 @@ static const char *const sql[ST__COUNT] = {
 	[ST_REPORT] = "INSERT INTO reports(item, station, id, colour, category, title, "
 		      "text, reporter, phone, people, created, received_at) "
 		      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[ST_SEEN] = "UPDATE stations SET last_seen = ? WHERE code = ?",
-	[ST_STATUS] = "UPDATE stations SET online = ?, session = ?, last_seen = ?, "
-		      "outbox = coalesce(?, outbox), agent = coalesce(?, agent) "
-		      "WHERE code = ? AND session <= ?",
+	/* A new id below the station's own "settled" mark is a replay: the
+	 * station has a receipt for everything below it and never resends. */
+	[ST_SEEN] = "UPDATE stations SET last_seen = ?1 "
+		    "WHERE code = ?3 AND coalesce(settled, 0) <= ?2",
+	[ST_STATUS] = "UPDATE stations SET online = ?1, session = ?2, last_seen = ?3, "
+		      "outbox = coalesce(?4, outbox), agent = coalesce(?5, agent), "
+		      "settled = max(coalesce(settled, 0), coalesce(?8, 0)) "
+		      "WHERE code = ?6 AND session <= ?7",
 	[ST_STATION] = "INSERT INTO stations(code, name, lat, lon) VALUES(?, ?, ?, ?) "
 		       "ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
 		       "lat = excluded.lat, lon = excluded.lon",
@@ -34,7 +38,8 @@ static const char schema[] =
 	"  online INTEGER NOT NULL DEFAULT 0,"
 	"  session INTEGER NOT NULL DEFAULT 0,"  /* of the last status applied */
 	"  last_seen INTEGER,"                    /* Unix ms of the last message */
-	"  outbox INTEGER, agent TEXT);"
+	"  outbox INTEGER, agent TEXT,"
+	"  settled INTEGER);"                     /* station: all ids below receipted */
 	"CREATE TABLE IF NOT EXISTS inbound("
 	"  station TEXT NOT NULL, id INTEGER NOT NULL, type TEXT NOT NULL,"
 	"  received_at INTEGER NOT NULL, PRIMARY KEY(station, id)) WITHOUT ROWID;"
@@ -44,7 +49,7 @@ static const char schema[] =
 	"  station TEXT NOT NULL, id INTEGER NOT NULL,"
 	"  colour TEXT NOT NULL, category TEXT NOT NULL,"
 	"  title TEXT NOT NULL, text TEXT NOT NULL,"
-	"  reporter TEXT, phone TEXT,"            /* personal data */
+	"  reporter BLOB, phone BLOB,"            /* personal data, sealed */
 	"  people INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL,"             /* at the station, Unix ms */
 	"  received_at INTEGER NOT NULL);"        /* committed at the hub */
@@ -52,16 +57,18 @@ static const char schema[] =
 
 struct hub_store {
 	sqlite3 *db;
+	const hub_secret *secret;
 	sqlite3_stmt *st[ST__COUNT];
 	bool in_batch;
 };
 
-hub_store *hub_store_open(const char *path)
+hub_store *hub_store_open(const char *path, const hub_secret *secret)
 {
 	hub_store *s = calloc(1, sizeof *s);
 
 	if (!s)
 		return NULL;
+	s->secret = secret;
 	s->db = proto_db_open(path, schema);
 	if (!s->db)
 		goto fail;
@@ -166,16 +173,56 @@ static proto_err mark_inbound(hub_store *s, const proto_msg *m, int64_t now, boo
 	return err;
 }
 
-static proto_err seen(hub_store *s, const char *station, int64_t now)
+/* Marks the station seen; PROTO_ERR_REPLAY when a new id is below the mark
+ * the station itself reported as settled. */
+static proto_err advance(hub_store *s, const proto_msg *m, int64_t now)
 {
 	sqlite3_stmt *st = s->st[ST_SEEN];
+	proto_err err;
 
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-	return step(s, st);
+	sqlite3_bind_int64(st, 2, m->id);
+	sqlite3_bind_text(st, 3, m->station, -1, SQLITE_STATIC);
+	err = step(s, st);
+	if (!err && sqlite3_changes(s->db) == 0)
+		err = PROTO_ERR_REPLAY;
+	return err;
 }
 
-proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
+/* Each message is staged under a savepoint, so that a failure half-way
+ * (an inbound row written, its report not) leaves nothing behind in the
+ * batch: otherwise the resend would be answered "duplicate" for a report
+ * that was never stored. */
+static proto_err savepoint(hub_store *s)
+{
+	return proto_db_exec(s->db, "SAVEPOINT msg");
+}
+
+static proto_err release(hub_store *s, proto_err err)
+{
+	if (err)
+		proto_db_exec(s->db, "ROLLBACK TO msg");
+	if (proto_db_exec(s->db, "RELEASE msg") && !err)
+		err = PROTO_ERR_IO;
+	return err;
+}
+
+/* Binds the sealed form of a personal field (NULL stays NULL). */
+static proto_err bind_sealed(hub_store *s, sqlite3_stmt *st, int col, const char *text)
+{
+	unsigned char *blob;
+	size_t len;
+
+	if (!text)
+		return PROTO_OK;
+	blob = hub_secret_seal(s->secret, text, &len);
+	if (!blob)
+		return PROTO_ERR_NOMEM;
+	sqlite3_bind_blob(st, col, blob, (int)len, free);
+	return PROTO_OK;
+}
+
+static proto_err stage_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
 {
 	const proto_report *r = &m->u.report;
 	sqlite3_stmt *st = s->st[ST_REPORT];
@@ -183,6 +230,9 @@ proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *
 	proto_err err = mark_inbound(s, m, now, dup);
 
 	if (err || *dup)
+		return err;
+	err = advance(s, m, now);
+	if (err)
 		return err;
 	proto_item_id(item, m->station, m->id);
 	sqlite3_bind_text(st, 1, item, -1, SQLITE_TRANSIENT);
@@ -192,17 +242,24 @@ proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *
 	sqlite3_bind_text(st, 5, proto_category_name(r->category), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, r->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->text, -1, SQLITE_STATIC);
-	if (r->reporter_name)
-		sqlite3_bind_text(st, 8, r->reporter_name, -1, SQLITE_STATIC);
-	if (r->reporter_phone)
-		sqlite3_bind_text(st, 9, r->reporter_phone, -1, SQLITE_STATIC);
+	if (bind_sealed(s, st, 8, r->reporter_name) || bind_sealed(s, st, 9, r->reporter_phone)) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return PROTO_ERR_NOMEM;
+	}
 	sqlite3_bind_int(st, 10, r->people);
 	sqlite3_bind_int64(st, 11, m->ts);
 	sqlite3_bind_int64(st, 12, now);
-	err = step(s, st);
-	if (!err)
-		err = seen(s, m->station, now);
-	return err;
+	return step(s, st);
+}
+
+proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
+{
+	proto_err err = savepoint(s);
+
+	if (err)
+		return err;
+	return release(s, stage_report(s, m, now, dup));
 }
 
 proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
@@ -217,6 +274,8 @@ proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
 		sqlite3_bind_int64(st, 4, p->outbox);
 	if (p->agent)
 		sqlite3_bind_text(st, 5, p->agent, -1, SQLITE_STATIC);
+	if (p->settled > 0)
+		sqlite3_bind_int64(st, 8, p->settled);
 	sqlite3_bind_text(st, 6, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, p->session);
 	return step(s, st);

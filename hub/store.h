@@ -8,13 +8,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hub/secret.h"
 #include "protocol/message.h"
 #include "protocol/registry.h"
 
 typedef struct hub_store hub_store;
 
-/* Opens (creating) the database at path. NULL on error, logged. */
-hub_store *hub_store_open(const char *path);
+/* Opens (creating) the database at path; personal fields are sealed with
+ * secret, which the store does not own. NULL on error, logged. */
+hub_store *hub_store_open(const char *path, const hub_secret *secret);
 
 void hub_store_close(hub_store *s);
 
@@ -31,7 +33,8 @@ proto_err hub_store_commit(hub_store *s);
 bool hub_store_in_batch(const hub_store *s);
 
 /* Stages a validated report. *dup is set when (station, id) was stored
- * before: nothing is written then. */
+ * before: nothing is written then. PROTO_ERR_REPLAY when the id is new but
+ * not above the highest accepted from the station; nothing is written. */
 proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup);
 
 /* Stages a station status; a status of an older session than the one known

@@ -106,6 +106,9 @@ static proto_err read_code(reader *r, const char *key, char out[PROTO_CODE_MAX +
 	char *s = NULL;
 	proto_err err = read_string(r, key, true, PROTO_CODE_MAX + 1, false, &s);
 
+	/* A code too long is not a code: the same fault as any other bad one. */
+	if (err == PROTO_ERR_TOO_LARGE)
+		err = PROTO_ERR_BAD_VALUE;
 	if (err == PROTO_OK) {
 		if (proto_code_valid(s))
 			memcpy(out, s, strlen(s) + 1);
@@ -227,6 +230,8 @@ static proto_err decode_status(reader *r, proto_status *st)
 	if (!err)
 		err = read_int(r, "outbox", false, 0, MAX_SAFE_INT, &st->outbox);
 	if (!err)
+		err = read_int(r, "settled", false, 1, MAX_SAFE_INT, &st->settled);
+	if (!err)
 		err = read_string(r, "agent", false, 64, false, &st->agent);
 	return err;
 }
@@ -245,13 +250,24 @@ static proto_err decode_receipt(reader *r, proto_receipt *rc)
 		if (!err) {
 			rc->error = proto_err_from_name(name);
 			/* A newer hub may use codes we do not know: keep it a rejection. */
-			if (rc->error == PROTO_ERR_INVAL && strcmp(name, "inval") != 0)
+			if ((rc->error == PROTO_ERR_INVAL && strcmp(name, "inval") != 0) ||
+			    rc->error == PROTO_OK)
 				rc->error = PROTO_ERR_BAD_VALUE;
 		}
 		if (!err)
 			err = read_string(r, "field", false, PROTO_FIELD_MAX - 1, false, &fld);
-		if (!err && fld)
-			snprintf(rc->field, sizeof rc->field, "%s", fld);
+		if (!err && fld) {
+			/* 31 code points need not fit in 31 bytes: cut before a
+			 * partial character so that the copy stays valid UTF-8. */
+			size_t n = strlen(fld);
+			if (n >= sizeof rc->field) {
+				n = sizeof rc->field - 1;
+				while (n > 0 && ((unsigned char)fld[n] & 0xC0) == 0x80)
+					n--;
+			}
+			memcpy(rc->field, fld, n);
+			rc->field[n] = '\0';
+		}
 		free(name);
 		free(fld);
 	}
@@ -284,9 +300,70 @@ static proto_err decode_item(reader *r, proto_item *it)
 	return err;
 }
 
+/* Value of four hex digits at s, or -1 when there are not four. */
+static long hex4(const char *s, size_t avail)
+{
+	long v = 0;
+
+	if (avail < 4)
+		return -1;
+	for (int k = 0; k < 4; k++) {
+		char c = s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* The raw bytes are valid UTF-8, but \u escapes can still spell text that is
+ * not: cJSON rejects an unpaired surrogate as a syntax error (bad_json would
+ * be wrong) and turns \u0000 into a NUL that silently cuts the string short.
+ * Both are refused here as bad_utf8, like their raw forms. A backslash outside
+ * a string is a syntax error anyway, so strings need not be tracked. */
+static bool escapes_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		long cp;
+
+		if (s[i] != '\\')
+			continue;
+		if (++i == len || s[i] != 'u')
+			continue; /* a one-character escape, \\ included */
+		cp = hex4(s + i + 1, len - i - 1);
+		if (cp < 0)
+			continue; /* malformed: the parser will say so */
+		i += 4;
+		if (cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+			return false;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			if (len - i - 1 < 6 || s[i + 1] != '\\' || s[i + 2] != 'u')
+				return false;
+			cp = hex4(s + i + 3, len - i - 3);
+			if (cp < 0xDC00 || cp > 0xDFFF)
+				return false;
+			i += 6;
+		}
+	}
+	return true;
+}
+
+/* True when [s, end) is JSON whitespace only. */
+static bool only_space(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}
+
 proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 	char field[PROTO_FIELD_MAX])
 {
+	const char *end = NULL;
 	char dummy[PROTO_FIELD_MAX];
 	reader r = {.field = field ? field : dummy};
 	int64_t v = 0, salvaged = 0;
@@ -299,10 +376,12 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 		return PROTO_ERR_BAD_JSON;
 	if (len > PROTO_PAYLOAD_MAX)
 		return PROTO_ERR_TOO_LARGE;
-	if (!proto_utf8_valid(payload, len))
+	if (!proto_utf8_valid(payload, len) || !escapes_valid(payload, len))
 		return PROTO_ERR_BAD_UTF8;
-	r.obj = cJSON_ParseWithLength(payload, len);
-	if (!r.obj || !cJSON_IsObject(r.obj)) {
+	/* cJSON stops after the first value and would ignore what follows. */
+	r.obj = cJSON_ParseWithLengthOpts(payload, len, &end, false);
+	if (!r.obj || !cJSON_IsObject(r.obj) ||
+	    !only_space(end, (const char *)payload + len)) {
 		err = PROTO_ERR_BAD_JSON;
 		goto done;
 	}
@@ -311,12 +390,14 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 	if (read_int(&r, "id", true, 1, MAX_SAFE_INT, &salvaged) != PROTO_OK)
 		salvaged = 0;
 	r.field[0] = '\0';
+	/* PROTOCOL.md: any number that is not 1 (-1, 1.5, 2) is bad_version;
+	 * a bad value here would otherwise turn into unknown_type below. */
 	err = read_int(&r, "v", true, 0, MAX_SAFE_INT, &v);
-	if (!err && v != PROTO_VERSION)
+	if (err == PROTO_ERR_BAD_VALUE || (!err && v != PROTO_VERSION))
 		err = fault(&r, PROTO_ERR_BAD_VERSION, "v");
 	if (!err)
 		err = read_enum(&r, "type", proto_msg_type_parse, &type);
-	if (err == PROTO_ERR_BAD_VALUE)
+	if (err == PROTO_ERR_BAD_VALUE || err == PROTO_ERR_TOO_LARGE)
 		err = PROTO_ERR_UNKNOWN_TYPE;
 	out->v = (int)v;
 	out->type = (proto_msg_type)type;
@@ -420,9 +501,15 @@ static void put_string(writer *w, const char *key, const char *val)
 		w->ok = false;
 }
 
+/* Written as raw digits: cJSON prints a double with 15 significant digits
+ * whenever its loose comparison calls that close enough, which turned the
+ * id 2^53 - 1 into 9007199254740990. */
 static void put_int(writer *w, const char *key, int64_t val)
 {
-	if (!cJSON_AddNumberToObject(w->obj, key, (double)val))
+	char num[24];
+
+	snprintf(num, sizeof num, "%lld", (long long)val);
+	if (!cJSON_AddRawToObject(w->obj, key, num))
 		w->ok = false;
 }
 
@@ -480,6 +567,8 @@ char *proto_msg_encode(const proto_msg *m)
 		put_int(&w, "session", s->session);
 		if (s->outbox >= 0)
 			put_int(&w, "outbox", s->outbox);
+		if (s->settled > 0)
+			put_int(&w, "settled", s->settled);
 		put_string(&w, "agent", s->agent);
 		break;
 	}

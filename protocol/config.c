@@ -17,6 +17,9 @@ typedef struct load_ctx {
 	size_t errlen;
 	bool failed;
 	char reason[192];
+	FILE *f;
+	int line;        /* lines read so far, counted as inih counts them */
+	int failed_line; /* line of the first handler failure */
 } load_ctx;
 
 proto_err proto_config_set(const proto_conf_key *keys, void *target,
@@ -50,8 +53,18 @@ proto_err proto_config_set(const proto_conf_key *keys, void *target,
 	return PROTO_ERR_BAD_VALUE;
 }
 
+/* fgets for inih that counts lines: inih reports only the line of the first
+ * error, which may be a syntax error before the handler's first failure. */
+static char *read_line(char *buf, int n, void *stream)
+{
+	load_ctx *c = stream;
+
+	c->line++;
+	return fgets(buf, n, c->f);
+}
+
 /* inih reports the line of the first handler that returns 0; the handler
- * keeps the reason of that first failure. */
+ * keeps the reason and the line of that first failure. */
 static int handler(void *user, const char *section, const char *name,
 	const char *value)
 {
@@ -64,8 +77,10 @@ static int handler(void *user, const char *section, const char *name,
 			   sizeof reason) == PROTO_OK) {
 		return 1;
 	}
-	if (!c->failed)
+	if (!c->failed) {
 		memcpy(c->reason, reason, sizeof reason);
+		c->failed_line = c->line;
+	}
 	c->failed = true;
 	return 0;
 }
@@ -81,9 +96,10 @@ proto_err proto_config_load(const char *path, const proto_conf_key *keys,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return PROTO_ERR_IO;
 	}
-	rc = ini_parse_file(f, handler, &c);
+	c.f = f;
+	rc = ini_parse_stream(read_line, &c, handler, &c);
 	fclose(f);
-	if (rc > 0 && c.failed) {
+	if (rc > 0 && c.failed && c.failed_line == rc) {
 		snprintf(err, errlen, "%s:%d: %s", path, rc, c.reason);
 		return PROTO_ERR_BAD_VALUE;
 	}

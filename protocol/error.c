@@ -24,6 +24,8 @@ static const struct {
 	[PROTO_ERR_IO] = {"io", "input/output error"},
 	[PROTO_ERR_INVAL] = {"inval", "invalid argument"},
 	[PROTO_ERR_NOT_FOUND] = {"not_found", "not found"},
+	[PROTO_ERR_REPLAY] = {"replay", "message id is older than one already accepted"},
+	[PROTO_ERR_RATE_LIMITED] = {"rate_limited", "too many messages; send again later"},
 };
 
 const char *proto_err_name(proto_err err)

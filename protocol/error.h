@@ -20,6 +20,8 @@ typedef enum proto_err {
 	PROTO_ERR_IO,              /* file, socket or database failure */
 	PROTO_ERR_INVAL,           /* bad argument from the caller */
 	PROTO_ERR_NOT_FOUND,       /* no such record */
+	PROTO_ERR_REPLAY,          /* id not above one already accepted, and new */
+	PROTO_ERR_RATE_LIMITED,    /* sender over its rate: transient, send later */
 	PROTO_ERR__COUNT
 } proto_err;
 

@@ -81,6 +81,7 @@ typedef struct proto_status {
 	bool online;     /* false in the last will and on clean shutdown */
 	int64_t session; /* birth and will of one connection share it */
 	int64_t outbox;  /* messages waiting for a receipt; -1 if unknown */
+	int64_t settled; /* every id below it has its receipt; 0 if unknown */
 	char *agent;     /* optional "program/version" */
 } proto_status;
 

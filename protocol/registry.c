@@ -10,14 +10,21 @@
 
 #define REGISTRY_FILE_MAX (64 * 1024 * 1024)
 
+/* A station and the line it came from, so that the checks made after sorting
+ * (duplicates, parents) can still name the line, as the header promises. */
+typedef struct entry {
+	proto_station st; /* first: an entry is also a proto_station */
+	size_t line;
+} entry;
+
 struct proto_registry {
-	proto_station *st;
+	entry *e;
 	size_t n, cap;
 };
 
 static int by_code(const void *a, const void *b)
 {
-	return strcmp(((const proto_station *)a)->code, ((const proto_station *)b)->code);
+	return strcmp(((const entry *)a)->st.code, ((const entry *)b)->st.code);
 }
 
 static bool parse_double(const char *s, double min, double max, double *out)
@@ -101,31 +108,35 @@ proto_registry *proto_registry_parse(const char *text, size_t len, char *err,
 			continue;
 		if (reg->n == reg->cap) {
 			size_t cap = reg->cap ? reg->cap * 2 : 256;
-			proto_station *st = realloc(reg->st, cap * sizeof *st);
-			if (!st) {
+			entry *e = realloc(reg->e, cap * sizeof *e);
+			if (!e) {
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
-			reg->st = st, reg->cap = cap;
+			reg->e = e, reg->cap = cap;
 		}
-		if (!parse_line(line, &reg->st[reg->n], why, sizeof why)) {
+		if (!parse_line(line, &reg->e[reg->n].st, why, sizeof why)) {
 			snprintf(err, errlen, "line %zu: %s", lineno, why);
 			goto fail;
 		}
-		reg->n++;
+		reg->e[reg->n++].line = lineno;
 	}
 	if (reg->n)
-		qsort(reg->st, reg->n, sizeof *reg->st, by_code);
+		qsort(reg->e, reg->n, sizeof *reg->e, by_code);
 	for (size_t i = 0; i < reg->n; i++) {
+		const entry *e = &reg->e[i];
 		char parent[PROTO_CODE_MAX + 1];
-		if (i && strcmp(reg->st[i].code, reg->st[i - 1].code) == 0) {
-			snprintf(err, errlen, "station %s is listed twice", reg->st[i].code);
+		if (i && strcmp(e->st.code, e[-1].st.code) == 0) {
+			/* qsort is not stable: name the later line, and the other. */
+			size_t a = e[-1].line, b = e->line;
+			snprintf(err, errlen, "line %zu: station %s is listed twice "
+				"(also on line %zu)", a > b ? a : b, e->st.code, a > b ? b : a);
 			goto fail;
 		}
-		if (proto_code_parent(reg->st[i].code, parent) &&
+		if (proto_code_parent(e->st.code, parent) &&
 		    !proto_registry_find(reg, parent)) {
-			snprintf(err, errlen, "station %s has no parent %s in the registry",
-				reg->st[i].code, parent);
+			snprintf(err, errlen, "line %zu: station %s has no parent %s in "
+				"the registry", e->line, e->st.code, parent);
 			goto fail;
 		}
 	}
@@ -174,18 +185,20 @@ void proto_registry_destroy(proto_registry *reg)
 {
 	if (!reg)
 		return;
-	free(reg->st);
+	free(reg->e);
 	free(reg);
 }
 
 const proto_station *proto_registry_find(const proto_registry *reg, const char *code)
 {
-	proto_station key;
+	const entry *found;
+	entry key;
 
 	if (!reg || !reg->n || strlen(code) > PROTO_CODE_MAX)
 		return NULL;
-	strcpy(key.code, code);
-	return bsearch(&key, reg->st, reg->n, sizeof key, by_code);
+	strcpy(key.st.code, code);
+	found = bsearch(&key, reg->e, reg->n, sizeof key, by_code);
+	return found ? &found->st : NULL;
 }
 
 size_t proto_registry_count(const proto_registry *reg)
@@ -195,5 +208,11 @@ size_t proto_registry_count(const proto_registry *reg)
 
 const proto_station *proto_registry_at(const proto_registry *reg, size_t i)
 {
-	return reg && i < reg->n ? &reg->st[i] : NULL;
+	return reg && i < reg->n ? &reg->e[i].st : NULL;
+}
+
+size_t proto_registry_index(const proto_registry *reg, const proto_station *st)
+{
+	/* st is the first member of its entry (see entry). */
+	return (size_t)((const entry *)(const void *)st - reg->e);
 }

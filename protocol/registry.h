@@ -38,4 +38,8 @@ const proto_station *proto_registry_find(const proto_registry *reg, const char *
 size_t proto_registry_count(const proto_registry *reg);
 const proto_station *proto_registry_at(const proto_registry *reg, size_t i);
 
+/* The position of a station returned by find or at, for per-station arrays
+ * indexed like the registry. */
+size_t proto_registry_index(const proto_registry *reg, const proto_station *st);
+
 #endif

@@ -13,8 +13,11 @@
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/topic.h"
+#include "protocol/bucket.h"
 #include "station/agent.h"
 #include "version.h"
+
+#define RATE_PAUSE_MS 2000
 
 typedef struct flight {
 	int64_t id;      /* message id */
@@ -30,7 +33,8 @@ struct station_agent {
 	int64_t session;       /* of the current or next connection */
 	int64_t hub_session;   /* last hub session seen online, 0 if none */
 	int64_t next_heartbeat;
-	int64_t next_scan;     /* fallback look for new rows written by the client */
+	int64_t pause_until;   /* monotonic ms: the hub asked us to slow down */
+	proto_bucket pace;     /* keeps a backlog's drain below the hub's limit */
 	bool dirty;            /* receipts applied in an open transaction */
 	char topic_status[PROTO_TOPIC_MAX];
 	char topic_hub[PROTO_TOPIC_MAX];
@@ -47,6 +51,7 @@ static char *status_json(station_agent *a, bool online)
 	m.u.status.online = online;
 	m.u.status.session = a->session;
 	m.u.status.outbox = online ? station_store_depth(a->store) : -1;
+	m.u.status.settled = online ? station_store_settled(a->store) : 0;
 	m.u.status.agent = "minqing-station/" MINQING_VERSION;
 	return proto_msg_encode(&m);
 }
@@ -71,7 +76,8 @@ static void on_connecting(void *ud, proto_link *link)
 
 	/* A new session per attempt: a late will of an old connection carries
 	 * an older session and cannot mark the live station offline. */
-	a->session = now > a->session ? now : a->session + 1;
+	int64_t next = station_store_next_session(a->store);
+	a->session = next ? next : (now > a->session ? now : a->session + 1);
 	will = status_json(a, false);
 	if (will)
 		proto_link_set_will(link, a->topic_status, will, true);
@@ -117,6 +123,13 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 	if (rc->ref <= 0) {
 		log_warn("hub rejected a message it could not read: %s",
 			proto_err_name(rc->error));
+		return;
+	}
+	if (rc->status == PROTO_RECEIPT_REJECTED && rc->error == PROTO_ERR_RATE_LIMITED) {
+		/* Transient: keep everything queued, send again after a pause. */
+		log_warn("hub says we send too fast; pausing");
+		a->n_inflight = 0;
+		a->pause_until = proto_mono_ms() + RATE_PAUSE_MS;
 		return;
 	}
 	if (rc->status == PROTO_RECEIPT_REJECTED)
@@ -203,6 +216,8 @@ static int publish_entry(void *ud, const station_entry *e)
 
 	if (type < 0 || !a->topic_up[type][0])
 		return 0;
+	if (!proto_bucket_take(&a->pace, c->now))
+		return 1; /* tick() wakes us when the next token is due */
 	if (proto_link_publish(a->link, a->topic_up[type], e->payload,
 		    strlen(e->payload), 1, false, NULL))
 		return 1; /* link gone: stop, the reconnect will resend */
@@ -230,7 +245,8 @@ static void fill(station_agent *a, int64_t now)
 	fill_ctx c = {.a = a, .now = now};
 	int64_t after;
 
-	if (!proto_link_connected(a->link) || a->n_inflight >= a->opts.window)
+	if (!proto_link_connected(a->link) || a->n_inflight >= a->opts.window ||
+	    now < a->pause_until)
 		return;
 	after = a->n_inflight ? a->inflight[a->n_inflight - 1].id : 0;
 	if (!a->dirty) {
@@ -261,6 +277,12 @@ int station_agent_tick(station_agent *a, int64_t now)
 		}
 		if (a->n_inflight)
 			wait = (int)(a->inflight[0].sent_at + a->opts.resend_ms - now);
+		if (now < a->pause_until && a->pause_until - now < wait)
+			wait = (int)(a->pause_until - now);
+		else if (a->n_inflight < a->opts.window &&
+			 proto_bucket_wait(&a->pace, now) > 0 &&
+			 proto_bucket_wait(&a->pace, now) < wait)
+			wait = (int)proto_bucket_wait(&a->pace, now);
 		if (a->next_heartbeat - now < wait)
 			wait = (int)(a->next_heartbeat - now);
 	}
@@ -286,6 +308,7 @@ station_agent *station_agent_create(station_store *store,
 	a->opts = *opts;
 	if (a->opts.window < 1)
 		a->opts.window = 1;
+	proto_bucket_init(&a->pace, a->opts.rate, a->opts.burst);
 	a->inflight = calloc((size_t)a->opts.window, sizeof *a->inflight);
 	if (!a->inflight)
 		goto fail;

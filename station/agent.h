@@ -16,6 +16,8 @@ typedef struct station_agent_opts {
 	int window;         /* messages published but not yet receipted, at most */
 	int resend_ms;      /* resend a message whose receipt is this late */
 	int heartbeat_ms;   /* period of the retained status heartbeat */
+	double rate;        /* messages a second, sustained; 0 unpaced */
+	double burst;       /* messages at once before the pace applies */
 } station_agent_opts;
 
 /* Creates the agent over an open store; the agent does not own the store. */

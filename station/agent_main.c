@@ -23,7 +23,7 @@
 
 typedef struct config {
 	char *code, *broker, *data, *user, *password, *cafile, *log_level;
-	int64_t window, resend, heartbeat, keepalive;
+	int64_t window, resend, heartbeat, keepalive, rate, burst;
 } config;
 
 static const proto_conf_key keys[] = {
@@ -38,6 +38,8 @@ static const proto_conf_key keys[] = {
 	{"resend", PROTO_CONF_INT, offsetof(config, resend), 1, 86400},
 	{"heartbeat", PROTO_CONF_INT, offsetof(config, heartbeat), 1, 86400},
 	{"keepalive", PROTO_CONF_INT, offsetof(config, keepalive), 5, 3600},
+	{"rate", PROTO_CONF_INT, offsetof(config, rate), 0, 1000000},
+	{"burst", PROTO_CONF_INT, offsetof(config, burst), 1, 1000000},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -49,7 +51,7 @@ static void usage(FILE *f)
 		"                       [--config FILE] [--log-level LEVEL]\n"
 		"Keeps this station's reports in DIR until the county hub receipts them.\n"
 		"Flags override the config file. Config keys: code broker data user\n"
-		"password cafile log_level window resend heartbeat keepalive.\n");
+		"password cafile log_level window resend heartbeat keepalive rate burst.\n");
 }
 
 /* Binds DIR/agent.sock, through which the clerk's client says "new rows". */
@@ -149,6 +151,7 @@ static int run(config *cfg)
 		.window = (int)cfg->window,
 		.resend_ms = (int)cfg->resend * 1000,
 		.heartbeat_ms = (int)cfg->heartbeat * 1000,
+		.rate = (double)cfg->rate, .burst = (double)cfg->burst,
 	});
 	if (!agent)
 		goto done;
@@ -214,7 +217,10 @@ done:
 
 int main(int argc, char **argv)
 {
-	config cfg = {.window = 32, .resend = 20, .heartbeat = 60, .keepalive = 30};
+	/* Paced at half the hub's default limit (20/s, burst 200), so that a
+	 * day's backlog drains without ever being refused. */
+	config cfg = {.window = 32, .resend = 20, .heartbeat = 60, .keepalive = 30,
+		      .rate = 10, .burst = 100};
 	int rc = parse_args(argc, argv, &cfg), level;
 
 	if (rc) {

@@ -142,20 +142,35 @@ proto_err station_store_commit(station_store *s)
 	return PROTO_OK;
 }
 
-/* Next message id, inside the caller's immediate transaction. */
-static proto_err next_id(station_store *s, int64_t *id)
+/* Advances the counter meta[key] to max(last + 1, now in ms), inside the
+ * caller's immediate transaction. */
+static proto_err next_counter(station_store *s, const char *key, int64_t *value)
 {
 	char text[32];
 	int64_t last = 0, now = proto_now_ms();
-	proto_err err = meta_get(s, "last_id", text, sizeof text);
+	proto_err err = meta_get(s, key, text, sizeof text);
 
 	if (err == PROTO_OK)
 		last = strtoll(text, NULL, 10);
 	else if (err != PROTO_ERR_NOT_FOUND)
 		return err;
-	*id = now > last ? now : last + 1;
-	snprintf(text, sizeof text, "%lld", (long long)*id);
-	return meta_set(s, "last_id", text);
+	*value = now > last ? now : last + 1;
+	snprintf(text, sizeof text, "%lld", (long long)*value);
+	return meta_set(s, key, text);
+}
+
+int64_t station_store_next_session(station_store *s)
+{
+	int64_t session = 0;
+	bool own = !s->in_tx;
+
+	if (own && station_store_begin(s))
+		return 0;
+	if (next_counter(s, "last_session", &session))
+		session = 0;
+	if (own && station_store_commit(s))
+		session = 0;
+	return session;
 }
 
 proto_err station_store_add_report(station_store *s, const proto_report *r,
@@ -174,7 +189,7 @@ proto_err station_store_add_report(station_store *s, const proto_report *r,
 	err = station_store_begin(s);
 	if (err)
 		return err;
-	err = next_id(s, &msg.id);
+	err = next_counter(s, "last_id", &msg.id);
 	if (err)
 		goto fail;
 	json = proto_msg_encode(&msg);
@@ -323,4 +338,19 @@ int64_t station_store_depth(station_store *s)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int64_t station_store_settled(station_store *s)
+{
+	sqlite3_stmt *st = proto_db_prepare(s->db,
+		"SELECT coalesce((SELECT min(id) FROM outbox WHERE state = 'queued'),"
+		" (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'last_id'), 1)");
+	int64_t id = 0;
+
+	if (!st)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
 }

@@ -60,6 +60,15 @@ proto_err station_store_attempted(station_store *s, int64_t id);
 /* Messages still waiting for a receipt; -1 on error. */
 int64_t station_store_depth(station_store *s);
 
+/* The id below which every message has its receipt (the oldest queued id,
+ * or the next id when none is queued); 0 on error. */
+int64_t station_store_settled(station_store *s);
+
+/* Next connection session: max(last + 1, now in ms), persisted, so that a
+ * clock stepping back never makes a new session look older than an old one.
+ * Returns 0 on error. */
+int64_t station_store_next_session(station_store *s);
+
 /* Groups the following writes into one transaction (one fsync). */
 proto_err station_store_begin(station_store *s);
 proto_err station_store_commit(station_store *s);

@@ -12,7 +12,12 @@ N = 1000
 
 def body(env):
     env.start_broker()
-    env.start_hub()
+    # Paced at the defaults (10/s) a drain of 1,000 takes 90 s; this test is
+    # about the kill, so station and hub both allow ten times that.
+    limits = os.path.join(env.dir, "hub-limits.conf")
+    with open(limits, "w") as f:
+        f.write("rate_limit = 200\nrate_burst = 400\n")
+    env.start_hub("--config", limits)
     with ThreadPoolExecutor(4) as pool:
         items = list(pool.map(lambda i: env.report(CODE, title=f"待办{i}",
                                                    category="left_behind"), range(N)))
@@ -20,7 +25,7 @@ def body(env):
     # A small window keeps the drain slow enough to be killed in the middle.
     conf = os.path.join(env.dir, "station.conf")
     with open(conf, "w") as f:
-        f.write("# drain a few at a time\nwindow = 4\n")
+        f.write("# drain a few at a time, fast\nwindow = 4\nrate = 100\n")
     st = env.start_station(CODE, "--config", conf)
     env.wait_until(lambda: len(env.hub_reports()) >= 200, 120, "200 reports drained",
                    interval=0.05)

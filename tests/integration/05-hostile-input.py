@@ -2,11 +2,12 @@
 right rejection receipt, and the hub keeps serving valid reports."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
+import harness
 from harness import run, check, Proc
 
 GOOD = "611025100201"
 OTHER = "611025100202"
-UNKNOWN = "611025100299"   # a valid code that is not in the registry
+UNKNOWN = "611025100203"   # provisioned at the broker, unknown to the hub
 TS = "2026-11-23T08:00:00.000Z"
 
 
@@ -21,7 +22,7 @@ def topic(station, kind="report"):
     return f"minqing/611025/up/{station}/{kind}"
 
 
-# (name, topic station, payload bytes, receipt station, expected ref, error, field)
+# (name, sender = topic station, payload, receipt station, expected ref, error, field)
 CASES = [
     ("bad json", GOOD, b'{"v":1,"type":"report", nope', GOOD, None, "bad_json", ""),
     ("wrong type", GOOD, report(GOOD, 102, people="3"), GOOD, 102, "bad_type", "people"),
@@ -49,14 +50,28 @@ CASES = [
 ]
 
 
+def hub_registry(env):
+    """The county's registry without UNKNOWN and its groups: the station still
+    holds broker credentials, but the hub no longer knows it."""
+    path = os.path.join(env.dir, "registry.csv")
+    with open(harness.REGISTRY, encoding="utf-8") as src, \
+         open(path, "w", encoding="utf-8") as dst:
+        for line in src:
+            if not line.startswith(UNKNOWN):
+                dst.write(line)
+    return path
+
+
 def body(env):
     env.start_broker()
-    env.start_hub()
-    out = os.path.join(env.dir, "receipts.txt")
-    sub = Proc("mosquitto_sub", ["mosquitto_sub", "-p", str(env.port), "-h", "127.0.0.1",
-                                 "-q", "1", "-v", "-t", "minqing/611025/down/+/receipt"],
-               out, env={})
-    env.procs.append(sub)
+    env.start_hub(registry=hub_registry(env))
+    # Each station may read only its own inbox: one listener per station.
+    subs = {}
+    for who in (GOOD, UNKNOWN):
+        subs[who] = Proc("mosquitto_sub", env.mqtt("mosquitto_sub", who, "-q", "1",
+                                                   "-t", f"minqing/611025/down/{who}/receipt"),
+                         os.path.join(env.dir, f"receipts-{who}.txt"), env={})
+        env.procs.append(subs[who])
     time.sleep(0.5)
     # The hub must be connected before the garbage arrives.
     env.start_station(GOOD)
@@ -67,31 +82,28 @@ def body(env):
         path = os.path.join(env.dir, "payload.bin")
         with open(path, "wb") as f:
             f.write(payload)
-        args = ["mosquitto_pub", "-p", str(env.port), "-h", "127.0.0.1", "-q", "1",
-                "-t", topic(st)]
+        args = env.mqtt("mosquitto_pub", st, "-q", "1", "-t", topic(st))
         args += ["-f", path] if payload else ["-n"]
         subprocess.run(args, check=True, timeout=20)
     check(env.hub.alive(), "the hub died on hostile input")
 
-    def receipts():
-        got = []
-        with open(out, "rb") as f:
-            for line in f.read().decode("utf-8", "replace").splitlines():
-                t, _, p = line.partition(" ")
-                got.append((t.split("/")[3], json.loads(p)))
-        return got
+    def receipts(who):
+        with open(subs[who].log, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        return [json.loads(l) for l in text.splitlines() if l.strip()]
 
-    expected = 1 + len(CASES)
-    env.wait_until(lambda: len(receipts()) >= expected, 30, f"{expected} receipts")
-    got = [r for r in receipts() if r[1]["status"] == "rejected"]
-    check(len(got) == len(CASES), f"{len(got)} rejections for {len(CASES)} bad messages")
-    for (name, _, _, rst, ref, error, field), (dest, rc) in zip(CASES, got):
-        check(dest == rst, f"{name}: receipt went to {dest}, not {rst}")
-        check(rc["error"] == error, f"{name}: error {rc['error']}, expected {error}")
-        check(rc.get("ref") == ref, f"{name}: ref {rc.get('ref')}, expected {ref}")
-        if field:
-            check(rc.get("field") == field, f"{name}: field {rc.get('field')} != {field}")
-        print(f"{name}: rejected {rc['error']} {rc.get('field', '')}")
+    for who in (GOOD, UNKNOWN):
+        cases = [c for c in CASES if c[3] == who]
+        want = len(cases) + (1 if who == GOOD else 0)  # + the first valid report
+        env.wait_until(lambda: len(receipts(who)) >= want, 30, f"{want} receipts to {who}")
+        got = [r for r in receipts(who) if r["status"] == "rejected"]
+        check(len(got) == len(cases), f"{who}: {len(got)} rejections for {len(cases)}")
+        for (name, _, _, _, ref, error, field), rc in zip(cases, got):
+            check(rc["error"] == error, f"{name}: error {rc['error']}, expected {error}")
+            check(rc.get("ref") == ref, f"{name}: ref {rc.get('ref')}, expected {ref}")
+            if field:
+                check(rc.get("field") == field, f"{name}: field {rc.get('field')} != {field}")
+            print(f"{name}: rejected {rc['error']} {rc.get('field', '')}")
 
     # Still serving: a valid report after the garbage is accepted.
     item = env.report(GOOD, title="之后一条")
@@ -101,7 +113,8 @@ def body(env):
     # Nothing personal or hostile reached the log: ids and codes only.
     log = env.hub.text()
     check("内容" not in log and "测试" not in log, "report text in the hub log")
-    sub.p.terminate()
+    for sub in subs.values():
+        sub.p.terminate()
 
 
 run("05-hostile-input", body)

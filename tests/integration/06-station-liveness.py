@@ -32,8 +32,8 @@ def body(env):
     # A late will from the first connection must not mark it offline.
     late = {"v": 1, "type": "status", "station": CODE, "state": "offline",
             "session": session1}
-    subprocess.run(["mosquitto_pub", "-p", str(env.port), "-q", "1", "-t",
-                    f"minqing/611025/up/{CODE}/status", "-m", json.dumps(late)],
+    subprocess.run(env.mqtt("mosquitto_pub", CODE, "-q", "1", "-t",
+                            f"minqing/611025/up/{CODE}/status", "-m", json.dumps(late)),
                    check=True, timeout=20)
     time.sleep(1.5)
     check(env.hub_stations()[CODE]["online"], "a late will marked a live station offline")

@@ -102,28 +102,52 @@ class Env:
         self.hub_db = os.path.join(self.dir, "hub.db")
         self.stations = {}
         self.failed = False
+        self.prov = None
+        self.tls_port = None
 
     # ------------------------------------------------------------ programs
     def bin(self, path):
         return os.path.join(BUILD, path)
 
-    def start_broker(self, persistence=False):
-        conf = os.path.join(self.dir, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\n")
-            f.write("allow_anonymous true\n")
-            f.write("max_queued_messages 100000\n")
-            if persistence:
-                f.write("persistence true\n")
-                f.write(f"persistence_location {self.dir}/\n")
-                f.write("autosave_interval 1\n")
-            else:
-                f.write("persistence false\n")
+    def provision(self, tls=False):
+        """Provisions the county once per test: passwords, ACL, broker config,
+        station bundles. Every broker of the tests is this authenticated one."""
+        if self.prov:
+            return self.prov
+        self.prov = os.path.join(self.dir, "prov")
+        args = [self.bin("hub/minqing-hub"), "provision", "--registry", REGISTRY,
+                "--out", self.prov, "--port", str(self.port)]
+        if tls:
+            self.tls_port = free_port()
+            args += ["--tls", "--tls-port", str(self.tls_port)]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, **SAN_ENV})
+        check(r.returncode == 0, f"provision failed: {r.stderr}")
+        return self.prov
+
+    def credentials(self, user):
+        with open(os.path.join(self.provision(), "credentials")) as f:
+            for line in f:
+                u, _, p = line.strip().partition(":")
+                if u == user:
+                    return p
+        raise Failure(f"no credentials for {user}")
+
+    def start_broker(self, extra_conf=""):
+        conf = os.path.join(self.provision(), "mosquitto.conf")
+        if extra_conf:
+            with open(conf, "a") as f:
+                f.write(extra_conf)
         self.broker = Proc("mosquitto", ["mosquitto", "-c", conf],
                            os.path.join(self.dir, "mosquitto.log"), env={})
         self.procs.append(self.broker)
         self.wait_port()
         return self.broker
+
+    def mqtt(self, tool, user, *args):
+        """mosquitto_pub/_sub argv logged in as user (a station code or the hub)."""
+        return [tool, "-h", "127.0.0.1", "-p", str(self.port), "-u", user,
+                "-P", self.credentials(user), *args]
 
     def wait_port(self, timeout=10):
         end = time.time() + timeout
@@ -142,10 +166,10 @@ class Env:
             self.broker.p.wait(10)
         self.broker = None
 
-    def start_hub(self, *extra):
-        argv = [self.bin("hub/minqing-hub"), "--broker", f"127.0.0.1:{self.port}",
-                "--county", COUNTY, "--db", self.hub_db, "--registry", REGISTRY,
-                *extra]
+    def start_hub(self, *extra, registry=REGISTRY):
+        conf = os.path.join(self.provision(), "hub.conf")
+        argv = [self.bin("hub/minqing-hub"), "--config", conf, "--db", self.hub_db,
+                "--registry", registry, *extra]
         self.hub = Proc("minqing-hub", argv, os.path.join(self.dir, "hub.log"))
         self.procs.append(self.hub)
         return self.hub
@@ -157,8 +181,9 @@ class Env:
 
     def start_station(self, code, *extra):
         d = self.station_dir(code)
-        argv = [self.bin("station/minqing-station"), "--code", code,
-                "--broker", f"127.0.0.1:{self.port}", "--data", d, *extra]
+        conf = os.path.join(self.provision(), "stations", code, "station.conf")
+        argv = [self.bin("station/minqing-station"), "--config", conf, "--data", d,
+                *extra]
         p = Proc(f"minqing-station {code}", argv,
                  os.path.join(self.dir, f"station-{code}.log"))
         self.procs.append(p)

@@ -1,0 +1,385 @@
+/* The provision sub-command. The plain passwords live in DIR/credentials
+ * (mode 0600): re-running keeps them, so bundles already installed at
+ * stations stay valid; --rotate issues a new one for a single station. The
+ * station's MQTT user name is its code, which is what lets one ACL pattern
+ * (%u) pin every station to its own topics. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "hub/pki.h"
+#include "hub/provision.h"
+#include "protocol/log.h"
+#include "protocol/registry.h"
+#include "protocol/topic.h"
+
+#define PASSWORD_BYTES 18 /* 144 bits; 24 characters of base64url */
+#define USER_MAX 32
+
+typedef struct cred {
+	char user[USER_MAX];
+	char password[64];
+} cred;
+
+typedef struct opts {
+	const char *registry, *out, *host, *county, *rotate;
+	int port, tls_port;
+	bool tls;
+} opts;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: minqing-hub provision --registry FILE --out DIR [--port P]\n"
+		"           [--tls [--tls-port P] [--host ADDR]] [--county CODE]\n"
+		"           [--rotate CODE]\n"
+		"Writes the county broker's password file, ACL and mosquitto.conf,\n"
+		"the hub's config and one bundle per station under DIR/stations/.\n"
+		"Run it again after adding stations: existing passwords are kept.\n");
+}
+
+static FILE *create(const char *dir, const char *name, mode_t mode)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	fchmod(fd, mode); /* an existing file keeps its mode otherwise */
+	return fdopen(fd, "w");
+}
+
+static bool finish(FILE *f)
+{
+	return f && !ferror(f) && fclose(f) == 0;
+}
+
+static void new_password(char *out, size_t n)
+{
+	unsigned char raw[PASSWORD_BYTES];
+
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(out, n, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+}
+
+/* Reads DIR/credentials ("user:password" lines) into creds. */
+static int load_creds(const char *dir, cred **creds, size_t *n)
+{
+	char path[PATH_MAX], line[256];
+	FILE *f;
+
+	*creds = NULL, *n = 0;
+	snprintf(path, sizeof path, "%s/credentials", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof line, f)) {
+		char *colon = strchr(line, ':');
+		cred *c;
+		if (line[0] == '#' || !colon)
+			continue;
+		*colon = '\0';
+		colon[strcspn(colon + 1, "\r\n") + 1] = '\0';
+		c = realloc(*creds, (*n + 1) * sizeof *c);
+		if (!c) {
+			fclose(f);
+			return -1;
+		}
+		*creds = c;
+		snprintf(c[*n].user, sizeof c[*n].user, "%s", line);
+		snprintf(c[*n].password, sizeof c[*n].password, "%s", colon + 1);
+		(*n)++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static const char *find_password(const cred *creds, size_t n, const char *user)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(creds[i].user, user) == 0)
+			return creds[i].password;
+	return NULL;
+}
+
+static int write_station_bundle(const opts *o, const char *absdir, const char *code,
+	const char *password)
+{
+	char dir[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s/stations/%s", absdir, code);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	f = create(dir, "station.conf", 0600);
+	if (!f)
+		return -1;
+	fprintf(f, "# minqing-station bundle for %s, made by minqing-hub provision.\n"
+		   "# Keep it secret: it holds the station's broker password.\n"
+		   "code = %s\nuser = %s\npassword = %s\n", code, code, code, password);
+	if (o->tls) {
+		fprintf(f, "broker = %s:%d\ncafile = %s/ca.crt\n", o->host, o->tls_port, dir);
+	} else {
+		fprintf(f, "broker = %s:%d\n", o->host, o->port);
+	}
+	if (!finish(f))
+		return -1;
+	if (o->tls) {
+		/* The CA travels in the bundle: the station trusts nothing else. */
+		snprintf(src, sizeof src, "%s/ca.crt", absdir);
+		snprintf(dst, sizeof dst, "%s/ca.crt", dir);
+		FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
+		char buf[4096];
+		size_t n;
+		bool ok = in && out;
+		while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+			ok = fwrite(buf, 1, n, out) == n;
+		if (in)
+			fclose(in);
+		if (out && fclose(out) != 0)
+			ok = false;
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_broker_files(const opts *o, const char *absdir, const char *hub_user)
+{
+	FILE *f = create(absdir, "acl", 0644);
+	struct passwd *me = getpwuid(geteuid());
+
+	if (!f)
+		return -1;
+	fprintf(f,
+		"# ACL for county %1$s, made by minqing-hub provision.\n"
+		"# The hub reads what stations send and writes to their inboxes.\n"
+		"user %2$s\n"
+		"topic read " PROTO_TOPIC_ROOT "/%1$s/up/#\n"
+		"topic write " PROTO_TOPIC_ROOT "/%1$s/down/#\n"
+		"topic readwrite " PROTO_TOPIC_ROOT "/%1$s/hub/status\n"
+		"\n"
+		"# Every station logs in with its code as user name (%%u): it may write\n"
+		"# only under its own code and read only its own inbox.\n"
+		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/+\n"
+		"pattern read " PROTO_TOPIC_ROOT "/%1$s/down/%%u/+\n"
+		"pattern read " PROTO_TOPIC_ROOT "/%1$s/hub/status\n",
+		o->county, hub_user);
+	if (!finish(f))
+		return -1;
+	f = create(absdir, "mosquitto.conf", 0644);
+	if (!f)
+		return -1;
+	fprintf(f,
+		"# mosquitto for county %1$s, made by minqing-hub provision.\n"
+		"# Run as is: mosquitto -c %2$s/mosquitto.conf\n"
+		"# Run as the owner of these files (a root broker would otherwise drop\n"
+		"# to user mosquitto, who cannot read the 0600 password file).\n"
+		"user %4$s\n"
+		"per_listener_settings false\n"
+		"allow_anonymous false\n"
+		"password_file %2$s/passwd\n"
+		"acl_file %2$s/acl\n"
+		"persistence true\n"
+		"persistence_location %2$s/\n"
+		"# A hub that is down for an hour must find its reports queued.\n"
+		"max_queued_messages 100000\n"
+		"# Far above the protocol's 16 KiB, so that the hub can say \"too_large\";\n"
+		"# far below mosquitto's default of 256 MiB, which a station could abuse.\n"
+		"max_packet_size 2097152\n"
+		"\n"
+		"# Plain TCP only on loopback (the hub on this machine).\n"
+		"listener %3$d 127.0.0.1\n",
+		o->county, absdir, o->port, me ? me->pw_name : "mosquitto");
+	if (o->tls)
+		fprintf(f,
+			"\n# Stations connect over TLS with the county CA.\n"
+			"listener %1$d%2$s%3$s\n"
+			"cafile %4$s/ca.crt\n"
+			"certfile %4$s/server.crt\n"
+			"keyfile %4$s/server.key\n"
+			"tls_version tlsv1.2\n",
+			o->tls_port, strspn(o->host, "0123456789.") == strlen(o->host) ? " " : "",
+			strspn(o->host, "0123456789.") == strlen(o->host) ? o->host : "",
+			absdir);
+	return finish(f) ? 0 : -1;
+}
+
+static int parse(int argc, char **argv, opts *o)
+{
+	static const struct option lo[] = {
+		{"registry", required_argument, NULL, 'r'},
+		{"out", required_argument, NULL, 'o'},
+		{"port", required_argument, NULL, 'p'},
+		{"tls", no_argument, NULL, 't'},
+		{"tls-port", required_argument, NULL, 'T'},
+		{"host", required_argument, NULL, 'H'},
+		{"county", required_argument, NULL, 'c'},
+		{"rotate", required_argument, NULL, 'R'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->registry = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'p': o->port = atoi(optarg); break;
+		case 't': o->tls = true; break;
+		case 'T': o->tls_port = atoi(optarg); break;
+		case 'H': o->host = optarg; break;
+		case 'c': o->county = optarg; break;
+		case 'R': o->rotate = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!o->registry || !o->out || optind < argc || o->port < 1 || o->port > 65535 ||
+	    o->tls_port < 1 || o->tls_port > 65535 || strchr(o->host, ' ')) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int hub_provision_main(int argc, char **argv)
+{
+	opts o = {.port = 1883, .tls_port = 8883, .host = "127.0.0.1"};
+	char absdir[PATH_MAX], err[512], hub_user[USER_MAX], hash[160], sdir[PATH_MAX];
+	proto_registry *reg = NULL;
+	cred *creds = NULL, *next = NULL;
+	size_t n_creds = 0, n_next = 0, total;
+	FILE *pw = NULL, *cf = NULL, *hc = NULL;
+	int rc = parse(argc, argv, &o);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	if (sodium_init() < 0)
+		return 1;
+	rc = 1;
+	reg = proto_registry_load(o.registry, err, sizeof err);
+	if (!reg) {
+		fprintf(stderr, "minqing-hub provision: %s\n", err);
+		return 2;
+	}
+	if (!o.county) {
+		const proto_station *first = proto_registry_at(reg, 0);
+		o.county = first && proto_code_tier(first->code) == PROTO_TIER_COUNTY ?
+			first->code : NULL;
+	}
+	if (!o.county || proto_code_tier(o.county) != PROTO_TIER_COUNTY) {
+		fprintf(stderr, "minqing-hub provision: give --county CODE (6 digits)\n");
+		goto done;
+	}
+	if (o.rotate && !proto_registry_find(reg, o.rotate)) {
+		fprintf(stderr, "minqing-hub provision: %s is not in the registry\n", o.rotate);
+		goto done;
+	}
+	if ((mkdir(o.out, 0700) < 0 && errno != EEXIST) || !realpath(o.out, absdir)) {
+		fprintf(stderr, "minqing-hub provision: %s: %s\n", o.out, strerror(errno));
+		goto done;
+	}
+	chmod(absdir, 0700);
+	snprintf(sdir, sizeof sdir, "%s/stations", absdir);
+	if (mkdir(sdir, 0700) < 0 && errno != EEXIST)
+		goto done;
+	if (load_creds(absdir, &creds, &n_creds) < 0) {
+		fprintf(stderr, "minqing-hub provision: cannot read %s/credentials\n", absdir);
+		goto done;
+	}
+	if (o.tls && hub_pki_ensure(absdir, o.county, o.host))
+		goto done;
+	snprintf(hub_user, sizeof hub_user, "hub-%s", o.county);
+	total = proto_registry_count(reg) + 1;
+	next = calloc(total, sizeof *next);
+	if (!next)
+		goto done;
+	/* The hub first, then every station of the county in code order. */
+	for (size_t i = 0; i < total; i++) {
+		const proto_station *st = i ? proto_registry_at(reg, i - 1) : NULL;
+		const char *user = st ? st->code : hub_user, *old;
+		if (st && !proto_code_within(st->code, o.county))
+			continue;
+		cred *c = &next[n_next++];
+		snprintf(c->user, sizeof c->user, "%s", user);
+		old = find_password(creds, n_creds, user);
+		if (old && !(o.rotate && strcmp(o.rotate, user) == 0))
+			snprintf(c->password, sizeof c->password, "%s", old);
+		else
+			new_password(c->password, sizeof c->password);
+	}
+	pw = create(absdir, "passwd", 0600);
+	cf = create(absdir, "credentials", 0600);
+	if (!pw || !cf)
+		goto done;
+	fprintf(cf, "# user:password for county %s; keep secret (mode 0600)\n", o.county);
+	for (size_t i = 0; i < n_next; i++) {
+		if (hub_pki_mosquitto_hash(next[i].password, hash, sizeof hash))
+			goto done;
+		fprintf(pw, "%s:%s\n", next[i].user, hash);
+		fprintf(cf, "%s:%s\n", next[i].user, next[i].password);
+		if (i && write_station_bundle(&o, absdir, next[i].user, next[i].password)) {
+			fprintf(stderr, "minqing-hub provision: cannot write the bundle of %s\n",
+				next[i].user);
+			goto done;
+		}
+	}
+	if (!finish(pw) || !finish(cf)) {
+		pw = cf = NULL;
+		goto done;
+	}
+	pw = cf = NULL;
+	hc = create(absdir, "hub.conf", 0600);
+	if (!hc)
+		goto done;
+	fprintf(hc, "# minqing-hub for county %s, made by minqing-hub provision.\n"
+		    "broker = 127.0.0.1:%d\ncounty = %s\nuser = %s\npassword = %s\n"
+		    "# Seals residents' names and phones in the database; created on\n"
+		    "# first start. Back it up, but never beside the database.\n"
+		    "keyfile = %s/hub.key\n",
+		o.county, o.port, o.county, hub_user, next[0].password, absdir);
+	if (!finish(hc)) {
+		hc = NULL;
+		goto done;
+	}
+	hc = NULL;
+	if (write_broker_files(&o, absdir, hub_user))
+		goto done;
+	printf("provisioned county %s: %zu stations, broker files and bundles in %s\n",
+		o.county, n_next - 1, absdir);
+	if (o.rotate)
+		printf("new password for %s; install %s/stations/%s/station.conf there and "
+		       "reload the broker (SIGHUP)\n", o.rotate, absdir, o.rotate);
+	rc = 0;
+done:
+	if (pw)
+		fclose(pw);
+	if (cf)
+		fclose(cf);
+	if (hc)
+		fclose(hc);
+	if (creds)
+		sodium_memzero(creds, n_creds * sizeof *creds);
+	if (next)
+		sodium_memzero(next, total * sizeof *next);
+	free(creds);
+	free(next);
+	proto_registry_destroy(reg);
+	return rc;
+}

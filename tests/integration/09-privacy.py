@@ -1,0 +1,59 @@
+"""Residents' names and phones are sealed at the hub: a copy of the database
+(with its WAL) shows neither in clear, not even to sqlite3; the key holder
+can unseal them; no log line carries them."""
+import sys, os, shutil, subprocess
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import run, check
+
+CODE = "611025107201"
+NAME, PHONE = "王秀英", "13912345678"
+
+
+def body(env):
+    env.start_broker()
+    env.start_hub()
+    env.start_station(CODE)
+    item = env.report(CODE, title="低保申请", category="livelihood", text="家中困难",
+                      reporter=NAME, phone=PHONE)
+    env.wait_until(lambda: env.hub_reports(), 20, "the report at the hub")
+    # A thief's copy: the database and its WAL, without the key.
+    copy = os.path.join(env.dir, "stolen")
+    os.makedirs(copy)
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(env.hub_db + ext):
+            shutil.copy(env.hub_db + ext, os.path.join(copy, "hub.db" + ext))
+    dump = subprocess.run(["sqlite3", os.path.join(copy, "hub.db"), ".dump"],
+                          capture_output=True, text=True, timeout=30)
+    check(dump.returncode == 0 and "低保申请" in dump.stdout,
+          f"sqlite3 could not read the copy: {dump.stderr}")
+    check(NAME not in dump.stdout and PHONE not in dump.stdout,
+          "the name or phone is in clear in the database")
+    for f in os.listdir(copy):
+        raw = open(os.path.join(copy, f), "rb").read()
+        check(NAME.encode() not in raw and PHONE.encode() not in raw,
+              f"the name or phone is in clear in {f}")
+    print("sqlite3 .dump of a copy of the database: no name, no phone")
+    # The key holder can unseal them.
+    r = subprocess.run([env.bin("hub/minqing-hub"), "query", "--db", env.hub_db,
+                        "--personal", "--keyfile", os.path.join(env.prov, "hub.key")],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and NAME in r.stdout and PHONE in r.stdout,
+          f"the key holder cannot unseal: {r.stdout} {r.stderr}")
+    # Without --personal, or with another key, they stay hidden.
+    check(NAME not in "".join(str(x) for x in env.hub_reports()), "query shows the name")
+    other = os.path.join(env.dir, "other.key")
+    with open(other, "wb") as f:
+        f.write(os.urandom(32))
+    r = subprocess.run([env.bin("hub/minqing-hub"), "query", "--db", env.hub_db,
+                        "--personal", "--keyfile", other],
+                       capture_output=True, text=True, timeout=30)
+    check(NAME not in r.stdout and PHONE not in r.stdout, "another key unsealed them")
+    print("unsealed with the county key; another key gets nothing")
+    env.stop_all()
+    for p in env.procs:
+        text = p.text()
+        check(NAME not in text and PHONE not in text, f"{p.name} logged personal data")
+    print(f"no log line carries them ({item})")
+
+
+run("09-privacy", body)
