@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "hub/ingest.h"
+#include "hub/clock.h"
+#include "hub/loop.h"
 #include "hub/ratelimit.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
@@ -17,8 +19,15 @@ typedef struct receipt_out {
 	char *json;
 } receipt_out;
 
+/* Stations that came online since the last flush: their undelivered item
+ * messages go out again after it. */
+#define REDELIVER_MAX 64
+
 struct hub_ingest {
 	hub_store *store;
+	hub_loop *loop;
+	char redeliver[REDELIVER_MAX][PROTO_CODE_MAX + 1];
+	size_t n_redeliver;
 	const proto_registry *reg;
 	hub_ratelimit *limit;
 	char county[PROTO_CODE_MAX + 1];
@@ -27,14 +36,15 @@ struct hub_ingest {
 	hub_ingest_stats stats;
 };
 
-hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
-	const char *county, double rate, double burst)
+hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
+	const proto_registry *reg, const char *county, double rate, double burst)
 {
 	hub_ingest *in = calloc(1, sizeof *in);
 
 	if (!in)
 		return NULL;
 	in->store = store;
+	in->loop = loop;
 	in->reg = reg;
 	in->limit = hub_ratelimit_create(proto_registry_count(reg), rate, burst);
 	if (!in->limit) {
@@ -137,9 +147,12 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 	bool dup = false;
 	proto_err err;
 
-	if (hub_store_begin(in->store))
+	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
 		return; /* no receipt: the station resends */
-	err = hub_store_report(in->store, m, proto_now_ms(), &dup);
+	err = hub_store_stage_report(in->store, m, proto_now_ms(), &dup);
+	if (!err && !dup && in->loop)
+		err = hub_loop_route(in->loop, m, hub_clock_now());
+	err = hub_store_release(in->store, err);
 	if (err == PROTO_ERR_REPLAY) {
 		reject(in, m->station, m->id, err, "id");
 		return;
@@ -154,6 +167,53 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 	receipt(in, m->station, m->id,
 		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED,
 		PROTO_OK, NULL, item);
+}
+
+static void handle_action(hub_ingest *in, const proto_msg *m)
+{
+	char field[PROTO_FIELD_MAX] = "";
+	bool dup = false;
+	proto_err err;
+
+	if (!in->loop) {
+		reject(in, m->station, m->id, PROTO_ERR_UNKNOWN_TYPE, "type");
+		return;
+	}
+	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
+		return;
+	err = hub_store_inbound(in->store, m, proto_now_ms(), &dup);
+	if (!err && !dup) {
+		err = hub_loop_apply(in->loop, m, hub_clock_now(), field);
+		if (err == PROTO_ERR_NOMEM || err == PROTO_ERR_IO) {
+			hub_store_release(in->store, err);
+			return; /* ours, not the station's: no receipt, it resends */
+		}
+	}
+	if (hub_store_release(in->store, err) && !err)
+		return;
+	if (err) {
+		reject(in, m->station, m->id, err, field);
+		return;
+	}
+	in->stats.accepted += !dup;
+	in->stats.duplicates += dup;
+	receipt(in, m->station, m->id, dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED,
+		PROTO_OK, NULL, m->u.action.item);
+}
+
+static void handle_status(hub_ingest *in, const proto_msg *m)
+{
+	in->stats.statuses++;
+	if (hub_store_begin(in->store) == PROTO_OK)
+		hub_store_status(in->store, m, proto_now_ms());
+	/* Online (birth or heartbeat): what it has not receipted goes again. */
+	if (m->u.status.online && in->n_redeliver < REDELIVER_MAX) {
+		for (size_t i = 0; i < in->n_redeliver; i++)
+			if (strcmp(in->redeliver[i], m->station) == 0)
+				return;
+		snprintf(in->redeliver[in->n_redeliver++], PROTO_CODE_MAX + 1, "%s",
+			m->station);
+	}
 }
 
 void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
@@ -212,12 +272,15 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 	} else if (m.type == PROTO_MSG_REPORT) {
 		handle_report(in, &m);
 	} else if (m.type == PROTO_MSG_STATUS) {
-		in->stats.statuses++;
-		if (hub_store_begin(in->store) == PROTO_OK)
-			hub_store_status(in->store, &m, proto_now_ms());
+		handle_status(in, &m);
+	} else if (m.type == PROTO_MSG_ACTION) {
+		handle_action(in, &m);
+	} else if (m.type == PROTO_MSG_RECEIPT) {
+		/* A station has stored an item message: never answered, so that
+		 * receipts cannot ping-pong. */
+		if (in->loop && m.u.receipt.ref > 0 && hub_store_begin(in->store) == PROTO_OK)
+			hub_loop_delivered(in->loop, t.station, m.u.receipt.ref);
 	} else {
-		/* Closed-loop actions are defined by the protocol; this hub version
-		 * does not run the loop yet and says so instead of dropping them. */
 		reject(in, t.station, m.id, PROTO_ERR_UNKNOWN_TYPE, "type");
 	}
 	proto_msg_clear(&m);
@@ -247,6 +310,12 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		proto_link_publish(link, o->topic, o->json, strlen(o->json), 1, false, NULL);
 	}
 	drop_pending(in);
+	if (in->loop) {
+		for (size_t i = 0; i < in->n_redeliver; i++)
+			hub_loop_deliver(in->loop, link, in->redeliver[i], false);
+		in->n_redeliver = 0;
+		hub_loop_deliver(in->loop, link, NULL, false);
+	}
 	return PROTO_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub/loop.h"
 #include "hub/store.h"
 #include "protocol/link.h"
 #include "protocol/registry.h"
@@ -18,10 +19,11 @@ typedef struct hub_ingest_stats {
 	int64_t accepted, duplicates, rejected, limited, statuses, batches;
 } hub_ingest_stats;
 
-/* Neither store nor registry is owned. rate and burst bound each station's
+/* Neither store, loop (NULL: reports only, actions refused) nor registry
+ * is owned. rate and burst bound each station's
  * messages (per second, at once; rate 0: no limit). NULL when out of memory. */
-hub_ingest *hub_ingest_create(hub_store *store, const proto_registry *reg,
-	const char *county, double rate, double burst);
+hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
+	const proto_registry *reg, const char *county, double rate, double burst);
 
 void hub_ingest_destroy(hub_ingest *in);
 

@@ -9,10 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <mosquitto.h>
 
+#include "hub/clock.h"
 #include "hub/ingest.h"
+#include "hub/loop.h"
+#include "hub/policy.h"
 #include "hub/provision.h"
 #include "hub/query.h"
 #include "hub/store.h"
@@ -25,8 +30,8 @@
 
 typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
-	char *keyfile;
-	int64_t keepalive, rate_limit, rate_burst;
+	char *keyfile, *policy, *members;
+	int64_t keepalive, rate_limit, rate_burst, time_scale, production;
 } config;
 
 static const proto_conf_key keys[] = {
@@ -42,6 +47,10 @@ static const proto_conf_key keys[] = {
 	{"keepalive", PROTO_CONF_INT, offsetof(config, keepalive), 5, 3600},
 	{"rate_limit", PROTO_CONF_INT, offsetof(config, rate_limit), 0, 1000000},
 	{"rate_burst", PROTO_CONF_INT, offsetof(config, rate_burst), 1, 1000000},
+	{"policy", PROTO_CONF_STRING, offsetof(config, policy), 0, 0},
+	{"members", PROTO_CONF_STRING, offsetof(config, members), 0, 0},
+	{"time_scale", PROTO_CONF_INT, offsetof(config, time_scale), 1, 100000},
+	{"production", PROTO_CONF_INT, offsetof(config, production), 0, 1},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -50,6 +59,7 @@ typedef struct hub {
 	hub_store *store;
 	hub_secret *secret;
 	hub_ingest *ingest;
+	hub_loop *loop;
 	proto_link *link;
 	int64_t session;
 	char topic_status[PROTO_TOPIC_MAX];
@@ -62,7 +72,8 @@ static void usage(FILE *f)
 		"usage: minqing-hub --broker HOST:PORT --county CODE --db FILE\n"
 		"                   --registry FILE [--user U --password P]\n"
 		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
-		"                   [--log-level L]\n"
+		"                   [--log-level L] [--policy FILE] [--members FILE]\n"
+		"                   [--time-scale N]\n"
 		"       minqing-hub query --db FILE [--json] [--stations]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
 		"Receives the county's reports, stores them and receipts them.\n");
@@ -127,6 +138,9 @@ static int parse_args(int argc, char **argv, config *cfg)
 		{"config", required_argument, NULL, 'f'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"keyfile", required_argument, NULL, 'k'},
+		{"policy", required_argument, NULL, 'P'},
+		{"members", required_argument, NULL, 'm'},
+		{"time-scale", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -153,6 +167,9 @@ static int parse_args(int argc, char **argv, config *cfg)
 		case 'C': key = "cafile"; break;
 		case 'l': key = "log_level"; break;
 		case 'k': key = "keyfile"; break;
+		case 'P': key = "policy"; break;
+		case 'm': key = "members"; break;
+		case 't': key = "time_scale"; break;
 		case 'f': break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("minqing-hub %s\n", MINQING_VERSION); return 1;
@@ -174,6 +191,12 @@ static int parse_args(int argc, char **argv, config *cfg)
 		if (!cfg->keyfile)
 			return 2;
 		snprintf(cfg->keyfile, n, "%s.key", cfg->db);
+	}
+	/* A county's real deadlines must never run fast by a stray flag. */
+	if (cfg->production && cfg->time_scale > 1) {
+		fprintf(stderr, "minqing-hub: time_scale is for tests and the demo; "
+				"this config says production = 1\n");
+		return 2;
 	}
 	if (proto_code_tier(cfg->county) != PROTO_TIER_COUNTY) {
 		fprintf(stderr, "minqing-hub: '%s' is not a 6-digit county code\n",
@@ -207,13 +230,41 @@ static int run(hub *h)
 	proto_topic_for(h->topic_status, sizeof h->topic_status, h->cfg.county,
 		PROTO_MSG_HUB);
 	proto_topic_hub_filter(h->filter, sizeof h->filter, h->cfg.county);
-	h->secret = hub_secret_open(h->cfg.keyfile, 1);
-	if (!h->secret)
+	/* A new key only beside a new database: for an existing one a missing
+	 * key means a lost or misplaced file, and a fresh key would leave the
+	 * database sealed under two keys, half of it unreadable. */
+	bool fresh = access(h->cfg.db, F_OK) != 0;
+	h->secret = hub_secret_open(h->cfg.keyfile, fresh);
+	if (!h->secret) {
+		if (!fresh)
+			log_error("cannot open the key file %s of the existing database %s; "
+				  "restore it from its backup", h->cfg.keyfile, h->cfg.db);
 		goto done;
+	}
 	h->store = hub_store_open(h->cfg.db, h->secret);
 	if (!h->store || hub_store_sync_registry(h->store, reg))
 		goto done;
-	h->ingest = hub_ingest_create(h->store, reg, h->cfg.county,
+	hub_policy policy;
+	char perr[512];
+	hub_policy_defaults(&policy);
+	if (h->cfg.policy && hub_policy_load(&policy, h->cfg.policy, perr, sizeof perr)) {
+		log_error("policy: %s", perr);
+		goto done;
+	}
+	if (h->cfg.time_scale > 1) {
+		log_warn("hub time runs %lld times faster than wall time (tests, demo)",
+			(long long)h->cfg.time_scale);
+		hub_clock_set_scale((int)h->cfg.time_scale);
+	}
+	h->loop = hub_loop_create(h->store, &policy);
+	if (!h->loop)
+		goto done;
+	if (h->cfg.members && hub_loop_load_members(h->loop, h->cfg.members, perr,
+		    sizeof perr)) {
+		log_error("service team: %s", perr);
+		goto done;
+	}
+	h->ingest = hub_ingest_create(h->store, h->loop, reg, h->cfg.county,
 		(double)h->cfg.rate_limit, (double)h->cfg.rate_burst);
 	if (!h->ingest)
 		goto done;
@@ -229,9 +280,21 @@ static int run(hub *h)
 	log_info("hub for county %s started: %zu stations registered", h->cfg.county,
 		proto_registry_count(reg));
 
+	int64_t next_tick = proto_mono_ms();
 	for (;;) {
 		struct pollfd p[2] = {{.fd = sigfd, .events = POLLIN}};
-		int wait = proto_link_service(h->link, proto_mono_ms());
+		int64_t mono = proto_mono_ms();
+		int wait = proto_link_service(h->link, mono);
+
+		/* Reminders and escalations: a look once a second (of wall
+		 * time) at what has fallen due. */
+		if (mono >= next_tick) {
+			if (hub_store_begin(h->store) == PROTO_OK)
+				hub_loop_tick(h->loop, hub_clock_now());
+			next_tick = mono + 1000;
+		}
+		if (next_tick - mono < wait)
+			wait = (int)(next_tick - mono);
 
 		p[1].fd = proto_link_fd(h->link);
 		p[1].events = proto_link_events(h->link);
@@ -261,6 +324,7 @@ static int run(hub *h)
 done:
 	proto_link_destroy(h->link);
 	hub_ingest_destroy(h->ingest);
+	hub_loop_destroy(h->loop);
 	hub_store_close(h->store);
 	hub_secret_destroy(h->secret);
 	proto_registry_destroy(reg);
@@ -289,6 +353,9 @@ int main(int argc, char **argv)
 	}
 	level = proto_log_level_parse(h.cfg.log_level ? h.cfg.log_level : "info");
 	proto_log_init("minqing-hub", level < 0 ? PROTO_LOG_INFO : level);
+	/* The database and its key hold complaints and sealed personal data:
+	 * nobody but the hub's own user reads them. */
+	umask(077);
 	mosquitto_lib_init();
 	rc = run(&h);
 	mosquitto_lib_cleanup();

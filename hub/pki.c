@@ -149,6 +149,15 @@ proto_err hub_pki_ensure(const char *dir, const char *county, const char *host)
 	if (!ca || !cakey) {
 		X509_free(ca);
 		EVP_PKEY_free(cakey);
+		ca = NULL, cakey = NULL;
+		/* Half a CA is a lost one: a new CA would silently cut off every
+		 * station whose bundle trusts the old certificate. */
+		if (access(ca_crt, F_OK) == 0 || access(ca_key, F_OK) == 0) {
+			log_error("%s or %s is missing or unreadable; restore the county CA "
+				  "from its backup (or remove both to start a new CA and "
+				  "re-issue every bundle)", ca_crt, ca_key);
+			goto done;
+		}
 		snprintf(cn, sizeof cn, "minqing county %s CA", county);
 		cakey = EVP_EC_gen("P-256");
 		ca = cakey ? make_cert(cakey, cn, NULL, NULL, NULL) : NULL;

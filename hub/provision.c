@@ -174,8 +174,12 @@ static int write_broker_files(const opts *o, const char *absdir, const char *hub
 		"topic readwrite " PROTO_TOPIC_ROOT "/%1$s/hub/status\n"
 		"\n"
 		"# Every station logs in with its code as user name (%%u): it may write\n"
-		"# only under its own code and read only its own inbox.\n"
-		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/+\n"
+		"# only under its own code, only the protocol's topics (no retained\n"
+		"# junk under names of its choosing), and read only its own inbox.\n"
+		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/report\n"
+		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/action\n"
+		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/status\n"
+		"pattern write " PROTO_TOPIC_ROOT "/%1$s/up/%%u/receipt\n"
 		"pattern read " PROTO_TOPIC_ROOT "/%1$s/down/%%u/+\n"
 		"pattern read " PROTO_TOPIC_ROOT "/%1$s/hub/status\n",
 		o->county, hub_user);
@@ -203,7 +207,10 @@ static int write_broker_files(const opts *o, const char *absdir, const char *hub
 		"max_packet_size 2097152\n"
 		"\n"
 		"# Plain TCP only on loopback (the hub on this machine).\n"
-		"listener %3$d 127.0.0.1\n",
+		"listener %3$d 127.0.0.1\n"
+		"# The client id is the user name: a station cannot take over the\n"
+		"# hub's or another station's session by choosing its client id.\n"
+		"use_username_as_clientid true\n",
 		o->county, absdir, o->port, me ? me->pw_name : "mosquitto");
 	if (o->tls)
 		fprintf(f,
@@ -212,7 +219,8 @@ static int write_broker_files(const opts *o, const char *absdir, const char *hub
 			"cafile %4$s/ca.crt\n"
 			"certfile %4$s/server.crt\n"
 			"keyfile %4$s/server.key\n"
-			"tls_version tlsv1.2\n",
+			"tls_version tlsv1.2\n"
+			"use_username_as_clientid true\n",
 			o->tls_port, strspn(o->host, "0123456789.") == strlen(o->host) ? " " : "",
 			strspn(o->host, "0123456789.") == strlen(o->host) ? o->host : "",
 			absdir);

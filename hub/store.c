@@ -222,7 +222,7 @@ static proto_err bind_sealed(hub_store *s, sqlite3_stmt *st, int col, const char
 	return PROTO_OK;
 }
 
-static proto_err stage_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
+proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
 {
 	const proto_report *r = &m->u.report;
 	sqlite3_stmt *st = s->st[ST_REPORT];
@@ -259,7 +259,7 @@ proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *
 
 	if (err)
 		return err;
-	return release(s, stage_report(s, m, now, dup));
+	return release(s, hub_store_stage_report(s, m, now, dup));
 }
 
 proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
@@ -279,4 +279,38 @@ proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
 	sqlite3_bind_text(st, 6, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, p->session);
 	return step(s, st);
+}
+
+void hub_store_abandon(hub_store *s)
+{
+	s->in_batch = false;
+}
+
+sqlite3 *hub_store_db(hub_store *s)
+{
+	return s->db;
+}
+
+const hub_secret *hub_store_secret(const hub_store *s)
+{
+	return s->secret;
+}
+
+proto_err hub_store_savepoint(hub_store *s)
+{
+	return savepoint(s);
+}
+
+proto_err hub_store_release(hub_store *s, proto_err err)
+{
+	return release(s, err);
+}
+
+proto_err hub_store_inbound(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
+{
+	proto_err err = mark_inbound(s, m, now, dup);
+
+	if (!err && !*dup)
+		err = advance(s, m, now);
+	return err;
 }

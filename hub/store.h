@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "hub/secret.h"
 #include "protocol/message.h"
 #include "protocol/registry.h"
@@ -29,12 +31,32 @@ proto_err hub_store_begin(hub_store *s);
 /* Commits the batch (durably); on failure rolls it back and returns an error. */
 proto_err hub_store_commit(hub_store *s);
 
+/* Forgets an open batch after the caller rolled it back itself. */
+void hub_store_abandon(hub_store *s);
+
+/* The database and the seal, for the closed loop's tables (hub/loop.c). */
+sqlite3 *hub_store_db(hub_store *s);
+const hub_secret *hub_store_secret(const hub_store *s);
+
+/* Stages a report like hub_store_report but without a savepoint of its
+ * own, for a caller that stages more in the same savepoint. */
+proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now,
+	bool *dup);
+
+/* Begins and ends a savepoint inside the batch: release with err != OK
+ * rolls back to it, so that a message half-staged leaves nothing. */
+proto_err hub_store_savepoint(hub_store *s);
+proto_err hub_store_release(hub_store *s, proto_err err);
+
+/* Stages an action's idempotence mark; *dup when seen before. */
+proto_err hub_store_inbound(hub_store *s, const proto_msg *m, int64_t now, bool *dup);
+
 /* True while a batch is open. */
 bool hub_store_in_batch(const hub_store *s);
 
 /* Stages a validated report. *dup is set when (station, id) was stored
  * before: nothing is written then. PROTO_ERR_REPLAY when the id is new but
- * not above the highest accepted from the station; nothing is written. */
+ * below the settled mark of the station's last status; nothing is written. */
 proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup);
 
 /* Stages a station status; a status of an older session than the one known

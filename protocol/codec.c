@@ -74,6 +74,16 @@ static proto_err read_int(reader *r, const char *key, bool required,
 	return PROTO_OK;
 }
 
+/* An optional int field that fits an int. */
+static proto_err read_small(reader *r, const char *key, int min, int max, int *out)
+{
+	int64_t v = 0;
+	proto_err err = read_int(r, key, false, min, max, &v);
+
+	*out = (int)v;
+	return err;
+}
+
 /* Reads a string field that must be one of a fixed set of names. */
 static proto_err read_enum(reader *r, const char *key, int (*parse)(const char *),
 	int *out)
@@ -217,6 +227,8 @@ static proto_err decode_action(reader *r, proto_action *act)
 		err = read_string(r, "rating", false, 32, false, &act->rating);
 	if (!err)
 		err = read_time(r, "until", false, &act->until);
+	if (!err)
+		err = read_item_id(r, "into", false, act->into);
 	return err;
 }
 
@@ -295,6 +307,33 @@ static proto_err decode_item(reader *r, proto_item *it)
 		err = read_string(r, "state", true, 32, false, &it->state);
 	if (!err)
 		err = read_time(r, "deadline", false, &it->deadline);
+	if (!err && cJSON_GetObjectItemCaseSensitive(r->obj, "handler"))
+		err = read_code(r, "handler", it->handler);
+	if (!err)
+		err = read_int(r, "seq", false, 1, MAX_SAFE_INT, &it->seq);
+	if (!err)
+		err = read_time(r, "created", false, &it->created);
+	if (!err)
+		err = read_string(r, "event", false, 32, false, &it->event);
+	if (!err)
+		err = read_string(r, "by", false, 64, false, &it->by);
+	if (!err)
+		err = read_string(r, "note", false, PROTO_NOTE_MAX, true, &it->note);
+	if (!err)
+		err = read_string(r, "member", false, 64, false, &it->member);
+	if (!err)
+		err = read_string(r, "rating", false, 32, false, &it->rating);
+	if (!err)
+		err = read_small(r, "escalations", 0, 1000, &it->escalations);
+	if (!err)
+		err = read_small(r, "people", 0, PROTO_PEOPLE_MAX, &it->people);
+	if (!err)
+		err = read_string(r, "reporter", false, PROTO_NAME_MAX, false,
+			&it->reporter_name);
+	if (!err)
+		err = read_string(r, "phone", false, 32, false, &it->reporter_phone);
+	if (!err)
+		err = read_item_id(r, "into", false, it->into);
 	it->colour = (proto_colour)colour;
 	it->category = (proto_category)cat;
 	return err;
@@ -480,6 +519,13 @@ void proto_msg_clear(proto_msg *m)
 		free(m->u.item.title);
 		free(m->u.item.text);
 		free(m->u.item.state);
+		free(m->u.item.event);
+		free(m->u.item.by);
+		free(m->u.item.note);
+		free(m->u.item.member);
+		free(m->u.item.rating);
+		free(m->u.item.reporter_name);
+		free(m->u.item.reporter_phone);
 		break;
 	default:
 		break;
@@ -534,7 +580,10 @@ char *proto_msg_encode(const proto_msg *m)
 	put_string(&w, "station", m->station);
 	if (m->id > 0)
 		put_int(&w, "id", m->id);
-	if (m->ts > 0)
+	/* Where ts is required, 0 is the epoch itself, which decodes as a valid
+	 * ts: left out, it would make the message undecodable. */
+	if (m->ts > 0 || m->type == PROTO_MSG_REPORT || m->type == PROTO_MSG_ACTION ||
+	    m->type == PROTO_MSG_ITEM)
 		put_time(&w, "ts", m->ts);
 	switch (m->type) {
 	case PROTO_MSG_REPORT: {
@@ -558,6 +607,8 @@ char *proto_msg_encode(const proto_msg *m)
 		put_string(&w, "rating", a->rating);
 		if (a->until > 0)
 			put_time(&w, "until", a->until);
+		if (a->into[0])
+			put_string(&w, "into", a->into);
 		break;
 	}
 	case PROTO_MSG_STATUS:
@@ -599,6 +650,25 @@ char *proto_msg_encode(const proto_msg *m)
 		put_string(&w, "state", it->state);
 		if (it->deadline > 0)
 			put_time(&w, "deadline", it->deadline);
+		if (it->handler[0])
+			put_string(&w, "handler", it->handler);
+		if (it->seq > 0)
+			put_int(&w, "seq", it->seq);
+		if (it->created > 0)
+			put_time(&w, "created", it->created);
+		put_string(&w, "event", it->event);
+		put_string(&w, "by", it->by);
+		put_string(&w, "note", it->note);
+		put_string(&w, "member", it->member);
+		put_string(&w, "rating", it->rating);
+		if (it->escalations > 0)
+			put_int(&w, "escalations", it->escalations);
+		if (it->people > 0)
+			put_int(&w, "people", it->people);
+		put_string(&w, "reporter", it->reporter_name);
+		put_string(&w, "phone", it->reporter_phone);
+		if (it->into[0])
+			put_string(&w, "into", it->into);
 		break;
 	}
 	default:

@@ -1,5 +1,6 @@
 /* SQLite helpers. Every program goes through proto_db_open so that none can
  * forget WAL or FULL sync, which the "nothing lost" promise depends on. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "protocol/db.h"
@@ -28,6 +29,37 @@ sqlite3_stmt *proto_db_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+/* WAL is a property of the file, set once. Switching needs the file to
+ * itself, and SQLite does not wait on the busy handler for that: two
+ * programs opening a new database at once (the clerk's client and the
+ * agent) can see "database is locked". So: skip when already WAL, else
+ * retry for a while. */
+static proto_err set_wal(sqlite3 *db)
+{
+	for (int attempt = 0; attempt < 200; attempt++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db, attempt ? "PRAGMA journal_mode=WAL" :
+			"PRAGMA journal_mode", -1, &st, NULL);
+		bool wal = false;
+
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const unsigned char *mode = sqlite3_column_text(st, 0);
+			wal = mode && sqlite3_stricmp((const char *)mode, "wal") == 0;
+		}
+		sqlite3_finalize(st);
+		if (wal)
+			return PROTO_OK;
+		if (rc != SQLITE_ROW && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+			log_error("sqlite journal mode: %s", sqlite3_errmsg(db));
+			return PROTO_ERR_IO;
+		}
+		if (attempt)
+			sqlite3_sleep(50);
+	}
+	log_error("sqlite: cannot switch to WAL: %s", sqlite3_errmsg(db));
+	return PROTO_ERR_IO;
+}
+
 sqlite3 *proto_db_open(const char *path, const char *schema)
 {
 	sqlite3 *db = NULL;
@@ -39,8 +71,7 @@ sqlite3 *proto_db_open(const char *path, const char *schema)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 10000);
-	if (proto_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			      "PRAGMA foreign_keys=ON;"))
+	if (set_wal(db) || proto_db_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"))
 		goto fail;
 	if (schema && proto_db_exec(db, schema))
 		goto fail;

@@ -24,8 +24,11 @@ static const struct {
 	[PROTO_ERR_IO] = {"io", "input/output error"},
 	[PROTO_ERR_INVAL] = {"inval", "invalid argument"},
 	[PROTO_ERR_NOT_FOUND] = {"not_found", "not found"},
-	[PROTO_ERR_REPLAY] = {"replay", "message id is older than one already accepted"},
+	[PROTO_ERR_REPLAY] = {"replay", "message id is below the station's settled mark and unseen"},
 	[PROTO_ERR_RATE_LIMITED] = {"rate_limited", "too many messages; send again later"},
+	[PROTO_ERR_UNKNOWN_ITEM] = {"unknown_item", "no such item"},
+	[PROTO_ERR_BAD_STATE] = {"bad_state", "step not possible in the item's state"},
+	[PROTO_ERR_NOT_ALLOWED] = {"not_allowed", "this station may not take this step"},
 };
 
 const char *proto_err_name(proto_err err)

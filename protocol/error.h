@@ -20,8 +20,11 @@ typedef enum proto_err {
 	PROTO_ERR_IO,              /* file, socket or database failure */
 	PROTO_ERR_INVAL,           /* bad argument from the caller */
 	PROTO_ERR_NOT_FOUND,       /* no such record */
-	PROTO_ERR_REPLAY,          /* id not above one already accepted, and new */
+	PROTO_ERR_REPLAY,          /* unseen id below the station's settled mark */
 	PROTO_ERR_RATE_LIMITED,    /* sender over its rate: transient, send later */
+	PROTO_ERR_UNKNOWN_ITEM,    /* an action names an item the hub does not have */
+	PROTO_ERR_BAD_STATE,       /* the step is not legal in the item's state */
+	PROTO_ERR_NOT_ALLOWED,     /* legal, but not for this station */
 	PROTO_ERR__COUNT
 } proto_err;
 

@@ -75,6 +75,7 @@ typedef struct proto_action {
 	char *member;                 /* optional service-team member id */
 	char *rating;                 /* optional resident's rating */
 	int64_t until;                /* optional new deadline, ms; 0 if absent */
+	char into[PROTO_ITEM_ID_MAX]; /* merge: the item this one joins; "" if absent */
 } proto_action;
 
 typedef struct proto_status {
@@ -102,6 +103,22 @@ typedef struct proto_item {
 	char *text;
 	char *state;      /* closed-loop state name */
 	int64_t deadline; /* ms; 0 when none */
+	/* Optional below (absent: zero, NULL or ""), filled by hubs that run
+	 * the closed loop: a snapshot after the change `event` made. */
+	char handler[PROTO_CODE_MAX + 1]; /* station handling it now */
+	int64_t seq;          /* events so far; a station keeps the highest */
+	int64_t created;      /* when reported, ms */
+	char *event;          /* what changed: a step name, "route", "remind",
+	                         "escalate", "alert" */
+	char *by;             /* who: a station code, a user name or "hub" */
+	char *note;           /* feedback, reason or comment of that event */
+	char *member;         /* service-team member assigned */
+	char *rating;         /* resident's rating once given */
+	int escalations;      /* times raised by time so far */
+	int people;           /* people affected */
+	char *reporter_name;  /* personal: only to the handler and the reporter */
+	char *reporter_phone;
+	char into[PROTO_ITEM_ID_MAX]; /* merged into this item; "" if not */
 } proto_item;
 
 typedef struct proto_msg {

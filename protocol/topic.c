@@ -5,9 +5,12 @@
 
 #include "protocol/topic.h"
 
+/* Receipts travel both ways: the hub receipts what stations send, and a
+ * station receipts the items the hub delivers to it. */
 static bool goes_up(proto_msg_type t)
 {
-	return t == PROTO_MSG_REPORT || t == PROTO_MSG_ACTION || t == PROTO_MSG_STATUS;
+	return t == PROTO_MSG_REPORT || t == PROTO_MSG_ACTION || t == PROTO_MSG_STATUS ||
+	       t == PROTO_MSG_RECEIPT;
 }
 
 static bool goes_down(proto_msg_type t)
@@ -31,7 +34,17 @@ bool proto_topic_for(char *buf, size_t n, const char *station, proto_msg_type ty
 	if (!goes_up(type) && !goes_down(type))
 		return false;
 	return fits(snprintf(buf, n, PROTO_TOPIC_ROOT "/%s/%s/%s/%s", county,
-		goes_up(type) ? "up" : "down", station, proto_msg_type_name(type)), n);
+		goes_down(type) ? "down" : "up", station, proto_msg_type_name(type)), n);
+}
+
+bool proto_topic_up_for(char *buf, size_t n, const char *station, proto_msg_type type)
+{
+	char county[PROTO_CODE_MAX + 1];
+
+	if (!goes_up(type) || !proto_code_ancestor(station, PROTO_TIER_COUNTY, county))
+		return false;
+	return fits(snprintf(buf, n, PROTO_TOPIC_ROOT "/%s/up/%s/%s", county, station,
+		proto_msg_type_name(type)), n);
 }
 
 bool proto_topic_hub_filter(char *buf, size_t n, const char *county)

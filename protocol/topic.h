@@ -1,6 +1,7 @@
 /* The topic scheme. The county and the station code are whole topic levels so
  * that a broker ACL can pin each station to its own topics with %u:
- *   minqing/<county>/up/<station>/<type>     station -> hub (report, action, status)
+ *   minqing/<county>/up/<station>/<type>     station -> hub (report, action, status,
+ *                                            receipt for an item)
  *   minqing/<county>/down/<station>/<type>   hub -> station (receipt, item)
  *   minqing/<county>/hub/status              the hub's retained status */
 #ifndef PROTO_TOPIC_H
@@ -28,6 +29,10 @@ typedef struct proto_topic {
  * gives the hub status topic of station's county. Returns false on a bad
  * code or a buffer too small. */
 bool proto_topic_for(char *buf, size_t n, const char *station, proto_msg_type type);
+
+/* The up topic of a type that travels both ways (receipt): a station's
+ * receipt for an item. False for types that never go up. */
+bool proto_topic_up_for(char *buf, size_t n, const char *station, proto_msg_type type);
 
 /* The hub's subscription for a county: "minqing/<county>/up/+/+". */
 bool proto_topic_hub_filter(char *buf, size_t n, const char *county);

@@ -3,7 +3,10 @@
  * libmosquitto's hands at once (its queue is in memory and unbounded, its
  * message ids 16-bit); after any reconnect, or when the hub comes back with
  * a new session, everything not receipted is sent again from the oldest, and
- * the hub's idempotent store turns the repeats into "duplicate" receipts. */
+ * the hub's idempotent store turns the repeats into "duplicate" receipts.
+ * The other way round, the station receipts every item the hub delivers,
+ * but only once the item is committed to its inbox: receipts wait in
+ * `answers` for the commit that ends the batch they were stored in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,13 @@ typedef struct flight {
 	int64_t sent_at; /* monotonic ms of the last publish */
 } flight;
 
+/* A receipt for an item message, held until its item is committed. */
+typedef struct answer {
+	int64_t ref;                  /* the item message's id */
+	bool newer;                   /* accepted; else duplicate */
+	char item[PROTO_ITEM_ID_MAX];
+} answer;
+
 struct station_agent {
 	station_store *store;
 	proto_link *link;
@@ -35,11 +45,14 @@ struct station_agent {
 	int64_t next_heartbeat;
 	int64_t pause_until;   /* monotonic ms: the hub asked us to slow down */
 	proto_bucket pace;     /* keeps a backlog's drain below the hub's limit */
-	bool dirty;            /* receipts applied in an open transaction */
+	bool dirty;            /* a batch (receipts, items) is open */
+	answer *answers;       /* item receipts waiting for that commit */
+	int n_answers, cap_answers;
 	char topic_status[PROTO_TOPIC_MAX];
 	char topic_hub[PROTO_TOPIC_MAX];
 	char filter_down[PROTO_TOPIC_MAX];
 	char topic_up[PROTO_MSG__COUNT][PROTO_TOPIC_MAX];
+	char topic_receipt[PROTO_TOPIC_MAX]; /* our receipts for items (up) */
 };
 
 static char *status_json(station_agent *a, bool online)
@@ -64,6 +77,63 @@ static void publish_status(station_agent *a, bool online)
 		proto_link_publish(a->link, a->topic_status, json, strlen(json), 1, true,
 			NULL);
 	free(json);
+}
+
+/* Publishes the receipts of the items stored in the batch just committed.
+ * QoS 1 but not kept: if they are lost, the hub sends the items again and
+ * they are answered again, as duplicates. */
+static void send_answers(station_agent *a)
+{
+	const char *code = station_store_code(a->store);
+
+	for (int i = 0; i < a->n_answers; i++) {
+		proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
+		char *json;
+
+		snprintf(m.station, sizeof m.station, "%s", code);
+		m.ts = proto_now_ms();
+		m.u.receipt.ref = a->answers[i].ref;
+		m.u.receipt.status = a->answers[i].newer ? PROTO_RECEIPT_ACCEPTED
+							 : PROTO_RECEIPT_DUPLICATE;
+		snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s",
+			a->answers[i].item);
+		json = proto_msg_encode(&m);
+		if (!json || !a->link ||
+		    proto_link_publish(a->link, a->topic_receipt, json, strlen(json), 1,
+			    false, NULL))
+			log_debug("receipt for item %s not sent; the hub will resend it",
+				a->answers[i].item);
+		free(json);
+	}
+	a->n_answers = 0;
+}
+
+/* Ends the open batch. Receipts for items go out only after their commit;
+ * when it fails they are dropped, and the hub's resend brings the items
+ * back to be stored again. */
+static void commit(station_agent *a)
+{
+	if (!a->dirty)
+		return;
+	a->dirty = false;
+	if (station_store_commit(a->store)) {
+		log_error("cannot commit; receipts will be applied again and items "
+			  "stored when the hub resends them");
+		a->n_answers = 0;
+		return;
+	}
+	send_answers(a);
+}
+
+/* Opens the batch that the next commit() ends. */
+static bool batch(station_agent *a)
+{
+	if (a->dirty)
+		return true;
+	if (station_store_begin(a->store))
+		return false;
+	a->dirty = true;
+	return true;
 }
 
 /* ------------------------------------------------------------ link events */
@@ -120,11 +190,7 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 {
 	const proto_receipt *rc = &m->u.receipt;
 
-	if (rc->ref <= 0) {
-		log_warn("hub rejected a message it could not read: %s",
-			proto_err_name(rc->error));
-		return;
-	}
+	/* Before the ref check: a limited status message has no ref. */
 	if (rc->status == PROTO_RECEIPT_REJECTED && rc->error == PROTO_ERR_RATE_LIMITED) {
 		/* Transient: keep everything queued, send again after a pause. */
 		log_warn("hub says we send too fast; pausing");
@@ -132,14 +198,16 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 		a->pause_until = proto_mono_ms() + RATE_PAUSE_MS;
 		return;
 	}
+	if (rc->ref <= 0) {
+		log_warn("hub rejected a message it could not read: %s",
+			proto_err_name(rc->error));
+		return;
+	}
 	if (rc->status == PROTO_RECEIPT_REJECTED)
 		log_warn("hub rejected message %lld: %s (%s)", (long long)rc->ref,
 			proto_err_name(rc->error), rc->field);
-	if (!a->dirty) {
-		if (station_store_begin(a->store))
-			return; /* not forgotten: the receipt will come again */
-		a->dirty = true;
-	}
+	if (!batch(a))
+		return; /* not forgotten: the receipt will come again */
 	if (station_store_receipt(a->store, rc) == PROTO_OK)
 		forget(a, rc->ref);
 }
@@ -164,6 +232,47 @@ static void handle_hub(station_agent *a, const proto_msg *m, bool retained)
 	}
 }
 
+static bool remember(station_agent *a, const proto_msg *m, bool newer)
+{
+	if (a->n_answers == a->cap_answers) {
+		int cap = a->cap_answers ? 2 * a->cap_answers : 16;
+		answer *grown = realloc(a->answers, (size_t)cap * sizeof *grown);
+		if (!grown)
+			return false;
+		a->answers = grown;
+		a->cap_answers = cap;
+	}
+	a->answers[a->n_answers++] = (answer){.ref = m->id, .newer = newer};
+	snprintf(a->answers[a->n_answers - 1].item, PROTO_ITEM_ID_MAX, "%s",
+		m->u.item.item);
+	return true;
+}
+
+/* An item snapshot for our inbox. Only its id, seq and event are logged:
+ * title, text, notes and the resident's data stay out of logs. */
+static void handle_item(station_agent *a, const proto_msg *m,
+	const struct mosquitto_message *msg)
+{
+	const proto_item *it = &m->u.item;
+	bool newer = false;
+
+	if (strcmp(m->station, station_store_code(a->store)) != 0) {
+		log_warn("ignoring item %s addressed to station %s", it->item, m->station);
+		return;
+	}
+	/* Without a batch or without room for the receipt the item is not
+	 * answered, and the hub sends it again. */
+	if (!batch(a) || station_store_item(a->store, m,
+				 (const char *)msg->payload, (size_t)msg->payloadlen, &newer))
+		return;
+	if (!remember(a, m, newer)) {
+		log_error("out of memory; item %s will be answered when resent", it->item);
+		return;
+	}
+	log_info("item %s seq %lld (%s)%s", it->item, (long long)it->seq,
+		it->event ? it->event : "-", newer ? "" : ": already known");
+}
+
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	station_agent *a = ud;
@@ -185,6 +294,8 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 	else if (m.type == PROTO_MSG_RECEIPT && t.type == PROTO_MSG_RECEIPT &&
 		 strcmp(m.station, station_store_code(a->store)) == 0)
 		handle_receipt(a, &m);
+	else if (m.type == PROTO_MSG_ITEM && t.type == PROTO_MSG_ITEM && !t.up)
+		handle_item(a, &m, msg);
 	proto_msg_clear(&m);
 }
 
@@ -249,11 +360,8 @@ static void fill(station_agent *a, int64_t now)
 	    now < a->pause_until)
 		return;
 	after = a->n_inflight ? a->inflight[a->n_inflight - 1].id : 0;
-	if (!a->dirty) {
-		if (station_store_begin(a->store))
-			return;
-		a->dirty = true;
-	}
+	if (!batch(a))
+		return;
 	station_store_queued(a->store, after, a->opts.window - a->n_inflight,
 		publish_entry, &c);
 	if (c.sent)
@@ -268,10 +376,7 @@ int station_agent_tick(station_agent *a, int64_t now)
 		resend_late(a, now);
 		fill(a, now);
 		if (now >= a->next_heartbeat) {
-			if (a->dirty) {
-				station_store_commit(a->store);
-				a->dirty = false;
-			}
+			commit(a);
 			publish_status(a, true);
 			a->next_heartbeat = now + a->opts.heartbeat_ms;
 		}
@@ -286,11 +391,7 @@ int station_agent_tick(station_agent *a, int64_t now)
 		if (a->next_heartbeat - now < wait)
 			wait = (int)(a->next_heartbeat - now);
 	}
-	if (a->dirty) {
-		if (station_store_commit(a->store))
-			log_error("cannot commit receipts; they will be applied again");
-		a->dirty = false;
-	}
+	commit(a);
 	return wait < 0 ? 0 : wait;
 }
 
@@ -319,7 +420,9 @@ station_agent *station_agent_create(station_store *store,
 	if (!proto_topic_for(a->topic_status, sizeof a->topic_status, code,
 		    PROTO_MSG_STATUS) ||
 	    !proto_topic_for(a->topic_hub, sizeof a->topic_hub, code, PROTO_MSG_HUB) ||
-	    !proto_topic_station_filter(a->filter_down, sizeof a->filter_down, code))
+	    !proto_topic_station_filter(a->filter_down, sizeof a->filter_down, code) ||
+	    !proto_topic_up_for(a->topic_receipt, sizeof a->topic_receipt, code,
+		    PROTO_MSG_RECEIPT))
 		goto fail;
 	return a;
 fail:
@@ -334,10 +437,7 @@ void station_agent_attach(station_agent *a, proto_link *link)
 
 void station_agent_stop(station_agent *a)
 {
-	if (a->dirty) {
-		station_store_commit(a->store);
-		a->dirty = false;
-	}
+	commit(a);
 	if (a->link && proto_link_connected(a->link))
 		publish_status(a, false);
 	if (a->link)
@@ -349,5 +449,6 @@ void station_agent_destroy(station_agent *a)
 	if (!a)
 		return;
 	free(a->inflight);
+	free(a->answers);
 	free(a);
 }

@@ -1,7 +1,8 @@
 /* minqing: the village clerk's client. Writes reports straight into the
  * station's store (safe once the command returns, agent or broker up or
- * not), then nudges the agent to send them at once. Chinese by default,
- * English with --lang en. */
+ * not), then nudges the agent to send them at once; lists what the station
+ * sent. Start-up and the commands' dispatch live here too. Chinese by
+ * default, English with --lang en. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,15 +14,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/message.h"
-#include "station/store.h"
+#include "station/client.h"
 #include "version.h"
 
-static bool english;
-
-/* Picks the user's language; both texts are literals. */
-#define T(zh, en) (english ? (en) : (zh))
 
 static void usage(FILE *f)
 {
@@ -30,7 +28,23 @@ static void usage(FILE *f)
 		"命令:\n"
 		"  report --colour blue|orange|red --category 类别 --title 标题 --text 内容\n"
 		"         [--reporter 姓名] [--phone 电话] [--people 人数]   上报民情\n"
-		"  list [--json]                                          查看本站上报\n"
+		"  list [--json]                             查看本站上报和操作\n"
+		"  inbox [--all] [--json]                    待本站办理的民情（含待回访、待评价）\n"
+		"                                            --all：本站知道的全部民情\n"
+		"  show 编号 [--json]                        一条民情的详情、进程和本站操作\n"
+		"  sign 编号                                 签收\n"
+		"  assign 编号 --to 服务队员                 交办\n"
+		"  resolve 编号 --note 办理结果              办结\n"
+		"  return 编号 --reason 原因                 退单\n"
+		"  extend 编号 --until 时间 --reason 原因    延期\n"
+		"  verify 编号 --note 回访情况               回访\n"
+		"  rate 编号 满意|基本满意|不满意            评价\n"
+		"  reopen 编号 --reason 原因                 重办\n"
+		"  withdraw 编号 --reason 原因               撤回\n"
+		"  merge 编号 --into 另一编号                合并\n"
+		"  comment 编号 --note 备注                  备注\n"
+		"各项操作都可加 --note 说明；时间写成 \"2026-11-25 10:00\"（本地时间）或 ISO 8601。\n"
+		"操作先存在本站，联网后自动送县里。\n"
 		"类别: industry 产业发展, infrastructure 设施建设, livelihood 民生保障,\n"
 		"      dispute 矛盾调处, security 治安联防, proxy 便民服务代理,\n"
 		"      left_behind 留守人员代管, ceremony 红白理事\n"
@@ -39,14 +53,29 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  report --colour blue|orange|red --category CAT --title T --text X\n"
 		"         [--reporter NAME] [--phone P] [--people N]   file a report\n"
-		"  list [--json]                                       this station's reports\n"
+		"  list [--json]                          this station's reports and steps\n"
+		"  inbox [--all] [--json]                 items waiting on this station\n"
+		"                                         (--all: every item it knows)\n"
+		"  show ID [--json]                       an item, its timeline, our steps\n"
+		"  sign ID                                sign for\n"
+		"  assign ID --to MEMBER                  assign to a service-team member\n"
+		"  resolve ID --note TEXT                 resolve, with feedback\n"
+		"  return ID --reason TEXT                return for re-dispatch\n"
+		"  extend ID --until TIME --reason TEXT   extend the deadline\n"
+		"  verify ID --note TEXT                  record the return visit\n"
+		"  rate ID satisfied|basic|unsatisfied    record the resident's rating\n"
+		"  reopen ID --reason TEXT                reopen\n"
+		"  withdraw ID --reason TEXT              withdraw our report\n"
+		"  merge ID --into OTHER                  merge into another item\n"
+		"  comment ID --note TEXT                 comment\n"
+		"Every step takes --note. TIME is \"2026-11-25 10:00\" (local) or ISO 8601.\n"
+		"Steps are kept here and sent to the hub when online.\n"
 		"categories: industry, infrastructure, livelihood, dispute, security,\n"
 		"            proxy, left_behind, ceremony\n"
 		"colours: blue (village handles), orange (town), red (county)\n"));
 }
 
-/* Tells a running agent that there is something new; harmless if none. */
-static void nudge_agent(const char *dir)
+void station_cli_nudge(const char *dir)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
@@ -61,19 +90,6 @@ static void nudge_agent(const char *dir)
 		/* no agent running: it will send the report when it starts */
 	}
 	close(fd);
-}
-
-static const char *field_name(const char *field)
-{
-	static const struct { const char *key, *zh; } names[] = {
-		{"colour", "颜色"}, {"category", "类别"}, {"title", "标题"},
-		{"text", "内容"}, {"reporter", "反映人"}, {"phone", "电话"},
-		{"people", "涉及人数"},
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(field, names[i].key) == 0)
-			return english ? names[i].key : names[i].zh;
-	return field;
 }
 
 static const char *reason_text(proto_err err)
@@ -156,17 +172,61 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 	if (err) {
 		if (field[0])
 			fprintf(stderr, T("未保存：%s%s\n", "not saved: %s %s\n"),
-				field_name(field), reason_text(err));
+				station_cli_field_name(field), reason_text(err));
 		else
 			fprintf(stderr, T("未保存：%s\n", "not saved: %s\n"),
 				proto_err_text(err));
 		return 1;
 	}
-	nudge_agent(dir);
+	station_cli_nudge(dir);
 	proto_item_id(item, station_store_code(store), id);
 	printf("%s\n", item);
 	return 0;
 }
+
+/* ------------------------------------------------------------ items */
+
+static int copy_item(void *ud, const station_item *it)
+{
+	station_cli_item *out = ud;
+
+	snprintf(out->item, sizeof out->item, "%s", it->item);
+	snprintf(out->origin, sizeof out->origin, "%s", it->origin);
+	snprintf(out->handler, sizeof out->handler, "%s", it->handler);
+	snprintf(out->colour, sizeof out->colour, "%s", it->colour);
+	snprintf(out->category, sizeof out->category, "%s", it->category);
+	snprintf(out->state, sizeof out->state, "%s", it->state);
+	out->title = strdup(it->title);
+	out->snapshot = strdup(it->snapshot);
+	out->seq = it->seq;
+	out->deadline = it->deadline;
+	out->updated = it->updated;
+	out->received = it->received;
+	return 1;
+}
+
+proto_err station_cli_load_item(station_store *store, const char *item,
+	station_cli_item *out)
+{
+	proto_err err;
+
+	memset(out, 0, sizeof *out);
+	err = station_store_find_item(store, item, copy_item, out);
+	if (!err && (!out->title || !out->snapshot))
+		err = PROTO_ERR_NOMEM;
+	if (err)
+		station_cli_item_clear(out);
+	return err;
+}
+
+void station_cli_item_clear(station_cli_item *it)
+{
+	free(it->title);
+	free(it->snapshot);
+	memset(it, 0, sizeof *it);
+}
+
+/* ------------------------------------------------------------ list */
 
 typedef struct list_ctx {
 	bool json;
@@ -183,49 +243,104 @@ static const char *state_text(const station_entry *e)
 	return T("已送达", "received");
 }
 
+static void add_receipt_json(cJSON *o, const station_entry *e)
+{
+	cJSON_AddBoolToObject(o, "received", strcmp(e->state, "accepted") == 0 ||
+		strcmp(e->state, "duplicate") == 0);
+	cJSON_AddStringToObject(o, "state", e->state);
+	if (e->error) {
+		cJSON_AddStringToObject(o, "error", e->error);
+		cJSON_AddStringToObject(o, "reason", station_cli_reason(e->error));
+	}
+	if (e->field)
+		cJSON_AddStringToObject(o, "field", e->field);
+	cJSON_AddNumberToObject(o, "attempts", (double)e->attempts);
+}
+
+static void print_json(cJSON *o)
+{
+	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	if (line)
+		printf("%s\n", line);
+	free(line);
+	cJSON_Delete(o);
+}
+
+/* "被退回：状态不允许此操作（字段 note）" after a rejected entry's line. */
+static void print_rejection(const station_entry *e)
+{
+	if (!e->error)
+		return;
+	printf(T("：%s", ": %s"), station_cli_reason(e->error));
+	if (e->field && e->field[0])
+		printf(T("（%s）", " (%s)"), station_cli_field_name(e->field));
+}
+
+static void print_report(list_ctx *c, const station_entry *e, const proto_report *r)
+{
+	char item[PROTO_ITEM_ID_MAX];
+
+	proto_item_id(item, c->code, e->id);
+	if (c->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "report");
+		cJSON_AddStringToObject(o, "id", item);
+		cJSON_AddStringToObject(o, "colour", proto_colour_name(r->colour));
+		cJSON_AddStringToObject(o, "category", proto_category_name(r->category));
+		cJSON_AddStringToObject(o, "title", r->title);
+		add_receipt_json(o, e);
+		print_json(o);
+		return;
+	}
+	printf("%s  %s  %-6s  %s", item,
+		station_cli_english ? proto_colour_name(r->colour)
+				    : proto_colour_name_zh(r->colour),
+		station_cli_english ? proto_category_name(r->category)
+				    : proto_category_name_zh(r->category),
+		state_text(e));
+	print_rejection(e);
+	printf("  %s\n", r->title);
+}
+
+static void print_action(list_ctx *c, const station_entry *e, const proto_action *a)
+{
+	int step = proto_step_parse(a->action);
+	char when[STATION_CLI_TIME], when_iso[PROTO_TIME_TEXT];
+
+	if (c->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "action");
+		cJSON_AddNumberToObject(o, "id", (double)e->id);
+		cJSON_AddStringToObject(o, "item", a->item);
+		cJSON_AddStringToObject(o, "action", a->action);
+		proto_time_format(e->created, when_iso);
+		cJSON_AddStringToObject(o, "created", when_iso);
+		add_receipt_json(o, e);
+		print_json(o);
+		return;
+	}
+	station_cli_time(e->created, when);
+	printf("%s  %s  %s  %s", a->item, when,
+		step < 0 || station_cli_english ? a->action
+						: proto_step_name_zh((proto_step)step),
+		state_text(e));
+	print_rejection(e);
+	printf("\n");
+}
+
 static int print_entry(void *ud, const station_entry *e)
 {
 	list_ctx *c = ud;
-	char item[PROTO_ITEM_ID_MAX];
 	proto_msg m;
-	bool received = strcmp(e->state, "accepted") == 0 ||
-			strcmp(e->state, "duplicate") == 0;
 
 	if (proto_msg_decode(e->payload, strlen(e->payload), &m, NULL) != PROTO_OK)
 		return 0;
-	proto_item_id(item, c->code, e->id);
 	c->count++;
-	if (c->json) {
-		cJSON *o = cJSON_CreateObject();
-		char *line;
-		cJSON_AddStringToObject(o, "id", item);
-		cJSON_AddStringToObject(o, "colour", proto_colour_name(m.u.report.colour));
-		cJSON_AddStringToObject(o, "category",
-			proto_category_name(m.u.report.category));
-		cJSON_AddStringToObject(o, "title", m.u.report.title);
-		cJSON_AddBoolToObject(o, "received", received);
-		cJSON_AddStringToObject(o, "state", e->state);
-		if (e->error)
-			cJSON_AddStringToObject(o, "error", e->error);
-		if (e->field)
-			cJSON_AddStringToObject(o, "field", e->field);
-		cJSON_AddNumberToObject(o, "attempts", (double)e->attempts);
-		line = cJSON_PrintUnformatted(o);
-		if (line)
-			printf("%s\n", line);
-		free(line);
-		cJSON_Delete(o);
-	} else {
-		printf("%s  %s  %-6s  %s  %s", item,
-			english ? proto_colour_name(m.u.report.colour)
-				: proto_colour_name_zh(m.u.report.colour),
-			english ? proto_category_name(m.u.report.category)
-				: proto_category_name_zh(m.u.report.category),
-			state_text(e), m.u.report.title);
-		if (e->error)
-			printf("  (%s %s)", e->error, e->field ? e->field : "");
-		printf("\n");
-	}
+	if (m.type == PROTO_MSG_REPORT)
+		print_report(c, e, &m.u.report);
+	else if (m.type == PROTO_MSG_ACTION)
+		print_action(c, e, &m.u.action);
 	proto_msg_clear(&m);
 	return 0;
 }
@@ -239,31 +354,31 @@ static int cmd_list(station_store *store, int argc, char **argv)
 			c.json = true;
 		} else {
 			usage(stderr);
-			return 2;
+			return STATION_CLI_USAGE;
 		}
 	}
-	if (station_store_each(store, "report", print_entry, &c))
-		return 1;
+	if (station_store_each(store, NULL, print_entry, &c))
+		return STATION_CLI_FAIL;
 	if (!c.json && c.count == 0)
 		printf("%s\n", T("本站还没有上报。", "No reports yet."));
-	return 0;
+	return STATION_CLI_OK;
 }
 
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *code = NULL, *lang = getenv("MINQING_LANG");
 	station_store *store = NULL;
-	int i, rc = 2;
+	int i, rc = STATION_CLI_USAGE;
 
 	proto_log_init("minqing", PROTO_LOG_WARN);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			english = english || (lang && strcmp(lang, "en") == 0);
+			station_cli_english = lang && strcmp(lang, "en") == 0;
 			usage(stdout);
-			return 0;
+			return STATION_CLI_OK;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("minqing %s\n", MINQING_VERSION);
-			return 0;
+			return STATION_CLI_OK;
 		} else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
 			dir = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--code") == 0) {
@@ -274,21 +389,27 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	english = lang && strcmp(lang, "en") == 0;
+	station_cli_english = lang && strcmp(lang, "en") == 0;
 	if (!dir || i >= argc) {
 		usage(stderr);
-		return 2;
+		return STATION_CLI_USAGE;
 	}
 	store = station_store_open(dir, code);
 	if (!store) {
 		fprintf(stderr, T("无法打开站点数据 %s\n", "cannot open station data in %s\n"),
 			dir);
-		return 1;
+		return STATION_CLI_FAIL;
 	}
 	if (strcmp(argv[i], "report") == 0)
 		rc = cmd_report(store, dir, argc - i, argv + i);
 	else if (strcmp(argv[i], "list") == 0)
 		rc = cmd_list(store, argc - i, argv + i);
+	else if (strcmp(argv[i], "inbox") == 0)
+		rc = station_cli_inbox(store, argc - i, argv + i);
+	else if (strcmp(argv[i], "show") == 0)
+		rc = station_cli_show(store, argc - i, argv + i);
+	else if (station_cli_is_step(argv[i]))
+		rc = station_cli_step(store, dir, argc - i, argv + i);
 	else
 		usage(stderr);
 	station_store_close(store);

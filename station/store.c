@@ -10,13 +10,13 @@
 #include "protocol/clock.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
-#include "station/store.h"
+#include "station/store-int.h"
 
-struct station_store {
-	sqlite3 *db;
-	char code[PROTO_CODE_MAX + 1];
-	bool in_tx;
-};
+/* user_version of the schema below. 0: meta and outbox (0.1.0); 1: inbox
+ * and timeline added. Every statement is idempotent, so an older store is
+ * upgraded by running it all; a newer one is refused, since this program
+ * would not know what its tables mean. */
+#define SCHEMA_VERSION 1
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta("
@@ -29,7 +29,24 @@ static const char schema[] =
 	"  state TEXT NOT NULL DEFAULT 'queued',"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  receipt_at INTEGER, error TEXT, field TEXT, item TEXT);"
-	"CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE state = 'queued';";
+	"CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE state = 'queued';"
+	"CREATE TABLE IF NOT EXISTS inbox("
+	"  item TEXT PRIMARY KEY,"             /* public item id */
+	"  seq INTEGER NOT NULL,"              /* events so far, as last seen */
+	"  msg_id INTEGER NOT NULL,"           /* the item message that brought it */
+	"  origin TEXT NOT NULL, handler TEXT NOT NULL,"
+	"  colour TEXT NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  deadline INTEGER,"                  /* Unix ms, NULL when none */
+	"  updated INTEGER NOT NULL,"          /* hub time of the change, ms */
+	"  received INTEGER NOT NULL,"         /* local time it arrived, ms */
+	"  snapshot TEXT NOT NULL);"           /* the item message's JSON */
+	"CREATE TABLE IF NOT EXISTS timeline("
+	"  item TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  event TEXT, by_whom TEXT,"
+	"  at INTEGER NOT NULL,"               /* hub time, ms */
+	"  note TEXT,"
+	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;";
 
 static proto_err meta_get(station_store *s, const char *key, char *out, size_t n)
 {
@@ -66,6 +83,49 @@ static proto_err meta_set(station_store *s, const char *key, const char *value)
 	return err;
 }
 
+static int user_version(station_store *s)
+{
+	sqlite3_stmt *st = proto_db_prepare(s->db, "PRAGMA user_version");
+	int version = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+/* Brings the schema to SCHEMA_VERSION, or refuses a newer store. The
+ * client and the agent may open a store at the same moment: the check is
+ * repeated under an immediate transaction, which waits for the other. */
+static proto_err upgrade(station_store *s, const char *path)
+{
+	char sql[64];
+	int version = user_version(s);
+
+	if (version == SCHEMA_VERSION)
+		return PROTO_OK;
+	if (proto_db_exec(s->db, "BEGIN IMMEDIATE"))
+		return PROTO_ERR_IO;
+	version = user_version(s);
+	if (version > SCHEMA_VERSION)
+		log_error("%s was written by a newer minqing (schema %d, this one "
+			  "knows %d)", path, version, SCHEMA_VERSION);
+	if (version < 0 || version > SCHEMA_VERSION)
+		goto fail;
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (version < SCHEMA_VERSION &&
+	    (proto_db_exec(s->db, schema) || proto_db_exec(s->db, sql)))
+		goto fail;
+	if (proto_db_exec(s->db, "COMMIT"))
+		goto fail;
+	return PROTO_OK;
+fail:
+	proto_db_exec(s->db, "ROLLBACK");
+	return PROTO_ERR_IO;
+}
+
 station_store *station_store_open(const char *dir, const char *code)
 {
 	station_store *s = calloc(1, sizeof *s);
@@ -78,8 +138,8 @@ station_store *station_store_open(const char *dir, const char *code)
 		log_error("data directory path too long");
 		goto fail;
 	}
-	s->db = proto_db_open(path, schema);
-	if (!s->db)
+	s->db = proto_db_open(path, NULL);
+	if (!s->db || upgrade(s, path))
 		goto fail;
 	proto_err err = meta_get(s, "code", known, sizeof known);
 	if (err == PROTO_OK) {
@@ -173,26 +233,26 @@ int64_t station_store_next_session(station_store *s)
 	return session;
 }
 
-proto_err station_store_add_report(station_store *s, const proto_report *r,
-	int64_t *id, char field[PROTO_FIELD_MAX])
+/* Numbers, validates and queues one up message of type in one transaction. */
+static proto_err add_message(station_store *s, proto_msg *msg, int64_t *id,
+	char field[PROTO_FIELD_MAX])
 {
-	proto_msg msg = {.v = PROTO_VERSION, .type = PROTO_MSG_REPORT};
 	proto_msg check;
 	sqlite3_stmt *st = NULL;
 	char *json = NULL;
 	proto_err err;
 
 	field[0] = '\0';
-	msg.u.report = *r;
-	snprintf(msg.station, sizeof msg.station, "%s", s->code);
-	msg.ts = proto_now_ms();
+	snprintf(msg->station, sizeof msg->station, "%s", s->code);
+	msg->v = PROTO_VERSION;
+	msg->ts = proto_now_ms();
 	err = station_store_begin(s);
 	if (err)
 		return err;
-	err = next_counter(s, "last_id", &msg.id);
+	err = next_counter(s, "last_id", &msg->id);
 	if (err)
 		goto fail;
-	json = proto_msg_encode(&msg);
+	json = proto_msg_encode(msg);
 	if (!json) {
 		err = PROTO_ERR_BAD_VALUE;
 		goto fail;
@@ -204,14 +264,15 @@ proto_err station_store_add_report(station_store *s, const proto_report *r,
 	if (err)
 		goto fail;
 	st = proto_db_prepare(s->db,
-		"INSERT INTO outbox(id, type, payload, created) VALUES(?, 'report', ?, ?)");
+		"INSERT INTO outbox(id, type, payload, created) VALUES(?, ?, ?, ?)");
 	if (!st) {
 		err = PROTO_ERR_IO;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, msg.id);
-	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, msg.ts);
+	sqlite3_bind_int64(st, 1, msg->id);
+	sqlite3_bind_text(st, 2, proto_msg_type_name(msg->type), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, msg->ts);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		log_error("sqlite: %s", sqlite3_errmsg(s->db));
 		err = PROTO_ERR_IO;
@@ -219,7 +280,7 @@ proto_err station_store_add_report(station_store *s, const proto_report *r,
 	}
 	sqlite3_finalize(st);
 	free(json);
-	*id = msg.id;
+	*id = msg->id;
 	return station_store_commit(s);
 fail:
 	sqlite3_finalize(st);
@@ -229,8 +290,26 @@ fail:
 	return err;
 }
 
-static proto_err each_row(station_store *s, sqlite3_stmt *st, station_entry_fn fn,
-	void *ud)
+proto_err station_store_add_report(station_store *s, const proto_report *r,
+	int64_t *id, char field[PROTO_FIELD_MAX])
+{
+	proto_msg msg = {.type = PROTO_MSG_REPORT};
+
+	msg.u.report = *r;
+	return add_message(s, &msg, id, field);
+}
+
+proto_err station_store_add_action(station_store *s, const proto_action *act,
+	int64_t *id, char field[PROTO_FIELD_MAX])
+{
+	proto_msg msg = {.type = PROTO_MSG_ACTION};
+
+	msg.u.action = *act;
+	return add_message(s, &msg, id, field);
+}
+
+proto_err station_store__each_entry(station_store *s, sqlite3_stmt *st,
+	station_entry_fn fn, void *ud)
 {
 	int rc;
 
@@ -244,6 +323,8 @@ static proto_err each_row(station_store *s, sqlite3_stmt *st, station_entry_fn f
 			.attempts = sqlite3_column_int64(st, 5),
 			.error = (const char *)sqlite3_column_text(st, 6),
 			.field = (const char *)sqlite3_column_text(st, 7),
+			.receipt_at = sqlite3_column_int64(st, 8),
+			.item = (const char *)sqlite3_column_text(st, 9),
 		};
 		if (fn(ud, &e))
 			break;
@@ -257,31 +338,29 @@ static proto_err each_row(station_store *s, sqlite3_stmt *st, station_entry_fn f
 	return PROTO_OK;
 }
 
-#define ENTRY_COLUMNS "id, type, payload, created, state, attempts, error, field"
-
 proto_err station_store_queued(station_store *s, int64_t after, int limit,
 	station_entry_fn fn, void *ud)
 {
-	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT " ENTRY_COLUMNS
+	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT " STATION_ENTRY_COLUMNS
 		" FROM outbox WHERE state = 'queued' AND id > ? ORDER BY id LIMIT ?");
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit);
-	return each_row(s, st, fn, ud);
+	return station_store__each_entry(s, st, fn, ud);
 }
 
 proto_err station_store_each(station_store *s, const char *type,
 	station_entry_fn fn, void *ud)
 {
-	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT " ENTRY_COLUMNS
+	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT " STATION_ENTRY_COLUMNS
 		" FROM outbox WHERE ?1 IS NULL OR type = ?1 ORDER BY id");
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	return each_row(s, st, fn, ud);
+	return station_store__each_entry(s, st, fn, ud);
 }
 
 proto_err station_store_receipt(station_store *s, const proto_receipt *rc)

@@ -1,7 +1,22 @@
 /* The station's local store (SQLite in the station's data directory): the
- * outbox of messages kept until the hub's receipt arrives. Both the agent
- * and the clerk's client open it; the client's write is durable when its
- * call returns, whether or not the agent or the broker is running. */
+ * outbox of messages kept until the hub's receipt arrives, and the inbox of
+ * items the hub delivers with their timeline. Both the agent and the clerk's
+ * client open it; the client's write is durable when its call returns,
+ * whether or not the agent or the broker is running.
+ *
+ * Tables (PRAGMA user_version 1; a version-0 store gains inbox and timeline
+ * when opened):
+ *
+ *   meta     key TEXT PK, value TEXT       code, last_id, last_session
+ *   outbox   id INTEGER PK                 message id (reports and actions)
+ *            type, payload, created, state (queued|accepted|duplicate|
+ *            rejected), attempts, receipt_at, error, field, item
+ *   inbox    item TEXT PK                  one row per item, its latest seq
+ *            seq, msg_id, origin, handler, colour, category, title, state,
+ *            deadline (ms, NULL if none), updated (hub ms of the change),
+ *            received (local ms), snapshot (the item message's JSON)
+ *   timeline (item, seq) PK                one row per event seen
+ *            event, by_whom, at (hub ms), note */
 #ifndef STATION_STORE_H
 #define STATION_STORE_H
 
@@ -25,6 +40,8 @@ typedef struct station_entry {
 	int64_t attempts;         /* times published */
 	const char *error;        /* rejection code, or NULL */
 	const char *field;        /* rejected field, or NULL */
+	int64_t receipt_at;       /* Unix ms the receipt was applied; 0 if none */
+	const char *item;         /* item named by the receipt, or NULL */
 } station_entry;
 
 typedef int (*station_entry_fn)(void *ud, const station_entry *e);
@@ -41,6 +58,10 @@ const char *station_store_code(const station_store *s);
 /* Validates and queues a new report. Writes its id into *id. Returns the
  * validation error (with field) without queueing anything when invalid. */
 proto_err station_store_add_report(station_store *s, const proto_report *r,
+	int64_t *id, char field[PROTO_FIELD_MAX]);
+
+/* Validates and queues a closed-loop step; as station_store_add_report. */
+proto_err station_store_add_action(station_store *s, const proto_action *act,
 	int64_t *id, char field[PROTO_FIELD_MAX]);
 
 /* Calls fn for up to limit queued messages with id > after, oldest first. */
@@ -68,6 +89,58 @@ int64_t station_store_settled(station_store *s);
  * clock stepping back never makes a new session look older than an old one.
  * Returns 0 on error. */
 int64_t station_store_next_session(station_store *s);
+
+/* One inbox row; strings are valid only during the callback. */
+typedef struct station_item {
+	const char *item;     /* public item id */
+	int64_t seq;          /* events of the item so far, as last seen */
+	int64_t msg_id;       /* id of the item message that brought it */
+	const char *origin;   /* reporting station */
+	const char *handler;  /* handling station */
+	const char *colour;   /* wire names */
+	const char *category;
+	const char *title;
+	const char *state;    /* closed-loop state, wire name */
+	int64_t deadline;     /* Unix ms; 0 if none */
+	int64_t updated;      /* hub time of the latest change, Unix ms */
+	int64_t received;     /* local time it arrived, Unix ms */
+	const char *snapshot; /* the item message as received (JSON) */
+} station_item;
+
+/* One event of an item's timeline. */
+typedef struct station_event {
+	int64_t seq;
+	const char *event;    /* step name, "route", "escalate", ...; may be NULL */
+	const char *by;       /* station code, user or "hub"; may be NULL */
+	int64_t at;           /* hub time, Unix ms */
+	const char *note;     /* may be NULL */
+} station_event;
+
+typedef int (*station_item_fn)(void *ud, const station_item *it);
+typedef int (*station_event_fn)(void *ud, const station_event *ev);
+
+/* Stores a decoded item message m whose raw payload is json[0..len): its
+ * event joins the timeline if its seq is new, and its snapshot replaces the
+ * inbox row if the item is new or its seq higher than the row's. *newer
+ * says whether the snapshot was taken. An item without seq counts as seq 1.
+ * All or nothing; inside the caller's transaction when one is open. */
+proto_err station_store_item(station_store *s, const proto_msg *m,
+	const char *json, size_t len, bool *newer);
+
+/* Calls fn for every inbox row, most recently changed first. */
+proto_err station_store_items(station_store *s, station_item_fn fn, void *ud);
+
+/* Calls fn once for the item's row; PROTO_ERR_NOT_FOUND when unknown. */
+proto_err station_store_find_item(station_store *s, const char *item,
+	station_item_fn fn, void *ud);
+
+/* Calls fn for each event of the item, in seq order. */
+proto_err station_store_timeline(station_store *s, const char *item,
+	station_event_fn fn, void *ud);
+
+/* Calls fn for this station's actions on the item, oldest first. */
+proto_err station_store_actions(station_store *s, const char *item,
+	station_entry_fn fn, void *ud);
 
 /* Groups the following writes into one transaction (one fsync). */
 proto_err station_store_begin(station_store *s);

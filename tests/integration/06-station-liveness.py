@@ -3,7 +3,7 @@ heartbeat carries the outbox depth, the will marks it offline after a crash,
 a late will of an older session is ignored, a clean stop says offline."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check
+from harness import run, check, MONITOR
 
 CODE = "611025105201"
 
@@ -32,7 +32,7 @@ def body(env):
     # A late will from the first connection must not mark it offline.
     late = {"v": 1, "type": "status", "station": CODE, "state": "offline",
             "session": session1}
-    subprocess.run(env.mqtt("mosquitto_pub", CODE, "-q", "1", "-t",
+    subprocess.run(env.mqtt("mosquitto_pub", MONITOR, "-q", "1", "-t",
                             f"minqing/611025/up/{CODE}/status", "-m", json.dumps(late)),
                    check=True, timeout=20)
     time.sleep(1.5)

@@ -4,10 +4,11 @@ inbox, or read what stations send the hub; a TLS client with another CA is
 refused while the county CA works; replayed ids change nothing."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, Proc
+from harness import run, check, Proc, MONITOR, COUNTY
 
 A = "611025100201"
 B = "611025100202"
+C = "611025100203"
 TS = "2026-11-23T08:00:00.000Z"
 
 
@@ -42,11 +43,12 @@ def body(env):
     check(r.returncode != 0, "A logged in with B's password")
     print("station A with B's password: refused")
 
-    # Listeners as A: on B's inbox and on everything stations send.
-    spy_inbox = Proc("spy-inbox", env.mqtt("mosquitto_sub", A, "-q", "1", "-v",
+    # Listeners as C (a station: one connection per user, so not A, who
+    # publishes below): on B's inbox and on everything stations send.
+    spy_inbox = Proc("spy-inbox", env.mqtt("mosquitto_sub", C, "-q", "1", "-v",
                                            "-t", f"minqing/611025/down/{B}/+"),
                      os.path.join(env.dir, "spy-inbox.txt"), env={})
-    spy_up = Proc("spy-up", env.mqtt("mosquitto_sub", A, "-q", "1", "-v",
+    spy_up = Proc("spy-up", env.mqtt("mosquitto_sub", C, "-q", "1", "-v",
                                      "-t", f"{up}/#"),
                   os.path.join(env.dir, "spy-up.txt"), env={})
     env.procs += [spy_inbox, spy_up]
@@ -65,10 +67,23 @@ def body(env):
     check(titles == ["真实上报"], f"hub holds {titles}: a forged report got in")
     print("station A publishing on B's topic: dropped by the broker, nothing stored")
     time.sleep(0.5)
-    # 4. A saw neither B's receipt nor B's report.
-    check(spy_inbox.text().strip() == "", f"A read B's inbox: {spy_inbox.text()[:200]}")
-    check(spy_up.text().strip() == "", f"A read stations' messages: {spy_up.text()[:200]}")
-    print("station A subscribing to B's inbox and to the hub's topics: receives nothing")
+    # 4. C saw neither B's receipt nor B's report.
+    check(spy_inbox.text().strip() == "", f"C read B's inbox: {spy_inbox.text()[:200]}")
+    check(spy_up.text().strip() == "", f"C read stations' messages: {spy_up.text()[:200]}")
+    print("a station subscribing to B's inbox and to the hub's topics: receives nothing")
+    # 4b. A choosing the hub's client id (or B's) cannot take over its
+    #     session: the broker uses the user name as client id.
+    hub_connects = env.hub.text().count("connected to broker")
+    b_connects = env.stations[B].text().count("connected to broker")
+    for cid in (f"hub-{COUNTY}", f"st-{B}"):
+        pub(env, env.mqtt("mosquitto_pub", A, "-i", cid, "-q", "1", "-t",
+                          f"{up}/{A}/status", "-m", "{}"))
+    time.sleep(1.5)
+    check(env.hub.text().count("connected to broker") == hub_connects and
+          "disconnected" not in env.hub.text(), "A's client id took the hub's session")
+    check(env.stations[B].text().count("connected to broker") == b_connects,
+          "A's client id took B's session")
+    print("station A using the hub's or B's client id: no takeover")
 
     # 5. TLS with another CA: refused. With the county CA: accepted.
     other = os.path.join(env.dir, "other-ca")
@@ -88,7 +103,7 @@ def body(env):
     #    content); then, once A has said all below base+1 is settled, an
     #    unseen id below that mark (a replay of a message the hub never
     #    stored), and a fresh id above it.
-    receipts = Proc("receipts", env.mqtt("mosquitto_sub", A, "-q", "1", "-t",
+    receipts = Proc("receipts", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-t",
                                          f"minqing/611025/down/{A}/receipt"),
                     os.path.join(env.dir, "receipts-a.txt"), env={})
     env.procs.append(receipts)

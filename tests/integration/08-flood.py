@@ -4,7 +4,7 @@ its rate limit while three others report normally: the flooder is told
 publish-to-commit latency stays within 2x of the latency without a flood."""
 import sys, os, json, subprocess, time, threading, statistics
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, Proc
+from harness import run, check, Proc, MONITOR
 import harness
 
 FLOODER = "611025106201"
@@ -71,7 +71,7 @@ def body(env):
     env.start_hub("--config", conf)
     for c in NORMAL:
         env.start_station(c)
-    told = Proc("receipts", env.mqtt("mosquitto_sub", FLOODER, "-q", "1", "-t",
+    told = Proc("receipts", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-t",
                                      f"minqing/611025/down/{FLOODER}/receipt"),
                 os.path.join(env.dir, "flooder-receipts.txt"), env={})
     env.procs.append(told)

@@ -4,6 +4,7 @@ can unseal them; no log line carries them."""
 import sys, os, shutil, subprocess
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
+import harness
 
 CODE = "611025107201"
 NAME, PHONE = "王秀英", "13912345678"
@@ -49,6 +50,26 @@ def body(env):
                        capture_output=True, text=True, timeout=30)
     check(NAME not in r.stdout and PHONE not in r.stdout, "another key unsealed them")
     print("unsealed with the county key; another key gets nothing")
+    # Files the hub makes are its user's alone.
+    for path in (env.hub_db, os.path.join(env.prov, "hub.key")):
+        mode = os.stat(path).st_mode & 0o777
+        check(mode == 0o600, f"{os.path.basename(path)} has mode {oct(mode)}")
+    # The key gone beside an existing database: the hub refuses to start
+    # rather than seal new reports under a second key.
+    env.hub.stop()
+    key = os.path.join(env.prov, "hub.key")
+    os.rename(key, key + ".away")
+    r = subprocess.run([env.bin("hub/minqing-hub"), "--config",
+                        os.path.join(env.prov, "hub.conf"), "--db", env.hub_db,
+                        "--registry", harness.REGISTRY],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode != 0 and "restore it from its backup" in r.stderr and
+          not os.path.exists(key), f"hub started without its key: {r.returncode} {r.stderr}")
+    os.rename(key + ".away", key)
+    env.start_hub()
+    env.wait_until(lambda: env.hub.text().count("connected to broker") >= 2, 20,
+                   "the hub back with its key")
+    print("database and key are mode 0600; a missing key stops the hub at start")
     env.stop_all()
     for p in env.procs:
         text = p.text()

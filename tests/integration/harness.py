@@ -20,6 +20,8 @@ BUILD = os.environ.get("MINQING_BUILD", "build")
 SOURCE = os.environ.get("MINQING_SOURCE", ".")
 REGISTRY = os.path.join(SOURCE, "data", "zhenan-stations.csv")
 COUNTY = "611025"
+MONITOR, MONITOR_PASSWORD = "test-monitor", "monitor-only-in-tests"
+INJECTOR = "test-injector"
 
 SAN_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=66",
@@ -123,9 +125,21 @@ class Env:
         r = subprocess.run(args, capture_output=True, text=True, timeout=120,
                            env={**os.environ, **SAN_ENV})
         check(r.returncode == 0, f"provision failed: {r.stderr}")
+        # A test-only observer: reads every inbox and may inject on any up
+        # topic (a late will, as the broker would deliver it). The broker
+        # allows one connection per user name, so listening as a station
+        # whose agent runs would take the agent's connection over.
+        # Two of them, so that one can listen while the other publishes.
+        for user in (MONITOR, INJECTOR):
+            subprocess.run(["mosquitto_passwd", "-b", os.path.join(self.prov, "passwd"),
+                            user, MONITOR_PASSWORD], check=True, timeout=30)
+            with open(os.path.join(self.prov, "acl"), "a") as f:
+                f.write(f"\nuser {user}\ntopic readwrite minqing/{COUNTY}/#\n")
         return self.prov
 
     def credentials(self, user):
+        if user in (MONITOR, INJECTOR):
+            return MONITOR_PASSWORD
         with open(os.path.join(self.provision(), "credentials")) as f:
             for line in f:
                 u, _, p = line.strip().partition(":")
@@ -237,6 +251,93 @@ class Env:
         check(r.returncode == 0, f"query --stations failed: {r.stderr}")
         return {s["code"]: s for s in map(json.loads, r.stdout.splitlines())}
 
+    # ------------------------------------------------------------ fleet
+    def start_fleet(self, *extra, stations=500, rate=80, duration=30, drain=60,
+                    name="fleet"):
+        """Starts minqing-fleet: `stations` simulated village/group stations
+        logged in with their provisioned credentials, `rate` reports a second
+        in all for `duration` s, then up to `drain` s for the last receipts.
+        Its summary goes to fleet.json and its item ids to fleet-ids.txt."""
+        p = Proc(name, [self.bin("bench/minqing-fleet"),
+                        "--broker", f"127.0.0.1:{self.port}", "--registry", REGISTRY,
+                        "--user-file", os.path.join(self.provision(), "credentials"),
+                        "--stations", str(stations), "--rate", str(rate),
+                        "--duration", str(duration), "--drain", str(drain),
+                        "--json", os.path.join(self.dir, f"{name}.json"),
+                        "--ids", os.path.join(self.dir, f"{name}-ids.txt"), *extra],
+                 os.path.join(self.dir, f"{name}.log"))
+        self.procs.append(p)
+        return p
+
+    def finish_fleet(self, fleet, timeout):
+        """Waits for the fleet to end by itself; returns its JSON summary with
+        "ids", the item ids of every report it created."""
+        try:
+            fleet.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{fleet.name} did not finish within {timeout}s")
+        fleet.logf.close()
+        text = fleet.text()
+        check("runtime error" not in text and "LeakSanitizer" not in text,
+              f"{fleet.name}: sanitizer report in {fleet.log}")
+        name = os.path.basename(fleet.log)[:-len(".log")]
+        try:
+            with open(os.path.join(self.dir, f"{name}.json")) as f:
+                result = json.load(f)
+            with open(os.path.join(self.dir, f"{name}-ids.txt")) as f:
+                result["ids"] = f.read().split()
+        except OSError as e:
+            raise Failure(f"{fleet.name} exited {fleet.p.returncode} without its "
+                          f"summary: {e}")
+        print(f"{fleet.name}: " + ", ".join(
+            f"{k} {result[k]}" for k in ("stations", "created", "receipted", "lost",
+                                         "rejected", "duplicates", "repeated_receipts",
+                                         "reconnects", "drops", "rate_limited",
+                                         "elapsed_s")) +
+              f"; latency ms {result['latency_ms']}")
+        check(fleet.p.returncode == 0,
+              f"{fleet.name} exited {fleet.p.returncode}: lost {result['lost']}, "
+              f"rejected {result['rejected']}, reaccepted {result['reaccepted']}")
+        return result
+
+    def check_exactly_once(self, result, extra=()):
+        """Every report the fleet created (plus `extra` item ids) is stored
+        exactly once at the hub and nothing else is; every one was receipted,
+        none rejected; the hub is alive."""
+        ids = result["ids"]
+        check(len(ids) == len(set(ids)), "the fleet created an item id twice")
+        check(len(ids) == result["created"],
+              f"ids file has {len(ids)} ids for {result['created']} reports")
+        stored = [r["id"] for r in self.hub_reports()]
+        expected = set(ids) | set(extra)
+        check(len(stored) == len(set(stored)),
+              f"{len(stored) - len(set(stored))} reports stored twice")
+        missing, unknown = expected - set(stored), set(stored) - expected
+        check(not missing, f"{len(missing)} reports never stored, e.g. "
+              f"{sorted(missing)[:3]}")
+        check(not unknown, f"{len(unknown)} unexpected reports stored, e.g. "
+              f"{sorted(unknown)[:3]}")
+        check(result["lost"] == 0, f"the fleet lost {result['lost']} reports")
+        check(result["receipted"] == result["created"],
+              f"{result['receipted']} of {result['created']} receipted")
+        check(result["rejected"] == 0, f"{result['rejected']} valid reports rejected")
+        check(result["reaccepted"] == 0,
+              f"{result['reaccepted']} reports accepted a second time")
+        check(self.hub and self.hub.alive(), "the hub is not running")
+        return len(stored)
+
+    def kill_broker(self):
+        """SIGKILL: the broker loses whatever it had not saved."""
+        if self.broker and self.broker.alive():
+            self.broker.p.kill()
+            self.broker.p.wait(10)
+        self.broker = None
+
+    def restart_broker(self):
+        """A clean stop (mosquitto saves its persistence file) and a start."""
+        self.stop_broker()
+        return self.start_broker()
+
     # ------------------------------------------------------------ waiting
     def wait_until(self, pred, timeout, what, interval=0.2):
         end = time.time() + timeout
@@ -302,3 +403,95 @@ def in_background(fn, *args):
     t = threading.Thread(target=fn, args=args, daemon=True)
     t.start()
     return t
+
+
+# ------------------------------------------------------------ playing the hub
+# For tests of the station side alone (20-29): the test-only monitor listens
+# on the county's topics and the injector publishes what a hub would.
+
+# The county's own inbox: no station of these tests reads it, so a probe
+# there tells when the monitor is listening.
+READY_TOPIC = f"minqing/{COUNTY}/down/{COUNTY}/receipt"
+
+
+class Monitor:
+    """mosquitto_sub as MONITOR on some filters; messages() gives every
+    (topic, payload) seen so far, in arrival order."""
+
+    def __init__(self, env, *filters):
+        self.log = os.path.join(env.dir, f"monitor-{len(env.procs)}.log")
+        args = []
+        for f in (*filters, READY_TOPIC):
+            args += ["-t", f]
+        # -v: "topic payload" per line; payloads of the protocol have no LF.
+        self.proc = Proc("monitor", env.mqtt("mosquitto_sub", MONITOR, "-q", "1",
+                                             "-v", *args), self.log, env={})
+        self.proc.killed = True  # not ours: no exit-status check
+        env.procs.append(self.proc)
+
+    def lines(self):
+        with open(self.log, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        out = []
+        for line in text.splitlines():
+            topic, _, payload = line.partition(" ")
+            if topic.startswith("minqing/"):
+                out.append((topic, payload))
+        return out
+
+    def messages(self, suffix=None):
+        """Decoded JSON payloads whose topic ends with suffix (all if None)."""
+        out = []
+        for topic, payload in self.lines():
+            if topic == READY_TOPIC or (suffix and not topic.endswith(suffix)):
+                continue
+            try:
+                out.append((topic, json.loads(payload)))
+            except ValueError:
+                out.append((topic, payload))
+        return out
+
+    def stop(self):
+        self.proc.kill9()
+
+
+def inject_user():
+    """The account that publishes as the hub in station-side tests."""
+    return INJECTOR if "INJECTOR" in globals() else MONITOR
+
+
+def start_monitor(env, *filters, timeout=10):
+    """Starts a Monitor and waits until the broker delivers to it."""
+    m = Monitor(env, *filters)
+    end = time.time() + timeout
+    while time.time() < end:
+        publish(env, READY_TOPIC, '{"probe":1}', qos=0)
+        time.sleep(0.2)
+        if any(t == READY_TOPIC for t, _ in m.lines()):
+            return m
+    raise Failure("the monitor did not start listening")
+
+
+def publish(env, topic, payload, qos=1):
+    """Publishes one message as the hub would (as the injector account)."""
+    r = subprocess.run(env.mqtt("mosquitto_pub", inject_user(), "-q", str(qos),
+                                "-t", topic, "-m", payload),
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, f"mosquitto_pub to {topic} failed: {r.stderr}")
+
+
+def iso_ms(ms):
+    """Unix ms as the protocol's timestamp text."""
+    t = time.gmtime(ms // 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", t) + f".{ms % 1000:03d}Z"
+
+
+def item_message(station, msg_id, item, origin, handler, state, seq, **extra):
+    """An item snapshot as the hub sends it to `station` (compact JSON)."""
+    now = int(time.time() * 1000)
+    m = {"v": 1, "type": "item", "station": station, "id": msg_id, "ts": iso_ms(now),
+         "item": item, "origin": origin, "colour": "blue", "category": "dispute",
+         "title": "测试事项", "text": "内容", "state": state, "handler": handler,
+         "seq": seq}
+    m.update(extra)
+    return json.dumps(m, ensure_ascii=False, separators=(",", ":"))

@@ -187,12 +187,14 @@ static void test_action(void)
 			.member = "党员-007",
 			.rating = "满意",
 			.until = 1795683600000,
+			.into = VILLAGE "-7",
 		},
 	};
 	proto_msg out;
 
 	if (round_trip(&in, &out)) {
 		check_header(&in, &out);
+		CHECK_STR(out.u.action.into, VILLAGE "-7");
 		CHECK_STR(out.u.action.item, GROUP "-42");
 		CHECK_STR(out.u.action.action, "resolve");
 		CHECK_STR(out.u.action.note, in.u.action.note);
@@ -343,8 +345,44 @@ static void test_item(void)
 	proto_msg_clear(&out);
 
 	in.u.item.deadline = 0;
-	if (round_trip(&in, &out))
+	if (round_trip(&in, &out)) {
 		CHECK_EQ_INT(out.u.item.deadline, 0);
+		/* The closed loop's fields are optional: absent, they read empty. */
+		CHECK_STR(out.u.item.handler, "");
+		CHECK_EQ_INT(out.u.item.seq, 0);
+		CHECK(out.u.item.event == NULL && out.u.item.reporter_name == NULL);
+	}
+	proto_msg_clear(&out);
+
+	/* A full snapshot as the closed loop sends it. */
+	snprintf(in.u.item.handler, sizeof in.u.item.handler, "611025100");
+	in.u.item.seq = 4;
+	in.u.item.created = 1795424400000;
+	in.u.item.event = "assign";
+	in.u.item.by = "611025100";
+	in.u.item.note = "请尽快处理";
+	in.u.item.member = "m-07";
+	in.u.item.rating = "basic";
+	in.u.item.escalations = 1;
+	in.u.item.people = 12;
+	in.u.item.reporter_name = "王秀英";
+	in.u.item.reporter_phone = "13912345678";
+	snprintf(in.u.item.into, sizeof in.u.item.into, GROUP "-40");
+	if (round_trip(&in, &out)) {
+		CHECK_STR(out.u.item.handler, "611025100");
+		CHECK_EQ_INT(out.u.item.seq, 4);
+		CHECK_EQ_INT(out.u.item.created, 1795424400000);
+		CHECK_STR(out.u.item.event, "assign");
+		CHECK_STR(out.u.item.by, "611025100");
+		CHECK_STR(out.u.item.note, "请尽快处理");
+		CHECK_STR(out.u.item.member, "m-07");
+		CHECK_STR(out.u.item.rating, "basic");
+		CHECK_EQ_INT(out.u.item.escalations, 1);
+		CHECK_EQ_INT(out.u.item.people, 12);
+		CHECK_STR(out.u.item.reporter_name, "王秀英");
+		CHECK_STR(out.u.item.reporter_phone, "13912345678");
+		CHECK_STR(out.u.item.into, GROUP "-40");
+	}
 	proto_msg_clear(&out);
 }
 
@@ -481,6 +519,41 @@ static void test_decode_by_hand(void)
 		}
 		free(big);
 	}
+}
+
+/* Caught by the round-trip check of tests/fuzz/fuzz-decode (its seed
+ * corpus/decode/crash-ts-epoch.json): a required ts of the epoch itself
+ * decodes to 0, which the encoder took for "no ts" and left out, so the
+ * re-encoded message no longer decoded. */
+static void test_epoch_ts(void)
+{
+	static const char *payloads[] = {
+		"{\"v\":1,\"type\":\"report\",\"station\":\"611025\",\"id\":1,"
+		"\"ts\":\"1970-01-01T00:00:00Z\",\"colour\":\"blue\","
+		"\"category\":\"ceremony\",\"title\":\"t\",\"text\":\"x\"}",
+		"{\"v\":1,\"type\":\"action\",\"station\":\"611025\",\"id\":1,"
+		"\"ts\":\"1970-01-01T00:00:00.000Z\",\"item\":\"611025-1\","
+		"\"action\":\"assign\"}",
+		"{\"v\":1,\"type\":\"item\",\"station\":\"611025\",\"id\":1,"
+		"\"ts\":\"1970-01-01T00:00:00Z\",\"item\":\"611025-1\","
+		"\"origin\":\"611025\",\"colour\":\"red\",\"category\":\"dispute\","
+		"\"title\":\"t\",\"text\":\"x\",\"state\":\"reported\"}",
+	};
+	char field[PROTO_FIELD_MAX];
+
+	for (size_t i = 0; i < sizeof payloads / sizeof payloads[0]; i++) {
+		proto_msg m, out;
+
+		check_case = payloads[i];
+		CHECK_EQ_INT(decode_str(payloads[i], &m, field), PROTO_OK);
+		CHECK_EQ_INT(m.ts, 0);
+		if (round_trip(&m, &out)) {
+			check_header(&m, &out);
+			proto_msg_clear(&out);
+		}
+		proto_msg_clear(&m);
+	}
+	check_case = NULL;
 }
 
 static void test_encode_invalid(void)
@@ -741,6 +814,7 @@ int main(int argc, char **argv)
 	test_item();
 	test_hub();
 	test_decode_by_hand();
+	test_epoch_ts();
 	test_encode_invalid();
 	test_names();
 	test_bad_fixtures(argv[1]);

@@ -107,7 +107,6 @@ static void test_reject(void)
 		"minqing/000000/hub/status",
 		"minqing//up/" GROUP "/report",
 		/* a type travelling the wrong way */
-		"minqing/611025/up/" GROUP "/receipt",
 		"minqing/611025/up/" GROUP "/item",
 		"minqing/611025/up/" GROUP "/hub",
 		"minqing/611025/down/" GROUP "/report",
@@ -183,8 +182,30 @@ static void test_too_long(void)
 	CHECK_EQ_INT(proto_topic_parse(topic, &t), PROTO_ERR_BAD_TOPIC);
 }
 
+/* Receipts go both ways: a station receipts the items it is sent. */
+static void test_receipt_up(void)
+{
+	char buf[PROTO_TOPIC_MAX];
+	proto_topic t;
+
+	CHECK(proto_topic_up_for(buf, sizeof buf, GROUP, PROTO_MSG_RECEIPT));
+	CHECK_STR(buf, "minqing/611025/up/" GROUP "/receipt");
+	CHECK_EQ_INT(proto_topic_parse(buf, &t), PROTO_OK);
+	CHECK(t.up);
+	CHECK_EQ_INT(t.type, PROTO_MSG_RECEIPT);
+	CHECK_STR(t.station, GROUP);
+	/* proto_topic_for keeps giving the hub's direction for receipts. */
+	CHECK(proto_topic_for(buf, sizeof buf, GROUP, PROTO_MSG_RECEIPT));
+	CHECK_STR(buf, "minqing/611025/down/" GROUP "/receipt");
+	CHECK(!proto_topic_up_for(buf, sizeof buf, GROUP, PROTO_MSG_ITEM));
+	CHECK(!proto_topic_up_for(buf, sizeof buf, "bad", PROTO_MSG_RECEIPT));
+	CHECK(proto_topic_up_for(buf, sizeof buf, GROUP, PROTO_MSG_REPORT));
+	CHECK_STR(buf, "minqing/611025/up/" GROUP "/report");
+}
+
 int main(void)
 {
+	test_receipt_up();
 	test_build();
 	test_filters();
 	test_round_trip();

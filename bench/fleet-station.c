@@ -1,0 +1,455 @@
+/* One simulated station: minqing-station's drain rules (station/agent.c) on
+ * an in-memory outbox, its status, birth and will, its receipts, and the
+ * faults it can play: cutting its own link, replaying all it ever sent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <mosquitto.h>
+
+#include "bench/fleet.h"
+#include "protocol/clock.h"
+#include "protocol/log.h"
+#include "protocol/topic.h"
+#include "version.h"
+
+#define RATE_PAUSE_MS 2000 /* as the agent: the hub refuses for a second */
+#define STALL_RETRY_MS 100 /* a publish failed while connected */
+
+/* A report stays queued until its receipt; the head of the queue, at most
+ * `window`, is in flight; after a reconnect, a live hub birth, a late receipt
+ * or "rate_limited" the flight is sent again from the oldest, and the hub's
+ * idempotent store answers the repeats with "duplicate". */
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static bool grow(uint32_t **v, uint32_t n, uint32_t *cap)
+{
+	if (n < *cap)
+		return true;
+	uint32_t c = *cap ? *cap * 2 : 8;
+	uint32_t *p = realloc(*v, c * sizeof *p);
+	if (!p)
+		return false;
+	*v = p, *cap = c;
+	return true;
+}
+
+/* Every id below it has a receipt, as the agent's store reports it. */
+static int64_t settled(const fleet_station *s)
+{
+	if (s->n_queue)
+		return s->f->msgs[s->queue[0]].id;
+	return s->last_id ? s->last_id + 1 : 0;
+}
+
+static char *status_json(const fleet_station *s, bool online)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_STATUS};
+
+	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
+	m.ts = proto_now_ms();
+	m.u.status.online = online;
+	m.u.status.session = s->session;
+	m.u.status.outbox = online ? (int64_t)s->n_queue : -1;
+	m.u.status.settled = online ? settled(s) : 0;
+	m.u.status.agent = "minqing-fleet/" MINQING_VERSION;
+	return proto_msg_encode(&m);
+}
+
+static void publish_status(fleet_station *s, bool online)
+{
+	char topic[PROTO_TOPIC_MAX], *json = status_json(s, online);
+
+	if (json && proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_STATUS))
+		proto_link_publish(s->link, topic, json, strlen(json), 1, true, NULL);
+	free(json);
+}
+
+/* ------------------------------------------------------------ link events */
+
+static void on_connecting(void *ud, proto_link *link)
+{
+	fleet_station *s = ud;
+	int64_t now = proto_now_ms();
+	char topic[PROTO_TOPIC_MAX], *will;
+
+	/* A new session per attempt, so that a late will of an old connection
+	 * cannot mark the live station offline at the hub. */
+	s->session = now > s->session ? now : s->session + 1;
+	will = status_json(s, false);
+	if (will && proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_STATUS))
+		proto_link_set_will(link, topic, will, true);
+	free(will);
+}
+
+static void on_connected(void *ud, proto_link *link)
+{
+	fleet_station *s = ud;
+	fleet *f = s->f;
+	char down[PROTO_TOPIC_MAX], hub[PROTO_TOPIC_MAX];
+	int64_t now = proto_mono_ms();
+
+	if (proto_topic_station_filter(down, sizeof down, s->reg->code))
+		proto_link_subscribe(link, down);
+	if (proto_topic_for(hub, sizeof hub, s->reg->code, PROTO_MSG_HUB))
+		proto_link_subscribe(link, hub);
+	s->connected = true;
+	publish_status(s, true);
+	s->next_heartbeat = now + f->o.heartbeat_ms;
+	s->n_sent = 0; /* resend everything not yet receipted */
+	s->replay = 0;
+	if (++f->n_connected == f->n_st && !f->all_connected)
+		f->all_connected = now;
+}
+
+static void on_disconnected(void *ud, proto_link *link)
+{
+	fleet_station *s = ud;
+
+	s->connected = false;
+	s->n_sent = 0;
+	s->f->n_connected--;
+}
+
+/* The report of this station with this id, by bisection of `all`. */
+static fleet_msg *find(const fleet_station *s, int64_t id)
+{
+	uint32_t lo = 0, hi = s->n_all;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		fleet_msg *m = &s->f->msgs[s->all[mid]];
+		if (m->id == id)
+			return m;
+		if (m->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A receipt for a report no longer queued: the answer to a later copy (a
+ * resend, a replay), or a copy of a receipt already applied, which QoS 1
+ * redelivers after a reconnect. Only a second "accepted" issued at another
+ * time means that the hub stored the report twice. Refs of an earlier run on
+ * the same persistent session match nothing. */
+static void late_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts)
+{
+	fleet *f = s->f;
+	fleet_msg *m = find(s, rc->ref);
+
+	if (!m || rc->status == PROTO_RECEIPT_REJECTED) {
+		f->c.unmatched++;
+		if (m)
+			log_warn("station %s: receipted report %lld later rejected: %s",
+				s->reg->code, (long long)rc->ref, proto_err_name(rc->error));
+		return;
+	}
+	if (ts == m->receipt) {
+		f->c.repeats++;
+	} else if (rc->status == PROTO_RECEIPT_DUPLICATE) {
+		f->c.duplicates++;
+	} else {
+		f->c.reaccepted++;
+		log_error("station %s: report %lld accepted again", s->reg->code,
+			(long long)rc->ref);
+	}
+}
+
+static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts)
+{
+	fleet *f = s->f;
+	int64_t now = proto_mono_ms();
+	uint32_t i;
+
+	/* Before the ref check: a limited status message has no ref. */
+	if (rc->status == PROTO_RECEIPT_REJECTED && rc->error == PROTO_ERR_RATE_LIMITED) {
+		/* Transient: keep everything queued, send again after a pause. */
+		f->c.rate_limited++;
+		log_debug("station %s: hub says we send too fast", s->reg->code);
+		s->n_sent = 0;
+		s->pause_until = now + RATE_PAUSE_MS;
+		return;
+	}
+	if (rc->ref <= 0) {
+		f->c.unmatched++;
+		log_warn("station %s: hub rejected a message it could not read: %s",
+			s->reg->code, proto_err_name(rc->error));
+		return;
+	}
+	for (i = 0; i < s->n_queue && f->msgs[s->queue[i]].id != rc->ref; i++)
+		;
+	if (i == s->n_queue) {
+		late_receipt(s, rc, ts);
+		return;
+	}
+	fleet_msg *m = &f->msgs[s->queue[i]];
+	memmove(&s->queue[i], &s->queue[i + 1], (s->n_queue - i - 1) * sizeof *s->queue);
+	s->n_queue--;
+	if (i < s->n_sent)
+		s->n_sent--;
+	m->receipt = ts;
+	if (rc->status == PROTO_RECEIPT_REJECTED) {
+		m->state = FLEET_REJECTED;
+		f->c.rejected++;
+		log_warn("station %s: hub rejected report %lld: %s (%s)", s->reg->code,
+			(long long)rc->ref, proto_err_name(rc->error), rc->field);
+	} else {
+		m->state = FLEET_RECEIPTED;
+		f->c.receipted++;
+		if (rc->status == PROTO_RECEIPT_DUPLICATE)
+			f->c.duplicates++;
+		if (m->first_pub > 0)
+			fleet_stats_latency(f, now - m->first_pub);
+		if (s->replayer)
+			return; /* keeps its payload to send it again */
+	}
+	free(m->payload);
+	m->payload = NULL;
+}
+
+/* As the agent: only a live hub birth with a new session means that the hub
+ * may have lost or missed what is in flight; a retained copy is old news. */
+static void handle_hub(fleet_station *s, const proto_status *st, bool retained)
+{
+	if (!st->online || st->session == s->hub_session)
+		return;
+	s->hub_session = st->session;
+	if (!retained) {
+		s->n_sent = 0;
+		s->replay = 0;
+	}
+}
+
+static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
+{
+	fleet_station *s = ud;
+	char field[PROTO_FIELD_MAX];
+	proto_topic t;
+	proto_msg m;
+
+	if (proto_topic_parse(msg->topic, &t) != PROTO_OK)
+		return;
+	if (proto_msg_decode(msg->payload, (size_t)msg->payloadlen, &m, field)) {
+		log_warn("station %s: unreadable message on %s", s->reg->code, msg->topic);
+		return;
+	}
+	if (m.type == PROTO_MSG_HUB && t.type == PROTO_MSG_HUB)
+		handle_hub(s, &m.u.status, msg->retain);
+	else if (m.type == PROTO_MSG_RECEIPT && t.type == PROTO_MSG_RECEIPT &&
+		 strcmp(m.station, s->reg->code) == 0)
+		handle_receipt(s, &m.u.receipt, m.ts);
+	proto_msg_clear(&m);
+}
+
+static const proto_link_cbs cbs = {
+	.connecting = on_connecting,
+	.connected = on_connected,
+	.disconnected = on_disconnected,
+	.message = on_message,
+};
+
+/* ------------------------------------------------------------ draining */
+
+/* Drops the late tail of the flight so that fill() sends it again in order. */
+static void resend_late(fleet_station *s, int64_t now)
+{
+	for (uint32_t i = 0; i < s->n_sent; i++) {
+		if (now - s->f->msgs[s->queue[i]].sent_at >= s->f->o.resend_ms) {
+			log_debug("station %s: no receipt for %u reports; resending",
+				s->reg->code, s->n_sent - i);
+			s->n_sent = i;
+			return;
+		}
+	}
+}
+
+static bool publish(fleet_station *s, const char *topic, fleet_msg *m, int64_t now)
+{
+	if (!proto_bucket_take(&s->pace, now))
+		return false;
+	return proto_link_publish(s->link, topic, m->payload, strlen(m->payload), 1,
+		false, NULL) == 0;
+}
+
+/* Publishes the queue's head up to the window; then a replayer sends its
+ * receipted reports again, once the queue is all in flight. */
+static void fill(fleet_station *s, int64_t now)
+{
+	fleet *f = s->f;
+	char topic[PROTO_TOPIC_MAX];
+
+	if (!s->connected || now < s->pause_until ||
+	    !proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_REPORT))
+		return;
+	while (s->n_sent < s->n_queue && s->n_sent < (uint32_t)f->o.window) {
+		fleet_msg *m = &f->msgs[s->queue[s->n_sent]];
+		if (!publish(s, topic, m, now))
+			return;
+		if (!m->first_pub) {
+			m->first_pub = now;
+			f->c.sent++;
+		}
+		f->c.publishes++;
+		m->sent_at = now;
+		s->n_sent++;
+	}
+	for (; s->replayer && s->n_sent == s->n_queue && s->replay < s->n_all;
+	     s->replay++) {
+		fleet_msg *m = &f->msgs[s->all[s->replay]];
+		if (m->state != FLEET_RECEIPTED)
+			continue;
+		if (!publish(s, topic, m, now))
+			return;
+		f->c.replays++;
+	}
+}
+
+static bool has_work(const fleet_station *s)
+{
+	if (s->n_sent < s->n_queue)
+		return s->n_sent < (uint32_t)s->f->o.window;
+	return s->replayer && s->replay < s->n_all;
+}
+
+static int64_t drop_interval(fleet *f)
+{
+	return (int64_t)((0.5 + fleet_random(f)) * (double)f->o.drop_every_ms);
+}
+
+/* Cuts the socket under libmosquitto: no DISCONNECT, so the broker publishes
+ * the will and the link notices the loss on its next read, as on a real
+ * network failure, and reconnects with its backoff. */
+static void drop(fleet_station *s)
+{
+	int fd = proto_link_fd(s->link);
+
+	if (fd >= 0 && s->connected && shutdown(fd, SHUT_RDWR) == 0)
+		s->f->c.drops++;
+}
+
+void fleet_station_run(fleet_station *s, int64_t now)
+{
+	fleet *f = s->f;
+	int64_t due;
+
+	if (!s->started) {
+		s->started = true;
+		if (s->dropper)
+			s->next_drop = now + drop_interval(f);
+		if (s->replayer)
+			s->next_replay = now + f->o.resend_ms;
+	}
+	due = now + proto_link_service(s->link, now);
+	if (s->dropper && f->phase == FLEET_RUNNING) {
+		if (now >= s->next_drop) {
+			drop(s);
+			s->next_drop = now + drop_interval(f);
+		}
+		due = min64(due, s->next_drop);
+	}
+	if (!s->connected) {
+		s->due = due;
+		return;
+	}
+	resend_late(s, now);
+	if (s->replayer && now >= s->next_replay) {
+		s->replay = 0;
+		s->next_replay = now + f->o.resend_ms;
+	}
+	fill(s, now);
+	if (now >= s->next_heartbeat) {
+		publish_status(s, true);
+		s->next_heartbeat = now + f->o.heartbeat_ms;
+	}
+	if (s->n_sent)
+		due = min64(due, f->msgs[s->queue[0]].sent_at + f->o.resend_ms);
+	if (now < s->pause_until) {
+		due = min64(due, s->pause_until);
+	} else if (has_work(s)) {
+		int64_t wait = proto_bucket_wait(&s->pace, now);
+		due = min64(due, now + (wait > 0 ? wait : STALL_RETRY_MS));
+	}
+	due = min64(due, s->next_heartbeat);
+	if (s->replayer)
+		due = min64(due, s->next_replay);
+	s->due = due;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+int fleet_station_create_report(fleet_station *s, int64_t now)
+{
+	fleet *f = s->f;
+	int64_t wall = proto_now_ms();
+	int64_t id = wall > s->last_id ? wall : s->last_id + 1;
+	char *payload;
+
+	if (f->n_msgs == f->cap_msgs) {
+		size_t cap = f->cap_msgs ? f->cap_msgs * 2 : 1024;
+		fleet_msg *p = realloc(f->msgs, cap * sizeof *p);
+		if (!p)
+			return -1;
+		f->msgs = p, f->cap_msgs = cap;
+	}
+	if (f->n_msgs >= UINT32_MAX || !grow(&s->queue, s->n_queue, &s->cap_queue) ||
+	    !grow(&s->all, s->n_all, &s->cap_all))
+		return -1;
+	payload = fleet_content_report(f, s->reg, id, wall);
+	if (!payload)
+		return -1;
+	f->msgs[f->n_msgs] = (fleet_msg){
+		.id = id, .payload = payload,
+		.station = (uint32_t)(s - f->st), .state = FLEET_QUEUED,
+	};
+	s->queue[s->n_queue++] = (uint32_t)f->n_msgs;
+	s->all[s->n_all++] = (uint32_t)f->n_msgs++;
+	if (!s->first_id)
+		s->first_id = id;
+	s->last_id = id;
+	f->c.created++;
+	s->due = now;
+	return 0;
+}
+
+int fleet_station_init(fleet *f, fleet_station *s, const proto_station *reg,
+	const char *password)
+{
+	char client_id[8 + PROTO_CODE_MAX];
+
+	s->f = f;
+	s->reg = reg;
+	proto_bucket_init(&s->pace, f->o.pace, f->o.burst);
+	snprintf(client_id, sizeof client_id, "st-%s", reg->code);
+	s->link = proto_link_create(&(proto_link_opts){
+		.host = f->o.host, .port = f->o.port, .client_id = client_id,
+		.user = password ? reg->code : NULL, .password = password,
+		.cafile = f->o.cafile, .clean_session = false,
+		.keepalive = f->o.keepalive, .backoff_max_ms = f->o.backoff_max_ms,
+		.max_inflight = f->o.window,
+	}, &cbs, s);
+	return s->link ? 0 : -1;
+}
+
+void fleet_station_stop(fleet_station *s)
+{
+	if (!s->link)
+		return;
+	if (s->connected)
+		publish_status(s, false);
+	proto_link_disconnect(s->link);
+}
+
+void fleet_station_clear(fleet_station *s)
+{
+	proto_link_destroy(s->link);
+	free(s->queue);
+	free(s->all);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,140 @@
+/* Escalation, like a weather warning raised a level. By time: an item not
+ * signed for or not resolved within its limit first gets the policy's
+ * reminders (催办), then moves up one colour and at least one tier, with a
+ * reason. By pattern (研判预警): the surge rule raises an area alert. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/loop-int.h"
+#include "protocol/log.h"
+
+/* The handler after a raise to colour c: that colour's station, and at
+ * least the parent of the old handler, so that a raise always goes up. */
+static void raise_handler(hub_loop *l, loop_item *it, proto_colour c)
+{
+	char next[PROTO_CODE_MAX + 1];
+
+	if (!loop_route(&l->pol, it->origin, c, next) ||
+	    proto_code_tier(next) >= proto_code_tier(it->handler))
+		if (!proto_code_parent(it->handler, next))
+			snprintf(next, sizeof next, "%s", it->handler);
+	snprintf(it->handler, sizeof it->handler, "%s", next);
+}
+
+static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
+{
+	char old[PROTO_CODE_MAX + 1], note[160];
+	bool unsigned_ = it->state == PROTO_STATE_REPORTED;
+	proto_colour from = it->colour, to = hub_policy_next_colour(from);
+	int64_t limit = unsigned_ ? l->pol.colour[from].sign_ms : l->pol.colour[from].resolve_ms;
+
+	if (to == from) {
+		/* Red has nowhere higher to go: remind again, every full limit. */
+		snprintf(note, sizeof note, "%s已超时", unsigned_ ? "签收" : "办结");
+		it->tier_since = now;
+		if (unsigned_)
+			it->sign_by = now + l->pol.colour[from].sign_ms;
+		else
+			it->resolve_by = now + l->pol.colour[from].resolve_ms;
+		it->reminders = 0;
+		log_warn("item %s: red and overdue at %s; reminded again", it->id,
+			it->handler);
+		return loop_event(l, it, "remind", "hub", note, NULL, now);
+	}
+	snprintf(old, sizeof old, "%s", it->handler);
+	snprintf(note, sizeof note, "未在%lld分钟内%s，由%s升级为%s",
+		(long long)(limit / 60000), unsigned_ ? "签收" : "办结",
+		proto_colour_name_zh(from), proto_colour_name_zh(to));
+	it->colour = to;
+	raise_handler(l, it, to);
+	it->state = PROTO_STATE_REPORTED;
+	it->member[0] = '\0';
+	it->escalations++;
+	loop_restart_limits(l, it, now);
+	log_info("escalated item %s from %s at %s to %s at %s (not %s in time)", it->id,
+		proto_colour_name(from), old, proto_colour_name(to), it->handler,
+		unsigned_ ? "signed for" : "resolved");
+	return loop_event(l, it, "escalate", "hub", note, old, now);
+}
+
+int hub_loop_tick(hub_loop *l, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_DUE];
+	char ids[64][PROTO_ITEM_ID_MAX];
+	int n = 0, changed = 0;
+
+	sqlite3_bind_int64(st, 1, now);
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (int i = 0; i < n; i++) {
+		loop_item it;
+		proto_err err = loop_item_get(l, ids[i], &it);
+
+		if (err)
+			continue;
+		if (now >= loop_deadline(&it)) {
+			err = escalate(l, &it, now);
+		} else {
+			char note[64];
+			snprintf(note, sizeof note, "请在时限内%s",
+				it.state == PROTO_STATE_REPORTED ? "签收" : "办结");
+			it.reminders++;
+			log_info("reminded %s of item %s", it.handler, it.id);
+			err = loop_event(l, &it, "remind", "hub", note, NULL, now);
+		}
+		if (!err)
+			err = loop_weather_update(l, it.origin, now);
+		if (err)
+			break;
+		changed++;
+	}
+	return changed;
+}
+
+proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_SURGE];
+	char town[PROTO_CODE_MAX + 1], items[1024] = "[";
+	size_t used = 1;
+	int count = 0;
+	proto_colour colour;
+
+	/* Reports of the county's own station belong to no town. */
+	if (proto_code_tier(it->origin) < PROTO_TIER_TOWN ||
+	    !proto_code_ancestor(it->origin, PROTO_TIER_TOWN, town))
+		return PROTO_OK;
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - l->pol.surge.window_ms);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		int w = snprintf(items + used, sizeof items - used, "%s\"%s\"",
+			count ? "," : "", id ? id : "");
+		if (w > 0 && (size_t)w < sizeof items - used - 1)
+			used += (size_t)w;
+		count++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	snprintf(items + used, sizeof items - used, "]");
+	/* Fires on the N-th report exactly, once per level, not on every one
+	 * after it. */
+	if (count == l->pol.surge.count)
+		colour = l->pol.surge.colour;
+	else if (l->pol.surge.red_count && count == l->pol.surge.red_count)
+		colour = PROTO_COLOUR_RED;
+	else
+		return PROTO_OK;
+	st = l->st[LS_ALERT];
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, proto_colour_name(colour), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int(st, 5, count);
+	sqlite3_bind_text(st, 6, items, -1, SQLITE_STATIC);
+	log_warn("surge alert (%s) for town %s: %d open %s reports within the window",
+		proto_colour_name(colour), town, count, proto_category_name(it->category));
+	return loop_step(l, st);
+}

@@ -1,0 +1,71 @@
+/* State shared by the closed loop's files (loop.c, escalate.c, weather.c,
+ * members.c): the prepared statements, the policy, an item in memory. Not
+ * for use outside them. */
+#ifndef HUB_LOOP_INT_H
+#define HUB_LOOP_INT_H
+
+#include <sqlite3.h>
+
+#include "hub/loop.h"
+#include "hub/secret.h"
+#include "protocol/loop.h"
+
+enum {
+	LS_ITEM_INSERT, LS_ITEM_GET, LS_ITEM_PUT, LS_EVENT, LS_DOWN_INSERT,
+	LS_DOWN_DELETE, LS_DOWN_NEXT, LS_DOWN_STATION, LS_DOWN_ONLINE, LS_DUE,
+	LS_REPORT, LS_MEMBER, LS_MERGED, LS_META_GET, LS_META_SET, LS_SURGE,
+	LS_ALERT, LS_AREA, LS_BLUE_MAX, LS_WEATHER_GET, LS_WEATHER_SET,
+	LS_MEMBER_CLEAR, LS_MEMBER_ADD, LS__COUNT
+};
+
+struct hub_loop {
+	hub_store *store;
+	sqlite3 *db;
+	const hub_secret *secret;
+	hub_policy pol;
+	sqlite3_stmt *st[LS__COUNT];
+	int64_t last_sent; /* highest downbox id published since start */
+};
+
+typedef struct loop_item {
+	char id[PROTO_ITEM_ID_MAX];
+	char origin[PROTO_CODE_MAX + 1];
+	char handler[PROTO_CODE_MAX + 1];
+	char member[65];
+	char rating[33];
+	char into[PROTO_ITEM_ID_MAX];
+	proto_colour colour;
+	proto_category category;
+	proto_state state;
+	int64_t created, received, tier_since, sign_by, resolve_by, seq;
+	int reminders, escalations;
+} loop_item;
+
+/* Runs a statement without rows and resets it. */
+proto_err loop_step(hub_loop *l, sqlite3_stmt *st);
+
+/* Loads an item; PROTO_ERR_UNKNOWN_ITEM when there is none. */
+proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it);
+
+/* The deadline of the step the item waits for (sign or resolve). */
+int64_t loop_deadline(const loop_item *it);
+
+/* Starts the colour's limits from now at the item's current tier. */
+void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now);
+
+/* Records an event on the item (saving it) and queues the new snapshot for
+ * everyone involved, plus `also` (a former handler, or NULL). */
+proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
+	const char *note, const char *also, int64_t now);
+
+/* The handling station for a report of colour c from origin. */
+bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
+	char out[PROTO_CODE_MAX + 1]);
+
+/* escalate.c: the surge rule, run on each new item. */
+proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now);
+
+/* weather.c: recomputes the weather of code and its ancestors. */
+proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now);
+
+#endif

@@ -1,0 +1,654 @@
+/* The closed loop's engine over the hub's database: items, their events,
+ * and the delivery box of item messages for stations (sealed, since
+ * snapshots carry residents' names). Escalation by time and pattern and the
+ * weather live in escalate.c and weather.c over the same state (loop-int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/loop-int.h"
+#include "protocol/clock.h"
+#include "protocol/db.h"
+#include "protocol/log.h"
+#include "protocol/topic.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS items("
+	"  item TEXT PRIMARY KEY, origin TEXT NOT NULL, category TEXT NOT NULL,"
+	"  colour TEXT NOT NULL, state TEXT NOT NULL, handler TEXT NOT NULL,"
+	"  member TEXT, rating TEXT, into_item TEXT,"
+	"  created INTEGER NOT NULL,"     /* at the station, Unix ms */
+	"  received INTEGER NOT NULL,"    /* hub time of the report */
+	"  tier_since INTEGER NOT NULL,"  /* hub time it reached its current tier */
+	"  sign_by INTEGER NOT NULL, resolve_by INTEGER NOT NULL,"
+	"  reminders INTEGER NOT NULL DEFAULT 0," /* sent for the current limit */
+	"  due INTEGER,"                  /* next look by the timer; NULL: none */
+	"  escalations INTEGER NOT NULL DEFAULT 0,"
+	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS items_origin ON items(origin);"
+	"CREATE INDEX IF NOT EXISTS items_into ON items(into_item) WHERE into_item IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS events("
+	"  item TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, kind TEXT NOT NULL, note TEXT,"
+	"  state TEXT NOT NULL, colour TEXT NOT NULL, handler TEXT NOT NULL,"
+	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS downbox("
+	"  id INTEGER PRIMARY KEY, station TEXT NOT NULL, item TEXT NOT NULL,"
+	"  payload BLOB NOT NULL, created INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS downbox_station ON downbox(station, id);"
+	"CREATE TABLE IF NOT EXISTS members("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, station TEXT NOT NULL,"
+	"  phone BLOB, categories TEXT);"
+	"CREATE TABLE IF NOT EXISTS alerts("
+	"  id INTEGER PRIMARY KEY, area TEXT NOT NULL, category TEXT NOT NULL,"
+	"  colour TEXT NOT NULL, at INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  items TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS weather("
+	"  code TEXT PRIMARY KEY, weather TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS hub_meta(key TEXT PRIMARY KEY, value INTEGER);";
+
+static const char *const sql[LS__COUNT] = {
+	[LS_ITEM_INSERT] = "INSERT INTO items(item, origin, category, colour, state, "
+			   "handler, created, received, tier_since, sign_by, resolve_by, "
+			   "updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
+			"rating, into_item, created, received, tier_since, sign_by, "
+			"resolve_by, reminders, escalations, seq FROM items WHERE item = ?",
+	[LS_ITEM_PUT] = "UPDATE items SET colour = ?, state = ?, handler = ?, member = ?, "
+			"rating = ?, into_item = ?, tier_since = ?, sign_by = ?, "
+			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
+			"updated = ? WHERE item = ?",
+	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
+		     "handler) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
+			   "VALUES(?, ?, ?, ?, ?)",
+	[LS_DOWN_DELETE] = "DELETE FROM downbox WHERE id = ? AND station = ?",
+	[LS_DOWN_NEXT] = "SELECT id, station, payload FROM downbox WHERE id > ? "
+			 "ORDER BY id LIMIT ?",
+	[LS_DOWN_STATION] = "SELECT id, station, payload FROM downbox WHERE station = ? "
+			    "ORDER BY id LIMIT ?",
+	[LS_DOWN_ONLINE] = "SELECT d.id, d.station, d.payload FROM downbox d "
+			   "JOIN stations s ON s.code = d.station "
+			   "WHERE s.online = 1 AND d.id > ? ORDER BY d.id LIMIT ?",
+	[LS_DUE] = "SELECT item FROM items WHERE due <= ? ORDER BY due LIMIT 64",
+	[LS_REPORT] = "SELECT title, text, reporter, phone, people FROM reports "
+		      "WHERE item = ?",
+	[LS_MEMBER] = "SELECT station FROM members WHERE id = ?",
+	[LS_MERGED] = "SELECT origin FROM items WHERE into_item = ?",
+	[LS_META_GET] = "SELECT value FROM hub_meta WHERE key = ?",
+	[LS_META_SET] = "INSERT OR REPLACE INTO hub_meta(key, value) VALUES(?, ?)",
+	/* Areas are code prefixes: [code, code || ';') is the range of codes
+	 * within code (';' sorts right after '9'), which the index serves. */
+	[LS_SURGE] = "SELECT item FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
+		     "AND category = ?2 AND received >= ?3 "
+		     "AND state IN ('reported', 'signed', 'assigned') ORDER BY received",
+	[LS_ALERT] = "INSERT INTO alerts(area, category, colour, at, count, items) "
+		     "VALUES(?, ?, ?, ?, ?, ?)",
+	[LS_AREA] = "SELECT colour, count(*), "
+		    "sum(CASE WHEN reminders > 0 OR "
+		    "  (CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) <= ?2 "
+		    "  THEN 1 ELSE 0 END) "
+		    "FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
+		    "AND state IN ('reported', 'signed', 'assigned') GROUP BY colour",
+	[LS_BLUE_MAX] = "SELECT max(n) FROM (SELECT count(*) AS n FROM items "
+			"WHERE origin >= ?1 AND origin < ?1 || ';' AND colour = 'blue' "
+			"AND state IN ('reported', 'signed', 'assigned') "
+			"GROUP BY substr(origin, 1, ?2))",
+	[LS_WEATHER_GET] = "SELECT weather FROM weather WHERE code = ?",
+	[LS_WEATHER_SET] = "INSERT OR REPLACE INTO weather(code, weather, at) VALUES(?, ?, ?)",
+	[LS_MEMBER_CLEAR] = "DELETE FROM members",
+	[LS_MEMBER_ADD] = "INSERT INTO members(id, name, station, phone, categories) "
+			  "VALUES(?, ?, ?, ?, ?)",
+};
+
+/* ------------------------------------------------------------- lifecycle */
+
+hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
+{
+	hub_loop *l = calloc(1, sizeof *l);
+
+	if (!l)
+		return NULL;
+	l->store = store;
+	l->db = hub_store_db(store);
+	l->secret = hub_store_secret(store);
+	l->pol = *policy;
+	if (proto_db_exec(l->db, schema))
+		goto fail;
+	for (int i = 0; i < LS__COUNT; i++) {
+		l->st[i] = proto_db_prepare(l->db, sql[i]);
+		if (!l->st[i])
+			goto fail;
+	}
+	return l;
+fail:
+	hub_loop_destroy(l);
+	return NULL;
+}
+
+void hub_loop_destroy(hub_loop *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < LS__COUNT; i++)
+		sqlite3_finalize(l->st[i]);
+	free(l);
+}
+
+proto_err loop_step(hub_loop *l, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		log_error("sqlite: %s", sqlite3_errmsg(l->db));
+		return PROTO_ERR_IO;
+	}
+	return PROTO_OK;
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* ----------------------------------------------------------------- items */
+
+proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
+{
+	sqlite3_stmt *st = l->st[LS_ITEM_GET];
+	char buf[32];
+	proto_err err = PROTO_ERR_UNKNOWN_ITEM;
+
+	memset(it, 0, sizeof *it);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(it->id, sizeof it->id, "%s", id);
+		copy_col(it->origin, sizeof it->origin, st, 0);
+		copy_col(buf, sizeof buf, st, 1);
+		it->category = (proto_category)proto_category_parse(buf);
+		copy_col(buf, sizeof buf, st, 2);
+		it->colour = (proto_colour)proto_colour_parse(buf);
+		copy_col(buf, sizeof buf, st, 3);
+		it->state = (proto_state)proto_state_parse(buf);
+		copy_col(it->handler, sizeof it->handler, st, 4);
+		copy_col(it->member, sizeof it->member, st, 5);
+		copy_col(it->rating, sizeof it->rating, st, 6);
+		copy_col(it->into, sizeof it->into, st, 7);
+		it->created = sqlite3_column_int64(st, 8);
+		it->received = sqlite3_column_int64(st, 9);
+		it->tier_since = sqlite3_column_int64(st, 10);
+		it->sign_by = sqlite3_column_int64(st, 11);
+		it->resolve_by = sqlite3_column_int64(st, 12);
+		it->reminders = sqlite3_column_int(st, 13);
+		it->escalations = sqlite3_column_int(st, 14);
+		it->seq = sqlite3_column_int64(st, 15);
+		err = (int)it->category < 0 || (int)it->colour < 0 || (int)it->state < 0 ?
+			PROTO_ERR_IO : PROTO_OK;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return err;
+}
+
+int64_t loop_deadline(const loop_item *it)
+{
+	return it->state == PROTO_STATE_REPORTED ? it->sign_by : it->resolve_by;
+}
+
+/* When the timer must look at the item next: its next reminder, else its
+ * deadline; 0 when it waits on nobody. Reminders whose time has already
+ * passed (a limit that started long ago) are counted as sent. */
+static int64_t next_due(hub_loop *l, loop_item *it, int64_t now)
+{
+	int64_t deadline = loop_deadline(it), limit = deadline - it->tier_since;
+
+	if (!proto_state_open(it->state))
+		return 0;
+	for (;;) {
+		int64_t at = hub_policy_remind_at(&l->pol, it->colour, limit, it->reminders);
+		if (at < 0 || it->tier_since + at >= deadline)
+			return deadline;
+		if (it->tier_since + at > now)
+			return it->tier_since + at;
+		it->reminders++;
+	}
+}
+
+/* Starts the limits of the item's colour from now at its current tier. */
+void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now)
+{
+	const hub_policy_colour *c = &l->pol.colour[it->colour];
+
+	it->tier_since = now;
+	it->sign_by = now + c->sign_ms;
+	it->resolve_by = now + c->resolve_ms;
+	it->reminders = 0;
+}
+
+static void bind_opt(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+}
+
+static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_ITEM_PUT];
+	int64_t due = next_due(l, it, now);
+
+	sqlite3_bind_text(st, 1, proto_colour_name(it->colour), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, proto_state_name(it->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->handler, -1, SQLITE_STATIC);
+	bind_opt(st, 4, it->member);
+	bind_opt(st, 5, it->rating);
+	bind_opt(st, 6, it->into);
+	sqlite3_bind_int64(st, 7, it->tier_since);
+	sqlite3_bind_int64(st, 8, it->sign_by);
+	sqlite3_bind_int64(st, 9, it->resolve_by);
+	sqlite3_bind_int(st, 10, it->reminders);
+	if (due)
+		sqlite3_bind_int64(st, 11, due);
+	sqlite3_bind_int(st, 12, it->escalations);
+	sqlite3_bind_int64(st, 13, it->seq);
+	sqlite3_bind_int64(st, 14, now);
+	sqlite3_bind_text(st, 15, it->id, -1, SQLITE_STATIC);
+	return loop_step(l, st);
+}
+
+/* ------------------------------------------------------------- delivery */
+
+static proto_err next_down_id(hub_loop *l, int64_t *id)
+{
+	sqlite3_stmt *st = l->st[LS_META_GET];
+	int64_t last = 0, now = proto_now_ms();
+
+	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		last = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	*id = now > last ? now : last + 1;
+	st = l->st[LS_META_SET];
+	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, *id);
+	return loop_step(l, st);
+}
+
+/* The item message for station: the item as it is after its latest event.
+ * Names and phones only for its handler and its reporter. */
+static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
+	int64_t id, const char *event, const char *by, const char *note, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_REPORT];
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id};
+	proto_item *p = &m.u.item;
+	bool personal = strcmp(station, it->handler) == 0 || strcmp(station, it->origin) == 0;
+	char *json = NULL;
+
+	snprintf(m.station, sizeof m.station, "%s", station);
+	/* The event's hub time, fixed in the stored message: a resend keeps it,
+	 * so a station's timeline shows when things happened. */
+	m.ts = now;
+	sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	snprintf(p->item, sizeof p->item, "%s", it->id);
+	snprintf(p->origin, sizeof p->origin, "%s", it->origin);
+	snprintf(p->handler, sizeof p->handler, "%s", it->handler);
+	snprintf(p->into, sizeof p->into, "%s", it->into);
+	p->colour = it->colour;
+	p->category = it->category;
+	p->title = (char *)sqlite3_column_text(st, 0);
+	p->text = (char *)sqlite3_column_text(st, 1);
+	if (personal && sqlite3_column_type(st, 2) == SQLITE_BLOB)
+		p->reporter_name = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 2),
+			(size_t)sqlite3_column_bytes(st, 2));
+	if (personal && sqlite3_column_type(st, 3) == SQLITE_BLOB)
+		p->reporter_phone = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 3),
+			(size_t)sqlite3_column_bytes(st, 3));
+	p->people = sqlite3_column_int(st, 4);
+	p->state = (char *)proto_state_name(it->state);
+	p->deadline = proto_state_open(it->state) ? loop_deadline(it) : 0;
+	p->seq = it->seq;
+	p->created = it->created;
+	p->event = (char *)event;
+	p->by = (char *)by;
+	p->note = (char *)(note && *note ? note : NULL);
+	p->member = it->member[0] ? (char *)it->member : NULL;
+	p->rating = it->rating[0] ? (char *)it->rating : NULL;
+	p->escalations = it->escalations;
+	json = proto_msg_encode(&m);
+	free(p->reporter_name);
+	free(p->reporter_phone);
+done:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return json;
+}
+
+static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
+	const char *event, const char *by, const char *note, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
+	unsigned char *sealed;
+	size_t len;
+	int64_t id;
+	char *json;
+	proto_err err = next_down_id(l, &id);
+
+	if (err)
+		return err;
+	json = snapshot(l, it, station, id, event, by, note, now);
+	if (!json)
+		return PROTO_ERR_NOMEM;
+	sealed = hub_secret_seal(l->secret, json, &len);
+	free(json);
+	if (!sealed)
+		return PROTO_ERR_NOMEM;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sealed, (int)len, free);
+	sqlite3_bind_int64(st, 5, now);
+	return loop_step(l, st);
+}
+
+proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
+	const char *note, const char *also, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_EVENT];
+	const char *sent[8];
+	int n = 0;
+	proto_err err;
+
+	it->seq++;
+	err = item_put(l, it, now);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, it->seq);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
+	bind_opt(st, 6, note);
+	sqlite3_bind_text(st, 7, proto_state_name(it->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
+	err = loop_step(l, st);
+	/* Everyone involved hears of it once: handler, reporter, a former
+	 * handler, and the reporters of items merged into this one. */
+	sent[n++] = it->handler;
+	if (strcmp(it->origin, it->handler) != 0)
+		sent[n++] = it->origin;
+	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
+		sent[n++] = also;
+	for (int i = 0; !err && i < n; i++)
+		err = enqueue(l, it, sent[i], kind, by, note, now);
+	if (!err) {
+		sqlite3_stmt *q = l->st[LS_MERGED];
+		char origins[8][PROTO_CODE_MAX + 1];
+		int m = 0;
+
+		sqlite3_bind_text(q, 1, it->id, -1, SQLITE_STATIC);
+		while (m < 8 && sqlite3_step(q) == SQLITE_ROW)
+			copy_col(origins[m++], sizeof origins[0], q, 0);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		for (int i = 0; !err && i < m; i++) {
+			bool dup = false;
+			for (int j = 0; j < n; j++)
+				dup |= strcmp(origins[i], sent[j]) == 0;
+			if (!dup)
+				err = enqueue(l, it, origins[i], kind, by, note, now);
+		}
+	}
+	return err;
+}
+
+/* -------------------------------------------------------------- routing */
+
+bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
+	char out[PROTO_CODE_MAX + 1])
+{
+	proto_tier want = p->colour[c].tier, have = proto_code_tier(origin);
+
+	/* A station at or above the tier handles its own report. */
+	if (have == PROTO_TIER_NONE)
+		return false;
+	if (have <= want) {
+		snprintf(out, PROTO_CODE_MAX + 1, "%s", origin);
+		return true;
+	}
+	return proto_code_ancestor(origin, want, out);
+}
+
+proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_ITEM_INSERT];
+	loop_item it = {.colour = m->u.report.colour, .category = m->u.report.category,
+			.state = PROTO_STATE_REPORTED, .created = m->ts, .received = now};
+	proto_err err;
+
+	proto_item_id(it.id, m->station, m->id);
+	snprintf(it.origin, sizeof it.origin, "%s", m->station);
+	if (!loop_route(&l->pol, it.origin, it.colour, it.handler))
+		return PROTO_ERR_BAD_VALUE;
+	loop_restart_limits(l, &it, now);
+	sqlite3_bind_text(st, 1, it.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, it.origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, proto_category_name(it.category), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, proto_colour_name(it.colour), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, proto_state_name(it.state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, it.handler, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, it.created);
+	sqlite3_bind_int64(st, 8, it.received);
+	sqlite3_bind_int64(st, 9, it.tier_since);
+	sqlite3_bind_int64(st, 10, it.sign_by);
+	sqlite3_bind_int64(st, 11, it.resolve_by);
+	sqlite3_bind_int64(st, 12, now);
+	err = loop_step(l, st);
+	if (!err)
+		err = loop_event(l, &it, "route", "hub", NULL, NULL, now);
+	if (!err)
+		err = loop_surge(l, &it, now);
+	if (!err)
+		err = loop_weather_update(l, it.origin, now);
+	return err;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static bool member_serves(hub_loop *l, const char *member, const char *handler)
+{
+	sqlite3_stmt *st = l->st[LS_MEMBER];
+	char station[PROTO_CODE_MAX + 1] = "";
+
+	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		copy_col(station, sizeof station, st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return station[0] && proto_code_within(station, handler);
+}
+
+static proto_err fail(char *field, const char *name, proto_err err)
+{
+	snprintf(field, PROTO_FIELD_MAX, "%s", name);
+	return err;
+}
+
+proto_err hub_loop_apply(hub_loop *l, const proto_msg *m, int64_t now,
+	char field[PROTO_FIELD_MAX])
+{
+	const proto_action *a = &m->u.action;
+	int step = proto_step_parse(a->action), rating = 0;
+	char old[PROTO_CODE_MAX + 1] = "";
+	proto_state next;
+	loop_item it;
+	proto_err err;
+	bool need_note;
+
+	field[0] = '\0';
+	if (step < 0)
+		return fail(field, "action", PROTO_ERR_BAD_VALUE);
+	err = loop_item_get(l, a->item, &it);
+	if (err)
+		return fail(field, "item", err);
+	if (step == PROTO_STEP_RATE) {
+		if (!a->rating)
+			return fail(field, "rating", PROTO_ERR_MISSING_FIELD);
+		rating = proto_rating_parse(a->rating);
+		if (rating < 0)
+			return fail(field, "rating", PROTO_ERR_BAD_VALUE);
+	}
+	err = proto_loop_next(it.state, (proto_step)step,
+		proto_loop_roles(m->station, it.handler, it.origin),
+		(proto_rating)rating, &next);
+	if (err)
+		return fail(field, "action", err);
+	/* Each of these is a judgement someone must account for later: the
+	 * audit trail keeps its words. */
+	need_note = step == PROTO_STEP_RESOLVE || step == PROTO_STEP_RETURN ||
+		    step == PROTO_STEP_EXTEND || step == PROTO_STEP_COMMENT ||
+		    step == PROTO_STEP_REOPEN || step == PROTO_STEP_VERIFY ||
+		    step == PROTO_STEP_WITHDRAW;
+	if (need_note && !a->note)
+		return fail(field, "note", PROTO_ERR_MISSING_FIELD);
+	switch (step) {
+	case PROTO_STEP_ASSIGN:
+		if (!a->member)
+			return fail(field, "member", PROTO_ERR_MISSING_FIELD);
+		if (!member_serves(l, a->member, it.handler))
+			return fail(field, "member", PROTO_ERR_BAD_VALUE);
+		snprintf(it.member, sizeof it.member, "%s", a->member);
+		break;
+	case PROTO_STEP_RETURN:
+		/* Up for re-dispatch; the county has no one above it. */
+		snprintf(old, sizeof old, "%s", it.handler);
+		if (!proto_code_parent(old, it.handler))
+			return fail(field, "action", PROTO_ERR_BAD_STATE);
+		it.member[0] = '\0';
+		loop_restart_limits(l, &it, now);
+		break;
+	case PROTO_STEP_EXTEND:
+		if (!a->until)
+			return fail(field, "until", PROTO_ERR_MISSING_FIELD);
+		if (a->until <= now)
+			return fail(field, "until", PROTO_ERR_BAD_VALUE);
+		if (it.state == PROTO_STATE_REPORTED)
+			it.sign_by = a->until;
+		else
+			it.resolve_by = a->until;
+		if (it.resolve_by < it.sign_by)
+			it.resolve_by = it.sign_by;
+		it.reminders = 0;
+		break;
+	case PROTO_STEP_SIGN:
+		it.reminders = 0; /* the resolve limit's reminders start */
+		break;
+	case PROTO_STEP_RATE:
+		snprintf(it.rating, sizeof it.rating, "%s", a->rating);
+		if (next == PROTO_STATE_SIGNED) {
+			it.resolve_by = now + l->pol.colour[it.colour].resolve_ms;
+			it.tier_since = now;
+			it.reminders = 0;
+		}
+		break;
+	case PROTO_STEP_REOPEN:
+		it.resolve_by = now + l->pol.colour[it.colour].resolve_ms;
+		it.tier_since = now;
+		it.reminders = 0;
+		break;
+	case PROTO_STEP_MERGE: {
+		loop_item into;
+		if (!a->into[0])
+			return fail(field, "into", PROTO_ERR_MISSING_FIELD);
+		if (strcmp(a->into, it.id) == 0 || loop_item_get(l, a->into, &into) ||
+		    !proto_state_open(into.state))
+			return fail(field, "into", PROTO_ERR_BAD_VALUE);
+		snprintf(it.into, sizeof it.into, "%s", a->into);
+		/* The other item's reporter hears of the merge too. */
+		snprintf(old, sizeof old, "%s", into.origin);
+		break;
+	}
+	default:
+		break;
+	}
+	it.state = next;
+	err = loop_event(l, &it, proto_step_name((proto_step)step), m->station, a->note,
+		old, now);
+	if (!err)
+		err = loop_weather_update(l, it.origin, now);
+	return err;
+}
+
+proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
+{
+	sqlite3_stmt *st = l->st[LS_DOWN_DELETE];
+
+	sqlite3_bind_int64(st, 1, ref);
+	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+	return loop_step(l, st);
+}
+
+/* Publishes the rows a query yields; returns how many, and the last id. */
+static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t *last)
+{
+	int n = 0;
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *station = (const char *)sqlite3_column_text(st, 1);
+		char topic[PROTO_TOPIC_MAX];
+		char *json = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 2),
+			(size_t)sqlite3_column_bytes(st, 2));
+
+		if (json && station &&
+		    proto_topic_for(topic, sizeof topic, station, PROTO_MSG_ITEM) &&
+		    proto_link_publish(link, topic, json, strlen(json), 1, false, NULL) == 0)
+			n++;
+		else if (!json)
+			log_error("an item message cannot be unsealed (key changed?)");
+		free(json);
+		if (last)
+			*last = id;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+/* Item messages in flight per call: libmosquitto queues without bound, and
+ * the broker's queue for an offline station is finite. */
+#define DELIVER_WINDOW 200
+
+void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
+	bool resend_all)
+{
+	sqlite3_stmt *st;
+
+	if (!proto_link_connected(link))
+		return;
+	if (station) {
+		st = l->st[LS_DOWN_STATION];
+		sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+		publish_rows(l, link, st, NULL);
+	}
+	if (resend_all) {
+		int64_t cursor = 0;
+		st = l->st[LS_DOWN_ONLINE];
+		sqlite3_bind_int64(st, 1, cursor);
+		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+		publish_rows(l, link, st, &cursor);
+	}
+	st = l->st[LS_DOWN_NEXT];
+	sqlite3_bind_int64(st, 1, l->last_sent);
+	sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+	publish_rows(l, link, st, &l->last_sent);
+}

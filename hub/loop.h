@@ -1,0 +1,54 @@
+/* The closed loop at the hub: every accepted report becomes an item routed
+ * to the station of its colour's tier; stations' steps move it through the
+ * table of protocol/loop.h; time and patterns escalate it; every change is
+ * an append-only event and a snapshot delivered, durably, to each station
+ * involved. All writes happen inside the store's open batch. */
+#ifndef HUB_LOOP_H
+#define HUB_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hub/policy.h"
+#include "hub/store.h"
+#include "protocol/link.h"
+#include "protocol/message.h"
+
+typedef struct hub_loop hub_loop;
+
+/* Over an open store (not owned) and a policy (copied). NULL on error. */
+hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy);
+
+void hub_loop_destroy(hub_loop *l);
+
+/* Replaces the service team from a CSV file "id,name,station,phone,categories"
+ * (categories ';'-separated service items, may be empty). Errors name the
+ * line; 0 on success. */
+int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errlen);
+
+/* Makes the item of a report just staged (not a duplicate) at hub time now. */
+proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now);
+
+/* Applies a station's step. On error field names what is wrong; on success
+ * item receives the item id for the receipt. */
+proto_err hub_loop_apply(hub_loop *l, const proto_msg *action, int64_t now,
+	char field[PROTO_FIELD_MAX]);
+
+/* A station's receipt for an item message: that delivery is done. */
+proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref);
+
+/* Sends reminders and escalates what is overdue at hub time now. Returns
+ * the number of items it changed (they are in the open batch). */
+int hub_loop_tick(hub_loop *l, int64_t now);
+
+/* Publishes undelivered item messages: new ones, those of station again
+ * when it (re)connects (NULL: none), and all of online stations' when
+ * resend_all. At most a window at a time; call after each commit. */
+void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
+	bool resend_all);
+
+/* The weather (晴 多云 阴 雨 雷暴 as clear cloudy overcast rain storm) of
+ * an area from its open items at hub time now. */
+const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now);
+
+#endif

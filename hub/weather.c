@@ -1,0 +1,88 @@
+/* 民情气象: an area's weather from the open items reported within it.
+ * storm 雷暴: any red; rain 雨: an orange overdue (reminded or past its
+ * limit); overcast 阴: any orange, or many open blue at one station of
+ * blue's tier; cloudy 多云: blue only; clear 晴: nothing open. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/loop-int.h"
+#include "protocol/log.h"
+
+static const char *compute(hub_loop *l, const char *code, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_AREA];
+	int64_t n[PROTO_COLOUR__COUNT] = {0}, overdue[PROTO_COLOUR__COUNT] = {0};
+	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
+	int64_t most_blue = 0;
+
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int c = proto_colour_parse((const char *)sqlite3_column_text(st, 0));
+		if (c < 0)
+			continue;
+		n[c] = sqlite3_column_int64(st, 1);
+		overdue[c] = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (n[PROTO_COLOUR_RED])
+		return "storm";
+	if (overdue[PROTO_COLOUR_ORANGE])
+		return "rain";
+	if (n[PROTO_COLOUR_BLUE] >= l->pol.weather.many_blue && blue_width > 0) {
+		/* Counted per station of blue's tier, else a county of 200
+		 * villages would never be clear of cloud. */
+		st = l->st[LS_BLUE_MAX];
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, blue_width);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			most_blue = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	if (n[PROTO_COLOUR_ORANGE] || most_blue >= l->pol.weather.many_blue)
+		return "overcast";
+	if (n[PROTO_COLOUR_BLUE])
+		return "cloudy";
+	return "clear";
+}
+
+const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now)
+{
+	return compute(l, code, now);
+}
+
+proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
+{
+	char area[PROTO_CODE_MAX + 1];
+	proto_err err = PROTO_OK;
+
+	snprintf(area, sizeof area, "%s", code);
+	for (;;) {
+		sqlite3_stmt *st = l->st[LS_WEATHER_GET];
+		const char *w = compute(l, area, now);
+		char was[16] = "";
+
+		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(was, sizeof was, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (strcmp(was, w) != 0) {
+			st = l->st[LS_WEATHER_SET];
+			sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, now);
+			err = loop_step(l, st);
+			if (err)
+				break;
+			log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
+		}
+		char parent[PROTO_CODE_MAX + 1];
+		if (!proto_code_parent(area, parent))
+			break;
+		snprintf(area, sizeof area, "%s", parent);
+	}
+	return err;
+}

@@ -1,0 +1,82 @@
+/* Internals shared by the files of the clerk's client `minqing`: client.c
+ * (start-up, report, list), client-inbox.c (inbox, show), client-loop.c
+ * (the closed-loop steps) and client-text.c (localised names). */
+#ifndef STATION_CLIENT_H
+#define STATION_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "protocol/loop.h"
+#include "station/store.h"
+
+/* Exit codes of every command. */
+enum {
+	STATION_CLI_OK = 0,
+	STATION_CLI_FAIL = 1,  /* the store could not be read or written */
+	STATION_CLI_USAGE = 2, /* bad usage, or refused before queueing */
+};
+
+#define STATION_CLI_TIME 24 /* bytes for a local "YYYY-MM-DD HH:MM" */
+
+/* The user's language: Chinese unless --lang en or MINQING_LANG=en. */
+extern bool station_cli_english;
+
+/* Picks the user's language; both texts are literals. */
+#define T(zh, en) (station_cli_english ? (en) : (zh))
+
+/* An inbox row copied out of the store, so that other queries can run. */
+typedef struct station_cli_item {
+	char item[PROTO_ITEM_ID_MAX];
+	char origin[PROTO_CODE_MAX + 1];
+	char handler[PROTO_CODE_MAX + 1];
+	char colour[16];
+	char category[16];
+	char state[40];
+	char *title;          /* malloc'd */
+	char *snapshot;       /* malloc'd item message JSON */
+	int64_t seq, deadline, updated, received;
+} station_cli_item;
+
+/* Where an item stands for this station once the steps it has sent, or
+ * still has to send, are counted in. */
+typedef struct station_cli_view {
+	bool known;           /* the snapshot's state is one this client knows */
+	proto_state state;    /* after this station's unanswered steps */
+	int roles;            /* PROTO_ROLE_* of this station, after them too */
+	int pending;          /* this station's steps still queued */
+} station_cli_view;
+
+/* Tells a running agent that there is something new; harmless if none. */
+void station_cli_nudge(const char *dir);
+
+/* Formats Unix ms as local time "YYYY-MM-DD HH:MM". */
+void station_cli_time(int64_t ms, char out[STATION_CLI_TIME]);
+
+/* Localised names of a field, an error (by wire name: why the hub refused
+ * a message), a closed-loop state and a timeline event (wire names; the
+ * name itself when unknown). */
+const char *station_cli_field_name(const char *field);
+const char *station_cli_reason(const char *error);
+const char *station_cli_state_name(const char *state);
+const char *station_cli_event_name(const char *event);
+
+/* Copies the inbox row of item into *out. PROTO_ERR_NOT_FOUND when the
+ * station has no such item. Free with station_cli_item_clear. */
+proto_err station_cli_load_item(station_store *store, const char *item,
+	station_cli_item *out);
+void station_cli_item_clear(station_cli_item *it);
+
+/* Computes the view of an item for this station (client-loop.c). */
+proto_err station_cli_view_of(station_store *store, const station_cli_item *it,
+	station_cli_view *out);
+
+/* True when name is a closed-loop command (sign, assign, ...). */
+bool station_cli_is_step(const char *name);
+
+/* The commands; argv[0] is the command's name. Return an exit code. */
+int station_cli_step(station_store *store, const char *dir, int argc, char **argv);
+int station_cli_inbox(station_store *store, int argc, char **argv);
+int station_cli_show(station_store *store, int argc, char **argv);
+
+#endif

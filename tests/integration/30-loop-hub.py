@@ -1,0 +1,242 @@
+"""The closed loop at the hub, with stations played by the test account (it
+may publish on every station's topics, as the broker would deliver them):
+routing of every colour from every tier; the whole loop from report to
+rating with every illegal step rejected; escalation by time with reminders
+first (hub time scaled); the surge rule firing on the N-th report; item
+messages delivered until receipted; the weather following the items."""
+import sys, os, json, subprocess, time, sqlite3
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import run, check, Proc, MONITOR, INJECTOR, COUNTY
+
+COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
+TIERS = [COUNTY_ST, TOWN, VILLAGE, GROUP]
+# Expected handler per colour for a report from each tier (default policy).
+ROUTES = {
+    "blue": [COUNTY_ST, TOWN, VILLAGE, VILLAGE],
+    "orange": [COUNTY_ST, TOWN, TOWN, TOWN],
+    "red": [COUNTY_ST, COUNTY_ST, COUNTY_ST, COUNTY_ST],
+}
+TS = "2026-11-23T08:00:00.000Z"
+SCALE = 600  # hub minutes pass in tenths of a second
+
+
+class Stations:
+    """Publishes as any station; collects every receipt and item message."""
+
+    def __init__(self, env):
+        self.env = env
+        self.sub = Proc("down", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-v", "-t",
+                                         f"minqing/{COUNTY}/down/#"),
+                        os.path.join(env.dir, "down.txt"), env={})
+        env.procs.append(self.sub)
+        self.next_id = 1795400000000
+        time.sleep(0.5)
+
+    def send(self, station, kind, body):
+        self.next_id += 1
+        msg = {"v": 1, "type": kind, "station": station, "id": self.next_id, "ts": TS,
+               **body}
+        subprocess.run(self.env.mqtt("mosquitto_pub", INJECTOR, "-q", "1", "-t",
+                                     f"minqing/{COUNTY}/up/{station}/{kind}",
+                                     "-m", json.dumps(msg, ensure_ascii=False)),
+                       check=True, timeout=20)
+        return self.next_id
+
+    def down(self, kind):
+        out = []
+        for line in self.sub.text().splitlines():
+            topic, _, payload = line.partition(" ")
+            if topic.endswith("/" + kind):
+                out.append((topic.split("/")[3], json.loads(payload)))
+        return out
+
+    def receipt(self, station, ref, timeout=20):
+        def find():
+            for st, r in self.down("receipt"):
+                if st == station and r.get("ref") == ref:
+                    return r
+            return None
+        return self.env.wait_until(find, timeout, f"receipt for {ref}")
+
+    def report(self, station, colour, category="livelihood", title="测试"):
+        mid = self.send(station, "report", {"colour": colour, "category": category,
+                                            "title": title, "text": "内容"})
+        r = self.receipt(station, mid)
+        check(r["status"] == "accepted", f"report refused: {r}")
+        return r["item"]
+
+    def act(self, station, item, action, **kw):
+        mid = self.send(station, "action", {"item": item, "action": action, **kw})
+        return self.receipt(station, mid)
+
+
+def item_row(env, item):
+    rows = [r for r in env.hub_reports() if r["id"] == item]
+    check(len(rows) == 1, f"item {item} not at the hub")
+    return rows[0]
+
+
+def events(env, item):
+    r = subprocess.run([env.bin("hub/minqing-hub"), "query", "--db", env.hub_db,
+                        "--events", item, "--json"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 0, f"query --events: {r.stderr}")
+    return [json.loads(l) for l in r.stdout.splitlines()]
+
+
+def weather(env, code):
+    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT weather FROM weather WHERE code = ?", (code,)).fetchone()
+    finally:
+        db.close()
+    return row[0] if row else "clear"
+
+
+def body(env):
+    env.provision()
+    members = os.path.join(env.dir, "members.csv")
+    with open(members, "w") as f:
+        f.write("id,name,station,phone,categories\n"
+                f"m-1,张队员,{VILLAGE},13800000001,livelihood;dispute\n"
+                f"m-2,李队员,{TOWN},13800000002,\n")
+    policy = os.path.join(env.dir, "policy.conf")
+    with open(policy, "w") as f:
+        # Short limits so that scaled time passes them in seconds.
+        f.write("[blue]\nsign = 1h\nresolve = 5d\n[orange]\nsign = 1h\nresolve = 3d\n"
+                "[surge]\ncount = 3\nwindow = 24h\ncolour = orange\nred_count = 5\n")
+    env.start_broker()
+    env.start_hub("--members", members, "--policy", policy, "--time-scale", str(SCALE))
+    st = Stations(env)
+
+    # 1. Routing: every colour from every tier.
+    for colour, want in ROUTES.items():
+        for origin, handler in zip(TIERS, want):
+            item = st.report(origin, colour, category="proxy")
+            got = item_row(env, item)["handler"]
+            check(got == handler, f"{colour} from {origin}: handled by {got}, "
+                                  f"want {handler}")
+    print("routing: 12 of 12 (3 colours x 4 tiers) at the right station")
+
+    # 2. The whole loop, group -> village, with illegal steps on the way.
+    item = st.report(GROUP, "blue", title="路灯坏了")
+    def state():
+        return item_row(env, item)["state"]
+    bad = st.act(GROUP, item, "sign")
+    check(bad["status"] == "rejected" and bad["error"] == "not_allowed", f"{bad}")
+    bad = st.act(VILLAGE, item, "resolve", note="x")
+    check(bad["error"] == "bad_state", f"resolve before sign: {bad}")
+    bad = st.act("611025100202", item, "comment", note="x")
+    check(bad["error"] == "not_allowed", f"another village commented: {bad}")
+    bad = st.act(VILLAGE, "611025100201001-1", "sign")
+    check(bad["error"] == "unknown_item", f"{bad}")
+    check(st.act(VILLAGE, item, "sign")["status"] == "accepted", "sign")
+    bad = st.act(VILLAGE, item, "assign", member="m-404")
+    check(bad["error"] == "bad_value" and bad["field"] == "member", f"{bad}")
+    bad = st.act(VILLAGE, item, "assign", member="m-2")  # a town member: above
+    check(bad["error"] == "bad_value", f"assigned above the handler: {bad}")
+    check(st.act(VILLAGE, item, "assign", member="m-1")["status"] == "accepted", "assign")
+    bad = st.act(VILLAGE, item, "resolve")
+    check(bad["error"] == "missing_field" and bad["field"] == "note", f"{bad}")
+    check(st.act(VILLAGE, item, "resolve", note="已修好")["status"] == "accepted", "resolve")
+    bad = st.act(VILLAGE, item, "verify", note="x")
+    check(bad["error"] == "not_allowed", f"the handler verified: {bad}")
+    bad = st.act(GROUP, item, "verify")
+    check(bad["error"] == "missing_field" and bad["field"] == "note", f"{bad}")
+    check(st.act(GROUP, item, "verify", note="回访满意")["status"] == "accepted", "verify")
+    bad = st.act(GROUP, item, "rate", rating="great")
+    check(bad["error"] == "bad_value" and bad["field"] == "rating", f"{bad}")
+    check(st.act(GROUP, item, "rate", rating="satisfied")["status"] == "accepted", "rate")
+    check(state() == "rated", f"state {state()}")
+    bad = st.act(GROUP, item, "reopen", note="x")
+    check(bad["error"] == "bad_state", f"reopened a rated item: {bad}")
+    kinds = [e["event"] for e in events(env, item)]
+    check(kinds == ["route", "sign", "assign", "resolve", "verify", "rate"], f"{kinds}")
+    # Both stations got every snapshot (item messages), in seq order.
+    for who in (VILLAGE, GROUP):
+        seqs = [m["seq"] for s, m in st.down("item") if s == who and m["item"] == item]
+        check(sorted(set(seqs)) == [1, 2, 3, 4, 5, 6], f"{who} got seqs {seqs}")
+    print("whole loop: route, sign, assign, resolve, verify, rate; 11 illegal steps "
+          "rejected with reasons; both stations got all 6 snapshots")
+
+    # 3. Unsatisfied: reopened back to the handler.
+    item2 = st.report(GROUP, "blue", title="垃圾清运")
+    for who, action, kw in ((VILLAGE, "sign", {}), (VILLAGE, "resolve", {"note": "已清"}),
+                            (GROUP, "verify", {"note": "群众不认可"}),
+                            (GROUP, "rate", {"rating": "unsatisfied"})):
+        r = st.act(who, item2, action, **kw)
+        check(r["status"] == "accepted", f"{action}: {r}")
+    check(item_row(env, item2)["state"] == "signed", "unsatisfied did not reopen")
+    print("unsatisfied rating: reopened, back with the handler")
+
+    # 4. Escalation by time: blue unsigned -> reminder -> orange at the town
+    #    -> reminder -> red at the county.
+    item3 = st.report(GROUP, "blue", title="水渠堵塞", category="infrastructure")
+    env.wait_until(lambda: item_row(env, item3)["colour"] == "red", 60,
+                   "the blue item to reach red")
+    kinds = [(e["event"], e["colour"], e["handler"]) for e in events(env, item3)]
+    want = [("route", "blue", VILLAGE), ("remind", "blue", VILLAGE),
+            ("escalate", "orange", TOWN), ("remind", "orange", TOWN),
+            ("escalate", "red", COUNTY_ST)]
+    check(kinds[:5] == want, f"escalation history {kinds}")
+    row = item_row(env, item3)
+    check(row["escalations"] == 2 and row["handler"] == COUNTY_ST, f"{row}")
+    told = {s for s, m in st.down("item") if m["item"] == item3 and m["event"] == "escalate"}
+    check({VILLAGE, TOWN, COUNTY_ST, GROUP} <= told,
+          f"escalations told to {told}")
+    print("escalation: blue reminded, raised to orange at the town, reminded, "
+          "raised to red at the county; old handlers told")
+
+    # 5. Surge: the 3rd open report of one category in one town fires, not the 2nd.
+    def alerts():
+        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT area, category, colour, count FROM alerts").fetchall()
+        finally:
+            db.close()
+    base = len(alerts())
+    st.report("611025101201", "blue", category="security", title="盗窃一")
+    st.report("611025101202", "blue", category="security", title="盗窃二")
+    check(len(alerts()) == base, "surge fired on the 2nd report")
+    st.report("611025101203", "blue", category="security", title="盗窃三")
+    got = alerts()[base:]
+    check(got == [("611025101", "security", "orange", 3)], f"surge alerts {got}")
+    print("surge: fired on the 3rd report (orange for town 611025101), not before")
+
+    # 6. Weather of a village follows its open items.
+    v = "611025102201"
+    check(weather(env, v) == "clear", "a quiet village is not clear")
+    b = st.report(v, "blue", category="ceremony")
+    check(weather(env, v) == "cloudy", f"blue open: {weather(env, v)}")
+    o = st.report(v, "orange", category="dispute")
+    check(weather(env, v) == "overcast", f"orange open: {weather(env, v)}")
+    r = st.report(v, "red", category="dispute")
+    check(weather(env, v) == "storm", f"red open: {weather(env, v)}")
+    check(weather(env, "611025102") == "storm", "the town does not show the storm")
+    st.act(COUNTY_ST, r, "sign")
+    st.act(COUNTY_ST, r, "resolve", note="已调处")
+    check(weather(env, v) in ("overcast", "rain"), f"red resolved: {weather(env, v)}")
+    st.act(v, o, "withdraw", note="已自行解决")
+    st.act(v, b, "withdraw", note="重复上报")
+    check(weather(env, v) == "clear", f"all closed: {weather(env, v)}")
+    print("weather of a village: clear -> cloudy -> overcast -> storm -> clear")
+
+    # 7. Delivery is kept until receipted: nothing receipted so far, so
+    #    every snapshot waits in the box; a receipt removes one.
+    def box():
+        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT id, station FROM downbox ORDER BY id").fetchall()
+        finally:
+            db.close()
+    waiting = box()
+    check(waiting, "no item message waits for a receipt")
+    mid, station = waiting[0]
+    receipt = {"ref": mid, "status": "accepted"}
+    st.send(station, "receipt", receipt)
+    env.wait_until(lambda: (mid, station) not in box(), 10, "the receipt to clear it")
+    print(f"delivery: {len(waiting)} item messages kept until receipted; a receipt "
+          "clears its own")
+
+
+run("30-loop-hub", body)
