@@ -1,6 +1,6 @@
 /* One simulated station: minqing-station's drain rules (station/agent.c) on
- * an in-memory outbox, its status, birth and will, its receipts, and the
- * faults it can play: cutting its own link, replaying all it ever sent. */
+ * an in-memory outbox, its status, birth and will, its receipts (and answers
+ * to items), and its faults: cutting its own link, replaying all it sent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +227,33 @@ static void handle_hub(fleet_station *s, const proto_status *st, bool retained)
 	}
 }
 
+/* The hub delivers item snapshots (routed, escalated, ...) to the stations
+ * involved and sends them again until each is receipted on the station's up
+ * receipt topic. The fleet keeps no items: it answers at once, "duplicate"
+ * for a message id not above the highest answered (the hub's ids increase,
+ * and a resend keeps its id), which is what a station with a store would say
+ * in all but a reordering. */
+static void answer_item(fleet_station *s, const proto_msg *item)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
+	char topic[PROTO_TOPIC_MAX], *json;
+	bool seen = item->id <= s->item_seen;
+
+	if (!seen)
+		s->item_seen = item->id;
+	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
+	m.ts = proto_now_ms();
+	m.u.receipt.ref = item->id;
+	m.u.receipt.status = seen ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED;
+	snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s", item->u.item.item);
+	json = proto_msg_encode(&m);
+	if (json &&
+	    proto_topic_up_for(topic, sizeof topic, s->reg->code, PROTO_MSG_RECEIPT) &&
+	    proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0)
+		s->f->c.items++;
+	free(json);
+}
+
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	fleet_station *s = ud;
@@ -245,6 +272,9 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 	else if (m.type == PROTO_MSG_RECEIPT && t.type == PROTO_MSG_RECEIPT &&
 		 strcmp(m.station, s->reg->code) == 0)
 		handle_receipt(s, &m.u.receipt, m.ts);
+	else if (m.type == PROTO_MSG_ITEM && t.type == PROTO_MSG_ITEM && !t.up &&
+		 strcmp(m.station, s->reg->code) == 0)
+		answer_item(s, &m);
 	proto_msg_clear(&m);
 }
 

@@ -139,6 +139,7 @@ static cJSON *summary(const fleet *f, const figures *g)
 		{"reconnects", (double)g->reconnects},
 		{"drops", (double)f->c.drops},
 		{"wakeups", (double)f->c.wakeups},
+		{"items", (double)f->c.items},
 		{"running_s", g->running},
 		{"achieved_rate", g->rate},
 		{"elapsed_s", g->elapsed},

@@ -49,6 +49,7 @@ typedef struct fleet_station {
 	int64_t last_id;
 	int64_t session;          /* of the current or next connection */
 	int64_t hub_session;      /* last hub session seen online, 0 if none */
+	int64_t item_seen;        /* highest id of an item message answered */
 	int64_t due;              /* monotonic ms at which it wants to run */
 	int64_t pause_until;      /* the hub said rate_limited */
 	int64_t next_heartbeat;
@@ -99,6 +100,7 @@ typedef struct fleet_counts {
 	int64_t drops;        /* links cut on purpose */
 	int64_t replays;      /* publishes of already receipted reports */
 	int64_t wakeups;      /* poll() calls of the loop */
+	int64_t items;        /* item messages from the hub answered */
 } fleet_counts;
 
 typedef enum fleet_phase {

@@ -360,7 +360,9 @@ int hub_provision_main(int argc, char **argv)
 		    "broker = 127.0.0.1:%d\ncounty = %s\nuser = %s\npassword = %s\n"
 		    "# Seals residents' names and phones in the database; created on\n"
 		    "# first start. Back it up, but never beside the database.\n"
-		    "keyfile = %s/hub.key\n",
+		    "keyfile = %s/hub.key\n"
+		    "# A county's real deadlines: --time-scale (tests, demo) is refused.\n"
+		    "production = 1\n",
 		o.county, o.port, o.county, hub_user, next[0].password, absdir);
 	if (!finish(hc)) {
 		hc = NULL;

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "protocol/jsonl.h"
 #include "hub/query.h"
 #include "hub/secret.h"
 #include "protocol/clock.h"
@@ -42,15 +43,6 @@ static void add_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 		cJSON_AddStringToObject(o, key, (const char *)v);
 	else
 		cJSON_AddNullToObject(o, key);
-}
-
-static void emit(cJSON *o)
-{
-	char *line = cJSON_PrintUnformatted(o);
-	if (line)
-		printf("%s\n", line);
-	free(line);
-	cJSON_Delete(o);
 }
 
 static void add_unsealed(cJSON *o, const char *key, sqlite3_stmt *st, int col,
@@ -111,7 +103,7 @@ static int print_reports(sqlite3 *db, bool json, const hub_secret *secret)
 				add_unsealed(o, "reporter", st, 11, secret);
 				add_unsealed(o, "phone", st, 12, secret);
 			}
-			emit(o);
+			proto_jsonl_emit(o);
 		} else {
 			char when[PROTO_TIME_TEXT];
 			proto_time_format(sqlite3_column_int64(st, 9), when);
@@ -147,7 +139,7 @@ static int print_events(sqlite3 *db, const char *item, bool json)
 			add_text(o, "state", st, 5);
 			add_text(o, "colour", st, 6);
 			add_text(o, "handler", st, 7);
-			emit(o);
+			proto_jsonl_emit(o);
 		} else {
 			char when[PROTO_TIME_TEXT];
 			const unsigned char *note = sqlite3_column_text(st, 4);
@@ -187,7 +179,7 @@ static int print_stations(sqlite3 *db)
 			cJSON_AddNullToObject(o, "outbox");
 		else
 			cJSON_AddNumberToObject(o, "outbox", sqlite3_column_int(st, 5));
-		emit(o);
+		proto_jsonl_emit(o);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : 1;

@@ -130,7 +130,7 @@ static proto_err read_code(reader *r, const char *key, char out[PROTO_CODE_MAX +
 }
 
 /* An item id is "<station code>-<decimal id>". */
-static bool item_id_valid(const char *s)
+bool proto_item_id_valid(const char *s)
 {
 	const char *dash = strchr(s, '-');
 	char code[PROTO_CODE_MAX + 1];
@@ -153,7 +153,7 @@ static proto_err read_item_id(reader *r, const char *key, bool required,
 	proto_err err = read_string(r, key, required, PROTO_ITEM_ID_MAX, false, &s);
 
 	if (err == PROTO_OK && s) {
-		if (item_id_valid(s))
+		if (proto_item_id_valid(s))
 			memcpy(out, s, strlen(s) + 1);
 		else
 			err = fault(r, PROTO_ERR_BAD_VALUE, key);

@@ -164,6 +164,10 @@ int proto_category_parse(const char *name);
 const char *proto_receipt_status_name(proto_receipt_status status);
 int proto_receipt_status_parse(const char *name);
 
+/* True when s is a well-formed item id: "<station code>-<1 to 16 digits,
+ * no leading zero>". */
+bool proto_item_id_valid(const char *s);
+
 /* Writes the public item id of a report, "<station>-<id>", into out. */
 void proto_item_id(char out[PROTO_ITEM_ID_MAX], const char *station, int64_t id);
 

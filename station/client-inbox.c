@@ -8,19 +8,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "protocol/jsonl.h"
 #include "protocol/clock.h"
 #include "protocol/message.h"
 #include "station/client.h"
-
-static void print_json(cJSON *o)
-{
-	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
-
-	if (line)
-		printf("%s\n", line);
-	free(line);
-	cJSON_Delete(o);
-}
 
 static void add_time(cJSON *o, const char *key, int64_t ms)
 {
@@ -167,7 +158,7 @@ static void print_inbox_line(const station_cli_item *it, const station_cli_view 
 		add_time(o, "updated", it->updated);
 		cJSON_AddItemToObject(o, "roles", roles_json(v->roles));
 		cJSON_AddNumberToObject(o, "pending", v->pending);
-		print_json(o);
+		proto_jsonl_emit(o);
 		return;
 	}
 	station_cli_time(it->deadline, when);
@@ -442,7 +433,7 @@ static int show_json(station_store *store, const station_cli_item *it,
 		cJSON_Delete(o);
 		return STATION_CLI_FAIL;
 	}
-	print_json(o);
+	proto_jsonl_emit(o);
 	return STATION_CLI_OK;
 }
 

@@ -235,22 +235,6 @@ static int check_step(station_store *store, const station_cli_item *it,
 	return err ? STATION_CLI_FAIL : 0;
 }
 
-/* "<station code>-<1 to 16 digits, no leading zero>", as the codec wants. */
-static bool item_id_ok(const char *s)
-{
-	const char *dash = strchr(s, '-');
-	char code[PROTO_CODE_MAX + 1];
-	size_t n;
-
-	if (!dash || (size_t)(dash - s) > PROTO_CODE_MAX)
-		return false;
-	memcpy(code, s, (size_t)(dash - s));
-	code[dash - s] = '\0';
-	n = strlen(dash + 1);
-	return proto_code_valid(code) && n >= 1 && n <= 16 && dash[1] != '0' &&
-	       strspn(dash + 1, "0123456789") == n;
-}
-
 typedef struct step_args {
 	const char *item, *note, *member, *until_text, *into, *rating_text;
 } step_args;
@@ -359,10 +343,10 @@ int station_cli_step(station_store *store, const char *dir, int argc, char **arg
 	}
 	/* Ids are checked before the lookup, so that a typo is called a typo
 	 * and not an unknown item. */
-	if (!item_id_ok(a.item) || (a.into && !item_id_ok(a.into))) {
+	if (!proto_item_id_valid(a.item) || (a.into && !proto_item_id_valid(a.into))) {
 		fprintf(stderr, T("'%s' 不是民情编号（例如 611025100201-1795396542318）\n",
 			"'%s' is not an item id (like 611025100201-1795396542318)\n"),
-			item_id_ok(a.item) ? a.into : a.item);
+			proto_item_id_valid(a.item) ? a.into : a.item);
 		return STATION_CLI_USAGE;
 	}
 	snprintf(act.item, sizeof act.item, "%s", a.item);

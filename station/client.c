@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "protocol/jsonl.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/message.h"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
 		"命令:\n"
 		"  report --colour blue|orange|red --category 类别 --title 标题 --text 内容\n"
 		"         [--reporter 姓名] [--phone 电话] [--people 人数]   上报民情\n"
+		"  import 文件|-                             从 JSON 行文件批量上报（全部或全不）\n"
 		"  list [--json]                             查看本站上报和操作\n"
 		"  inbox [--all] [--json]                    待本站办理的民情（含待回访、待评价）\n"
 		"                                            --all：本站知道的全部民情\n"
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  report --colour blue|orange|red --category CAT --title T --text X\n"
 		"         [--reporter NAME] [--phone P] [--people N]   file a report\n"
+		"  import FILE|-                          reports from JSON lines, all or none\n"
 		"  list [--json]                          this station's reports and steps\n"
 		"  inbox [--all] [--json]                 items waiting on this station\n"
 		"                                         (--all: every item it knows)\n"
@@ -257,16 +260,6 @@ static void add_receipt_json(cJSON *o, const station_entry *e)
 	cJSON_AddNumberToObject(o, "attempts", (double)e->attempts);
 }
 
-static void print_json(cJSON *o)
-{
-	char *line = o ? cJSON_PrintUnformatted(o) : NULL;
-
-	if (line)
-		printf("%s\n", line);
-	free(line);
-	cJSON_Delete(o);
-}
-
 /* "被退回：状态不允许此操作（字段 note）" after a rejected entry's line. */
 static void print_rejection(const station_entry *e)
 {
@@ -290,7 +283,7 @@ static void print_report(list_ctx *c, const station_entry *e, const proto_report
 		cJSON_AddStringToObject(o, "category", proto_category_name(r->category));
 		cJSON_AddStringToObject(o, "title", r->title);
 		add_receipt_json(o, e);
-		print_json(o);
+		proto_jsonl_emit(o);
 		return;
 	}
 	printf("%s  %s  %-6s  %s", item,
@@ -317,7 +310,7 @@ static void print_action(list_ctx *c, const station_entry *e, const proto_action
 		proto_time_format(e->created, when_iso);
 		cJSON_AddStringToObject(o, "created", when_iso);
 		add_receipt_json(o, e);
-		print_json(o);
+		proto_jsonl_emit(o);
 		return;
 	}
 	station_cli_time(e->created, when);
@@ -402,6 +395,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "report") == 0)
 		rc = cmd_report(store, dir, argc - i, argv + i);
+	else if (strcmp(argv[i], "import") == 0)
+		rc = station_cli_import(store, dir, argc - i, argv + i);
 	else if (strcmp(argv[i], "list") == 0)
 		rc = cmd_list(store, argc - i, argv + i);
 	else if (strcmp(argv[i], "inbox") == 0)

@@ -79,4 +79,7 @@ int station_cli_step(station_store *store, const char *dir, int argc, char **arg
 int station_cli_inbox(station_store *store, int argc, char **argv);
 int station_cli_show(station_store *store, int argc, char **argv);
 
+/* `import FILE|-`: reports from JSON lines, all or none (client-import.c). */
+int station_cli_import(station_store *store, const char *dir, int argc, char **argv);
+
 #endif

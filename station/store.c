@@ -233,7 +233,9 @@ int64_t station_store_next_session(station_store *s)
 	return session;
 }
 
-/* Numbers, validates and queues one up message of type in one transaction. */
+/* Numbers, validates and queues one up message of type in one transaction,
+ * or in the caller's when one is open (the caller then commits, or rolls
+ * back on an error). */
 static proto_err add_message(station_store *s, proto_msg *msg, int64_t *id,
 	char field[PROTO_FIELD_MAX])
 {
@@ -241,6 +243,7 @@ static proto_err add_message(station_store *s, proto_msg *msg, int64_t *id,
 	sqlite3_stmt *st = NULL;
 	char *json = NULL;
 	proto_err err;
+	bool own = !s->in_tx;
 
 	field[0] = '\0';
 	snprintf(msg->station, sizeof msg->station, "%s", s->code);
@@ -281,13 +284,21 @@ static proto_err add_message(station_store *s, proto_msg *msg, int64_t *id,
 	sqlite3_finalize(st);
 	free(json);
 	*id = msg->id;
-	return station_store_commit(s);
+	return own ? station_store_commit(s) : PROTO_OK;
 fail:
 	sqlite3_finalize(st);
 	free(json);
+	if (own)
+		station_store_rollback(s);
+	return err;
+}
+
+void station_store_rollback(station_store *s)
+{
+	if (!s->in_tx)
+		return;
 	s->in_tx = false;
 	proto_db_exec(s->db, "ROLLBACK");
-	return err;
 }
 
 proto_err station_store_add_report(station_store *s, const proto_report *r,

@@ -142,6 +142,9 @@ proto_err station_store_timeline(station_store *s, const char *item,
 proto_err station_store_actions(station_store *s, const char *item,
 	station_entry_fn fn, void *ud);
 
+/* Abandons the open transaction, if any. */
+void station_store_rollback(station_store *s);
+
 /* Groups the following writes into one transaction (one fsync). */
 proto_err station_store_begin(station_store *s);
 proto_err station_store_commit(station_store *s);

@@ -1,6 +1,6 @@
 """A report filed with `minqing` reaches the hub's database exactly once, with
 every field intact, and the station marks it received."""
-import sys, os
+import sys, os, subprocess
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
 
@@ -35,6 +35,21 @@ def body(env):
     env.wait_until(lambda: len(env.hub_reports()) == 2, 20, "the second report")
     ids = [x["id"] for x in env.hub_reports()]
     check(ids == [item, item2], f"hub ids {ids}")
+    # A batch with one bad line saves nothing and names the line; fixed, it
+    # saves all.
+    good = '{"colour":"blue","category":"proxy","title":"代办社保","text":"代办"}\n'
+    bad = '{"colour":"green","category":"proxy","title":"错","text":"错"}\n'
+    r = subprocess.run([env.bin("station/minqing"), "--data", env.station_dir(CODE),
+                        "import", "-"], input=good + bad + good, capture_output=True,
+                       text=True, timeout=60)
+    check(r.returncode == 2 and "第 2 行" in r.stderr and not r.stdout.strip(),
+          f"a bad batch: {r.returncode} {r.stdout} {r.stderr}")
+    check(len(env.station_list(CODE)) == 2, "a bad batch saved something")
+    batch = env.import_reports(CODE, ["批量一", "批量二", "批量三"])
+    env.wait_until(lambda: len(env.hub_reports()) == 5, 20, "the imported batch")
+    check([x["id"] for x in env.hub_reports()][2:] == batch, "batch order at the hub")
+    print("import: a bad line saves none and names the line; a good batch arrives "
+          "in order")
 
 
 run("01-report-exactly-once", body)

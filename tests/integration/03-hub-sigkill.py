@@ -2,7 +2,6 @@
 stations, then restarted: every report is stored exactly once and every
 station marks every report received."""
 import sys, os, time, re
-from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, in_background
 
@@ -19,11 +18,12 @@ def body(env):
     items = []
 
     def submit():
-        with ThreadPoolExecutor(4) as pool:
-            futs = [pool.submit(env.report, STATIONS[i % len(STATIONS)],
-                                title=f"报告{i}", category="proxy")
-                    for i in range(N)]
-            items.extend(f.result() for f in futs)
+        # A stream: batches of 10 per station, round after round.
+        for rnd in range(N // (10 * len(STATIONS))):
+            for c in STATIONS:
+                items.extend(env.import_reports(
+                    c, [f"报告{rnd}-{k}" for k in range(10)], category="proxy"))
+            time.sleep(0.05)
 
     t0 = time.time()
     feeder = in_background(submit)

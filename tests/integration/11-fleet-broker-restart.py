@@ -6,7 +6,7 @@ import sys, os, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
 
-STATIONS, RATE, SECONDS = 500, 80, 30
+STATIONS, RATE, SECONDS = 500, 80, 20
 
 
 def body(env):

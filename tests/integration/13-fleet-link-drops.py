@@ -6,14 +6,14 @@ import sys, os, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
 
-STATIONS, RATE, SECONDS = 500, 80, 30
+STATIONS, RATE, SECONDS = 500, 80, 15
 
 
 def body(env):
     env.start_broker()
     env.start_hub()
     fleet = env.start_fleet("--drop-share", "0.1", "--drop-every", "4",
-                            "--resend-all-share", "0.05",
+                            "--resend-all-share", "0.05", "--resend", "5",
                             stations=STATIONS, rate=RATE, duration=SECONDS)
     result = env.finish_fleet(fleet, SECONDS + 90)
     n = env.check_exactly_once(result)

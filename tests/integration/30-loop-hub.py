@@ -106,7 +106,16 @@ def body(env):
         f.write("[blue]\nsign = 1h\nresolve = 5d\n[orange]\nsign = 1h\nresolve = 3d\n"
                 "[surge]\ncount = 3\nwindow = 24h\ncolour = orange\nred_count = 5\n")
     env.start_broker()
-    env.start_hub("--members", members, "--policy", policy, "--time-scale", str(SCALE))
+    # The provisioned config is a production one: scaled time is refused.
+    r = subprocess.run([env.bin("hub/minqing-hub"), "--config",
+                        os.path.join(env.prov, "hub.conf"), "--db", env.hub_db,
+                        "--registry", os.path.join(os.environ.get("MINQING_SOURCE", "."),
+                                                   "data", "zhenan-stations.csv"),
+                        "--time-scale", "60"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 2 and "production" in r.stderr, f"time scale in production: "
+          f"{r.returncode} {r.stderr}")
+    env.start_hub("--members", members, "--policy", policy, "--time-scale", str(SCALE),
+                  testing=True)
     st = Stations(env)
 
     # 1. Routing: every colour from every tier.

@@ -180,10 +180,17 @@ class Env:
             self.broker.p.wait(10)
         self.broker = None
 
-    def start_hub(self, *extra, registry=REGISTRY):
+    def start_hub(self, *extra, registry=REGISTRY, testing=False):
+        """testing: overrides the provisioned `production = 1`, so that
+        --time-scale is allowed."""
         conf = os.path.join(self.provision(), "hub.conf")
-        argv = [self.bin("hub/minqing-hub"), "--config", conf, "--db", self.hub_db,
-                "--registry", registry, *extra]
+        argv = [self.bin("hub/minqing-hub"), "--config", conf]
+        if testing:
+            test_conf = os.path.join(self.dir, "hub-testing.conf")
+            with open(test_conf, "w") as f:
+                f.write("# a test hub: scaled time allowed\nproduction = 0\n")
+            argv += ["--config", test_conf]
+        argv += ["--db", self.hub_db, "--registry", registry, *extra]
         self.hub = Proc("minqing-hub", argv, os.path.join(self.dir, "hub.log"))
         self.procs.append(self.hub)
         return self.hub
@@ -225,6 +232,24 @@ class Env:
         for k, v in kw.items():
             args += [f"--{k}", str(v)]
         return self.client(code, *args).stdout.strip()
+
+    def import_reports(self, code, titles, colour="blue", category="dispute"):
+        """Files many reports in one `minqing import` (one transaction):
+        load tests feed thousands without a process per report."""
+        lines = "".join(json.dumps({"colour": colour, "category": category,
+                                    "title": t, "text": "内容"}, ensure_ascii=False) + "\n"
+                        for t in titles)
+        full_env = dict(os.environ)
+        full_env.update(SAN_ENV)
+        r = subprocess.run([self.bin("station/minqing"), "--data", self.station_dir(code),
+                            "--code", code, "import", "-"], input=lines,
+                           capture_output=True, text=True, env=full_env, timeout=120)
+        check(r.returncode == 0, f"minqing import failed: {r.stderr.strip()}")
+        check("runtime error" not in r.stderr and "LeakSanitizer" not in r.stderr,
+              f"sanitizer report from minqing: {r.stderr}")
+        ids = r.stdout.split()
+        check(len(ids) == len(titles), f"import returned {len(ids)} ids")
+        return ids
 
     def station_list(self, code):
         out = self.client(code, "list", "--json").stdout
