@@ -195,7 +195,8 @@ int station_cli_inbox(station_store *store, int argc, char **argv)
 		rc = STATION_CLI_FAIL;
 		goto done;
 	}
-	qsort(l.v, l.n, sizeof *l.v, by_deadline);
+	if (l.n) /* an empty inbox has no array: qsort's NULL is undefined */
+		qsort(l.v, l.n, sizeof *l.v, by_deadline);
 	for (size_t i = 0; i < l.n; i++) {
 		station_cli_view v;
 		if (station_cli_view_of(store, &l.v[i], &v)) {

@@ -69,7 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		if (!proto_code_within(t.station, t.county))
 			fail("station outside its county", topic, t.station);
-		if (!proto_topic_for(built, sizeof built, t.station, t.type))
+		/* Receipts travel both ways: build in the parsed direction. */
+		if (!(t.up ? proto_topic_up_for(built, sizeof built, t.station, t.type) :
+			     proto_topic_for(built, sizeof built, t.station, t.type)))
 			fail("no topic for the parsed station and type", topic, t.station);
 	}
 	if (strcmp(built, topic) != 0)
