@@ -108,6 +108,9 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now - l->pol.surge.window_ms);
+	/* Only "exactly N" and "exactly red N" matter: one more tells both. */
+	sqlite3_bind_int(st, 4, (l->pol.surge.red_count > l->pol.surge.count ?
+		l->pol.surge.red_count : l->pol.surge.count) + 1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		int w = snprintf(items + used, sizeof items - used, "%s\"%s\"",

@@ -296,6 +296,9 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 	proto_err err = PROTO_OK;
 
 	if (hub_store_in_batch(in->store)) {
+		/* Weather is derived: its failure must not hold back receipts. */
+		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
+			log_error("weather not updated; it will be at the next change");
 		err = hub_store_commit(in->store);
 		in->stats.batches++;
 	}

@@ -18,6 +18,8 @@ enum {
 	LS_MEMBER_CLEAR, LS_MEMBER_ADD, LS__COUNT
 };
 
+#define LOOP_DIRTY_MAX 256
+
 struct hub_loop {
 	hub_store *store;
 	sqlite3 *db;
@@ -25,6 +27,10 @@ struct hub_loop {
 	hub_policy pol;
 	sqlite3_stmt *st[LS__COUNT];
 	int64_t last_sent; /* highest downbox id published since start */
+	/* Areas whose weather may have changed since it was last computed. */
+	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
+	size_t n_dirty;
+	int64_t weather_at; /* monotonic ms of the last recompute */
 };
 
 typedef struct loop_item {
@@ -65,7 +71,8 @@ bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
 /* escalate.c: the surge rule, run on each new item. */
 proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now);
 
-/* weather.c: recomputes the weather of code and its ancestors. */
+/* weather.c: marks the weather of code and its ancestors for recomputing
+ * (hub_loop_weather_flush does it, in the open batch). */
 proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now);
 
 #endif

@@ -27,6 +27,11 @@ static const char schema[] =
 	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS items_origin ON items(origin);"
+	/* Covering indexes: the weather and surge queries read only these, so
+	 * they never touch the table's rows (a county has many). */
+	"CREATE INDEX IF NOT EXISTS items_area ON items(origin, state, colour, "
+	"  reminders, sign_by, resolve_by);"
+	"CREATE INDEX IF NOT EXISTS items_surge_cover ON items(category, origin, received, state, item);"
 	"CREATE INDEX IF NOT EXISTS items_into ON items(into_item) WHERE into_item IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS events("
 	"  item TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
@@ -82,7 +87,7 @@ static const char *const sql[LS__COUNT] = {
 	 * within code (';' sorts right after '9'), which the index serves. */
 	[LS_SURGE] = "SELECT item FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
 		     "AND category = ?2 AND received >= ?3 "
-		     "AND state IN ('reported', 'signed', 'assigned') ORDER BY received",
+		     "AND state IN ('reported', 'signed', 'assigned') LIMIT ?4",
 	[LS_ALERT] = "INSERT INTO alerts(area, category, colour, at, count, items) "
 		     "VALUES(?, ?, ?, ?, ?, ?)",
 	[LS_AREA] = "SELECT colour, count(*), "

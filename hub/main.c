@@ -28,6 +28,9 @@
 #include "protocol/topic.h"
 #include "version.h"
 
+#define GROUP_MS 5     /* longest a receipt waits for others to share a commit */
+#define GROUP_MAX 1000 /* receipts in one commit at most */
+
 typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
 	char *keyfile, *policy, *members;
@@ -280,7 +283,7 @@ static int run(hub *h)
 	log_info("hub for county %s started: %zu stations registered", h->cfg.county,
 		proto_registry_count(reg));
 
-	int64_t next_tick = proto_mono_ms();
+	int64_t next_tick = proto_mono_ms(), batch_at = 0;
 	for (;;) {
 		struct pollfd p[2] = {{.fd = sigfd, .events = POLLIN}};
 		int64_t mono = proto_mono_ms();
@@ -289,12 +292,17 @@ static int run(hub *h)
 		/* Reminders and escalations: a look once a second (of wall
 		 * time) at what has fallen due. */
 		if (mono >= next_tick) {
-			if (hub_store_begin(h->store) == PROTO_OK)
+			if (hub_store_begin(h->store) == PROTO_OK) {
 				hub_loop_tick(h->loop, hub_clock_now());
+				hub_loop_weather_flush(h->loop, hub_clock_now(), true);
+			}
 			next_tick = mono + 1000;
 		}
 		if (next_tick - mono < wait)
 			wait = (int)(next_tick - mono);
+		/* Group commit: one fsync for what arrives within GROUP_MS. */
+		if (batch_at && batch_at + GROUP_MS - mono < wait)
+			wait = batch_at + GROUP_MS > mono ? (int)(batch_at + GROUP_MS - mono) : 0;
 
 		p[1].fd = proto_link_fd(h->link);
 		p[1].events = proto_link_events(h->link);
@@ -306,7 +314,17 @@ static int run(hub *h)
 			break;
 		if (p[1].revents)
 			proto_link_io(h->link, p[1].revents);
-		hub_ingest_flush(h->ingest, h->link);
+		mono = proto_mono_ms();
+		if (hub_store_in_batch(h->store) && !batch_at)
+			batch_at = mono;
+		/* Commit when the socket has gone quiet, the batch is old enough or
+		 * big enough: under load many messages share one fsync, idle a
+		 * report is receipted at once. */
+		if (!(p[1].revents & POLLIN) || mono - batch_at >= GROUP_MS ||
+		    hub_ingest_pending(h->ingest) >= GROUP_MAX) {
+			hub_ingest_flush(h->ingest, h->link);
+			batch_at = 0;
+		}
 	}
 	const hub_ingest_stats *s = hub_ingest_get_stats(h->ingest);
 	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected, %lld over rate "

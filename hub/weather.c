@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "protocol/clock.h"
 #include "protocol/log.h"
 
 static const char *compute(hub_loop *l, const char *code, int64_t now)
@@ -53,36 +54,63 @@ const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now)
 	return compute(l, code, now);
 }
 
+/* Weather of one area now, stored when it changed. */
+static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_WEATHER_GET];
+	const char *w = compute(l, area, now);
+	char was[16] = "";
+
+	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(was, sizeof was, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (strcmp(was, w) == 0)
+		return PROTO_OK;
+	st = l->st[LS_WEATHER_SET];
+	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
+	return loop_step(l, st);
+}
+
+proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
+{
+	int64_t mono = proto_mono_ms();
+	proto_err err = PROTO_OK;
+
+	if (!l->n_dirty || (!force && mono - l->weather_at < 250))
+		return PROTO_OK;
+	for (size_t i = 0; !err && i < l->n_dirty; i++)
+		err = store_weather(l, l->dirty[i], now);
+	l->n_dirty = 0;
+	l->weather_at = mono;
+	return err;
+}
+
 proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
 {
 	char area[PROTO_CODE_MAX + 1];
-	proto_err err = PROTO_OK;
 
 	snprintf(area, sizeof area, "%s", code);
 	for (;;) {
-		sqlite3_stmt *st = l->st[LS_WEATHER_GET];
-		const char *w = compute(l, area, now);
-		char was[16] = "";
-
-		sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(was, sizeof was, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (strcmp(was, w) != 0) {
-			st = l->st[LS_WEATHER_SET];
-			sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, now);
-			err = loop_step(l, st);
-			if (err)
-				break;
-			log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
+		size_t i;
+		for (i = 0; i < l->n_dirty && strcmp(l->dirty[i], area) != 0; i++)
+			;
+		if (i == l->n_dirty) {
+			if (l->n_dirty == LOOP_DIRTY_MAX) {
+				proto_err err = hub_loop_weather_flush(l, now, true);
+				if (err)
+					return err;
+			}
+			snprintf(l->dirty[l->n_dirty++], PROTO_CODE_MAX + 1, "%s", area);
 		}
 		char parent[PROTO_CODE_MAX + 1];
 		if (!proto_code_parent(area, parent))
 			break;
 		snprintf(area, sizeof area, "%s", parent);
 	}
-	return err;
+	return PROTO_OK;
 }
