@@ -88,21 +88,9 @@ static int collect(void *ud, const station_item *row)
 		l->v = grown;
 		l->cap = cap;
 	}
-	it = &l->v[l->n];
-	memset(it, 0, sizeof *it);
-	snprintf(it->item, sizeof it->item, "%s", row->item);
-	snprintf(it->origin, sizeof it->origin, "%s", row->origin);
-	snprintf(it->handler, sizeof it->handler, "%s", row->handler);
-	snprintf(it->colour, sizeof it->colour, "%s", row->colour);
-	snprintf(it->category, sizeof it->category, "%s", row->category);
-	snprintf(it->state, sizeof it->state, "%s", row->state);
-	it->title = strdup(row->title);
-	it->seq = row->seq;
-	it->deadline = row->deadline;
-	it->updated = row->updated;
-	it->received = row->received;
-	l->n++;
-	if (!it->title)
+	it = &l->v[l->n++];
+	/* The list needs no snapshots: show loads its one item again. */
+	if (!station_cli_item_copy(it, row, false))
 		l->oom = true;
 	return l->oom;
 }

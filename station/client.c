@@ -189,10 +189,10 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 
 /* ------------------------------------------------------------ items */
 
-static int copy_item(void *ud, const station_item *it)
+bool station_cli_item_copy(station_cli_item *out, const station_item *it,
+	bool snapshot)
 {
-	station_cli_item *out = ud;
-
+	memset(out, 0, sizeof *out);
 	snprintf(out->item, sizeof out->item, "%s", it->item);
 	snprintf(out->origin, sizeof out->origin, "%s", it->origin);
 	snprintf(out->handler, sizeof out->handler, "%s", it->handler);
@@ -200,11 +200,17 @@ static int copy_item(void *ud, const station_item *it)
 	snprintf(out->category, sizeof out->category, "%s", it->category);
 	snprintf(out->state, sizeof out->state, "%s", it->state);
 	out->title = strdup(it->title);
-	out->snapshot = strdup(it->snapshot);
+	out->snapshot = snapshot ? strdup(it->snapshot) : NULL;
 	out->seq = it->seq;
 	out->deadline = it->deadline;
 	out->updated = it->updated;
 	out->received = it->received;
+	return out->title && (!snapshot || out->snapshot);
+}
+
+static int copy_item(void *ud, const station_item *it)
+{
+	station_cli_item_copy(ud, it, true);
 	return 1;
 }
 

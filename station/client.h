@@ -79,6 +79,11 @@ int station_cli_step(station_store *store, const char *dir, int argc, char **arg
 int station_cli_inbox(station_store *store, int argc, char **argv);
 int station_cli_show(station_store *store, int argc, char **argv);
 
+/* Copies a stored item row (and its snapshot when asked); false when out of
+ * memory (the copy is then partial: free it as usual). */
+bool station_cli_item_copy(station_cli_item *out, const station_item *it,
+	bool snapshot);
+
 /* `import FILE|-`: reports from JSON lines, all or none (client-import.c). */
 int station_cli_import(station_store *store, const char *dir, int argc, char **argv);
 

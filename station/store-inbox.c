@@ -147,13 +147,7 @@ static proto_err each_item(station_store *s, sqlite3_stmt *st, station_item_fn f
 		if (fn(ud, &it))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
-		return PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return PROTO_OK;
+	return station_store__finish(s, st, rc);
 }
 
 proto_err station_store_items(station_store *s, station_item_fn fn, void *ud)
@@ -204,13 +198,7 @@ proto_err station_store_timeline(station_store *s, const char *item,
 		if (fn(ud, &ev))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
-		return PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return PROTO_OK;
+	return station_store__finish(s, st, rc);
 }
 
 proto_err station_store_actions(station_store *s, const char *item,

@@ -340,13 +340,7 @@ proto_err station_store__each_entry(station_store *s, sqlite3_stmt *st,
 		if (fn(ud, &e))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		sqlite3_finalize(st);
-		return PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return PROTO_OK;
+	return station_store__finish(s, st, rc);
 }
 
 proto_err station_store_queued(station_store *s, int64_t after, int limit,
@@ -443,4 +437,16 @@ int64_t station_store_settled(station_store *s)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return id;
+}
+
+proto_err station_store__finish(station_store *s, sqlite3_stmt *st, int rc)
+{
+	proto_err err = PROTO_OK;
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("sqlite: %s", sqlite3_errmsg(s->db));
+		err = PROTO_ERR_IO;
+	}
+	sqlite3_finalize(st);
+	return err;
 }
