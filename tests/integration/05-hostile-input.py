@@ -3,7 +3,7 @@ right rejection receipt, and the hub keeps serving valid reports."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
 import harness
-from harness import run, check, Proc, MONITOR
+from harness import run, check, Proc, MONITOR, INJECTOR
 
 GOOD = "611025100201"
 OTHER = "611025100202"
@@ -80,7 +80,10 @@ def body(env):
         path = os.path.join(env.dir, "payload.bin")
         with open(path, "wb") as f:
             f.write(payload)
-        args = env.mqtt("mosquitto_pub", st, "-q", "1", "-t", topic(st))
+        # As the test injector on the station's topic: what the hub sees is
+        # the same, and publishing as the station itself would take over its
+        # running agent's connection (one per user name) and race it.
+        args = env.mqtt("mosquitto_pub", INJECTOR, "-q", "1", "-t", topic(st))
         args += ["-f", path] if payload else ["-n"]
         subprocess.run(args, check=True, timeout=20)
     check(env.hub.alive(), "the hub died on hostile input")
