@@ -118,6 +118,9 @@ proto_link *proto_link_create(const proto_link_opts *o, const proto_link_cbs *cb
 		goto fail;
 	}
 	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	/* Nagle's algorithm holds a small PUBLISH until the peer's delayed ACK
+	 * (40 ms on Linux): every receipt would wait for it. */
+	mosquitto_int_option(l->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_max_inflight_messages_set(l->mosq,
 		(unsigned)(o->max_inflight > 0 ? o->max_inflight : 20));
 	if (o->user && mosquitto_username_pw_set(l->mosq, o->user, o->password)) {

@@ -1,6 +1,13 @@
-/* Unit tests of protocol/link.c: only the broker address parser, since the
- * rest needs a broker (tests/integration covers it). */
+/* Unit tests of protocol/link.c: the broker address parser, and the socket
+ * options of a connection to a plain loopback listener (the MQTT exchange
+ * itself needs a broker: tests/integration covers it). */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
 
 #include "protocol/link.h"
 
@@ -88,10 +95,42 @@ static void test_host_size(void)
 	CHECK(!proto_link_parse_address("[::1]:1883", host, 3, &port));
 }
 
+/* Nagle's algorithm on the link's socket held every small receipt for the
+ * peer's delayed ACK (40 ms on Linux): the socket must have TCP_NODELAY. */
+static void test_nodelay(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof a;
+	int ls = socket(AF_INET, SOCK_STREAM, 0), on = 0;
+	socklen_t olen = sizeof on;
+	proto_link *l = NULL;
+
+	CHECK(ls >= 0);
+	CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(ls, 1) == 0);
+	CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
+	mosquitto_lib_init();
+	l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
+		.port = ntohs(a.sin_port), .client_id = "test-link", .keepalive = 30},
+		NULL, NULL);
+	CHECK(l != NULL);
+	if (l) {
+		proto_link_service(l, 0);
+		CHECK(proto_link_fd(l) >= 0);
+		CHECK(getsockopt(proto_link_fd(l), IPPROTO_TCP, TCP_NODELAY, &on, &olen) == 0);
+		CHECK_EQ_INT(on != 0, 1);
+	}
+	proto_link_destroy(l);
+	mosquitto_lib_cleanup();
+	close(ls);
+}
+
 int main(void)
 {
 	test_good();
 	test_bad();
 	test_host_size();
+	test_nodelay();
 	return check_finish();
 }
