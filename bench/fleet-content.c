@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "bench/fleet.h"
+#include "protocol/clock.h"
 #include "protocol/code.h"
+#include "protocol/loop.h"
 
 typedef struct topic {
 	const char *title; /* ≤ 100 code points, single line */
@@ -227,4 +229,39 @@ bool fleet_content_parse_mix(const char *spec, const char *(*name)(int), int n,
 	}
 	free(copy);
 	return ok;
+}
+
+/* What a diligent station does next with an item, by its role: the handler
+ * signs for a new one and resolves a signed one; the reporting station
+ * verifies a resolved one after its return visit and records the resident's
+ * rating (mostly satisfied). Everything else waits for someone else. */
+char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
+	const proto_item *it)
+{
+	static const double ratings[PROTO_RATING__COUNT] = {80, 15, 5};
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ACTION, .id = id,
+		       .ts = proto_now_ms()};
+	proto_action *a = &m.u.action;
+	bool handler = strcmp(it->handler, st->code) == 0;
+	bool origin = strcmp(it->origin, st->code) == 0;
+	const char *state = it->state ? it->state : "";
+
+	snprintf(m.station, sizeof m.station, "%s", st->code);
+	snprintf(a->item, sizeof a->item, "%s", it->item);
+	if (handler && strcmp(state, "reported") == 0) {
+		a->action = (char *)proto_step_name(PROTO_STEP_SIGN);
+	} else if (handler && strcmp(state, "signed") == 0) {
+		a->action = (char *)proto_step_name(PROTO_STEP_RESOLVE);
+		a->note = "已现场核实并办结。";
+	} else if (origin && strcmp(state, "resolved") == 0) {
+		a->action = (char *)proto_step_name(PROTO_STEP_VERIFY);
+		a->note = "已电话回访群众。";
+	} else if (origin && strcmp(state, "verified") == 0) {
+		a->action = (char *)proto_step_name(PROTO_STEP_RATE);
+		a->rating = (char *)proto_rating_name(
+			(proto_rating)draw(f, ratings, PROTO_RATING__COUNT));
+	} else {
+		return NULL;
+	}
+	return proto_msg_encode(&m);
 }

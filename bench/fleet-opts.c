@@ -19,7 +19,8 @@ static void usage(FILE *out)
 		"           [--user-file F] [--cafile F] [--stations N|all] [--all-tiers]\n"
 		"           [--colours blue=80,orange=15,red=5] [--categories NAME=W,...]\n"
 		"           [--personal-share F] [--connect-rate R] [--drop-share F]\n"
-		"           [--drop-every S] [--resend-all-share F] [--county CODE]\n"
+		"           [--drop-every S] [--resend-all-share F] [--act-share F]\n"
+		"           [--county CODE]\n"
 		"           [--seed N] [--drain S] [--window N] [--resend S] [--pace R]\n"
 		"           [--burst N] [--heartbeat S] [--keepalive S] [--backoff-max S]\n"
 		"           [--tick MS] [--log-level L]\n"
@@ -30,6 +31,8 @@ static void usage(FILE *out)
 		"Faults: a --drop-share of the stations cut their socket every\n"
 		"--drop-every S (mean) while reports are created; a --resend-all-share\n"
 		"send every receipted report again after each connect and every --resend S.\n"
+		"An --act-share of the stations work the items the hub sends them: sign\n"
+		"and resolve as handler, verify and rate as the reporting station.\n"
 		"Exits 0 when every report was receipted and none rejected, else 1.\n");
 }
 
@@ -84,6 +87,7 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		{"drop-share", required_argument, NULL, 'x'},
 		{"drop-every", required_argument, NULL, 'X'},
 		{"resend-all-share", required_argument, NULL, 'a'},
+		{"act-share", required_argument, NULL, 'g'},
 		{"county", required_argument, NULL, 'y'},
 		{"seed", required_argument, NULL, 'S'},
 		{"drain", required_argument, NULL, 'D'},
@@ -179,6 +183,7 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		case 'a':
 			ok = number("resend-all-share", optarg, 0, 1, &o->resend_all_share);
 			break;
+		case 'g': ok = number("act-share", optarg, 0, 1, &o->act_share); break;
 		case 'S':
 			ok = number("seed", optarg, 0, 9007199254740991.0, &v);
 			o->seed = (uint64_t)v;

@@ -195,7 +195,16 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 	if (i < s->n_sent)
 		s->n_sent--;
 	m->receipt = ts;
-	if (rc->status == PROTO_RECEIPT_REJECTED) {
+	if (m->action) {
+		/* A step the item outran (escalated, acted on by another) is
+		 * refused for good, as at a real station: not a lost report. */
+		m->state = rc->status == PROTO_RECEIPT_REJECTED ? FLEET_REJECTED
+								: FLEET_RECEIPTED;
+		if (rc->status == PROTO_RECEIPT_REJECTED)
+			f->c.acts_refused++;
+		else
+			f->c.acts_done++;
+	} else if (rc->status == PROTO_RECEIPT_REJECTED) {
 		m->state = FLEET_REJECTED;
 		f->c.rejected++;
 		log_warn("station %s: hub rejected report %lld: %s (%s)", s->reg->code,
@@ -227,6 +236,63 @@ static void handle_hub(fleet_station *s, const proto_status *st, bool retained)
 	}
 }
 
+/* ------------------------------------------------------------ the outbox */
+
+/* Appends a message with this id and payload (taken) to the outbox. */
+static int queue_msg(fleet_station *s, int64_t id, char *payload, bool action,
+	int64_t now)
+{
+	fleet *f = s->f;
+
+	if (f->n_msgs == f->cap_msgs) {
+		size_t cap = f->cap_msgs ? f->cap_msgs * 2 : 1024;
+		fleet_msg *p = realloc(f->msgs, cap * sizeof *p);
+		if (!p)
+			goto fail;
+		f->msgs = p, f->cap_msgs = cap;
+	}
+	if (f->n_msgs >= UINT32_MAX || !grow(&s->queue, s->n_queue, &s->cap_queue) ||
+	    (!action && !grow(&s->all, s->n_all, &s->cap_all)))
+		goto fail;
+	f->msgs[f->n_msgs] = (fleet_msg){
+		.id = id, .payload = payload, .action = action,
+		.station = (uint32_t)(s - f->st), .state = FLEET_QUEUED,
+	};
+	s->queue[s->n_queue++] = (uint32_t)f->n_msgs;
+	/* Only reports are replayed and looked up by late receipts. */
+	if (!action)
+		s->all[s->n_all++] = (uint32_t)f->n_msgs;
+	f->n_msgs++;
+	if (!s->first_id)
+		s->first_id = id;
+	s->last_id = id;
+	s->due = now;
+	return 0;
+fail:
+	free(payload);
+	return -1;
+}
+
+static int64_t next_id(const fleet_station *s)
+{
+	int64_t wall = proto_now_ms();
+	return wall > s->last_id ? wall : s->last_id + 1;
+}
+
+/* An actor's step on the snapshot it was just sent; 0 also when none. */
+static int queue_action(fleet_station *s, const proto_item *it)
+{
+	int64_t id = next_id(s);
+	char *json = fleet_content_action(s->f, s->reg, id, it);
+
+	if (!json)
+		return 0;
+	if (queue_msg(s, id, json, true, proto_mono_ms()))
+		return -1;
+	s->f->c.acts++;
+	return 0;
+}
+
 /* The hub delivers item snapshots (routed, escalated, ...) to the stations
  * involved and sends them again until each is receipted on the station's up
  * receipt topic. The fleet keeps no items: it answers at once, "duplicate"
@@ -239,6 +305,7 @@ static void answer_item(fleet_station *s, const proto_msg *item)
 	char topic[PROTO_TOPIC_MAX], *json;
 	bool seen = item->id <= s->item_seen;
 
+	s->f->last_item = proto_mono_ms();
 	if (!seen)
 		s->item_seen = item->id;
 	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
@@ -252,6 +319,9 @@ static void answer_item(fleet_station *s, const proto_msg *item)
 	    proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0)
 		s->f->c.items++;
 	free(json);
+	/* Acted on once, on the first copy: a resend keeps its id. */
+	if (!seen && s->actor && s->f->phase != FLEET_DONE && queue_action(s, &item->u.item))
+		log_error("out of memory queueing a step");
 }
 
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
@@ -313,20 +383,23 @@ static bool publish(fleet_station *s, const char *topic, fleet_msg *m, int64_t n
 static void fill(fleet_station *s, int64_t now)
 {
 	fleet *f = s->f;
-	char topic[PROTO_TOPIC_MAX];
+	char topic[PROTO_TOPIC_MAX], act_topic[PROTO_TOPIC_MAX];
 
 	if (!s->connected || now < s->pause_until ||
-	    !proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_REPORT))
+	    !proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_REPORT) ||
+	    !proto_topic_for(act_topic, sizeof act_topic, s->reg->code, PROTO_MSG_ACTION))
 		return;
 	while (s->n_sent < s->n_queue && s->n_sent < (uint32_t)f->o.window) {
 		fleet_msg *m = &f->msgs[s->queue[s->n_sent]];
-		if (!publish(s, topic, m, now))
+		if (!publish(s, m->action ? act_topic : topic, m, now))
 			return;
 		if (!m->first_pub) {
 			m->first_pub = now;
-			f->c.sent++;
+			if (!m->action)
+				f->c.sent++;
 		}
-		f->c.publishes++;
+		if (!m->action)
+			f->c.publishes++;
 		m->sent_at = now;
 		s->n_sent++;
 	}
@@ -416,35 +489,12 @@ void fleet_station_run(fleet_station *s, int64_t now)
 
 int fleet_station_create_report(fleet_station *s, int64_t now)
 {
-	fleet *f = s->f;
-	int64_t wall = proto_now_ms();
-	int64_t id = wall > s->last_id ? wall : s->last_id + 1;
-	char *payload;
+	int64_t id = next_id(s);
+	char *payload = fleet_content_report(s->f, s->reg, id, proto_now_ms());
 
-	if (f->n_msgs == f->cap_msgs) {
-		size_t cap = f->cap_msgs ? f->cap_msgs * 2 : 1024;
-		fleet_msg *p = realloc(f->msgs, cap * sizeof *p);
-		if (!p)
-			return -1;
-		f->msgs = p, f->cap_msgs = cap;
-	}
-	if (f->n_msgs >= UINT32_MAX || !grow(&s->queue, s->n_queue, &s->cap_queue) ||
-	    !grow(&s->all, s->n_all, &s->cap_all))
+	if (!payload || queue_msg(s, id, payload, false, now))
 		return -1;
-	payload = fleet_content_report(f, s->reg, id, wall);
-	if (!payload)
-		return -1;
-	f->msgs[f->n_msgs] = (fleet_msg){
-		.id = id, .payload = payload,
-		.station = (uint32_t)(s - f->st), .state = FLEET_QUEUED,
-	};
-	s->queue[s->n_queue++] = (uint32_t)f->n_msgs;
-	s->all[s->n_all++] = (uint32_t)f->n_msgs++;
-	if (!s->first_id)
-		s->first_id = id;
-	s->last_id = id;
-	f->c.created++;
-	s->due = now;
+	s->f->c.created++;
 	return 0;
 }
 

@@ -195,7 +195,7 @@ static int setup(fleet *f)
 {
 	const fleet_opts *o = &f->o;
 	cred *creds = NULL;
-	bool *droppers = NULL, *replayers = NULL;
+	bool *droppers = NULL, *replayers = NULL, *actors = NULL;
 	size_t n_creds = 0, total;
 	int rc = -1;
 
@@ -240,16 +240,19 @@ static int setup(fleet *f)
 		goto done;
 	droppers = choose(f, o->drop_share);
 	replayers = choose(f, o->resend_all_share);
-	if (!droppers || !replayers)
+	actors = choose(f, o->act_share);
+	if (!droppers || !replayers || !actors)
 		goto done;
 	for (size_t i = 0; i < f->n_st; i++) {
 		f->st[i].dropper = droppers[i];
 		f->st[i].replayer = replayers[i];
+		f->st[i].actor = actors[i];
 	}
 	rc = 0;
 done:
 	free(droppers);
 	free(replayers);
+	free(actors);
 	free_creds(creds, n_creds);
 	return rc;
 }
@@ -280,6 +283,18 @@ static void wait_tick(const fleet *f, const loop *l)
 
 	if (l->woke && left > 0 && nanosleep(&ts, NULL) < 0 && errno != EINTR)
 		log_debug("nanosleep: %s", strerror(errno));
+}
+
+/* With actors, the run ends once the closed loop has come to rest: no step
+ * waits for its receipt and no item message came for a while. */
+#define LOOP_QUIET_MS 2000
+
+static bool loop_quiet(const fleet *f, int64_t now)
+{
+	if (f->o.act_share <= 0)
+		return true;
+	return f->c.acts == f->c.acts_done + f->c.acts_refused &&
+	       now - f->last_item >= LOOP_QUIET_MS;
 }
 
 /* Starts stations at the connect rate, then creates reports at the report
@@ -316,7 +331,7 @@ static void advance(fleet *f, loop *l, int64_t now)
 			(long long)f->c.created, (long long)(f->o.drain_ms / 1000));
 	}
 	if (f->phase == FLEET_DRAINING &&
-	    (fleet_stats_lost(f) == 0 || now >= l->drain_until))
+	    ((fleet_stats_lost(f) == 0 && loop_quiet(f, now)) || now >= l->drain_until))
 		f->phase = FLEET_DONE;
 }
 

@@ -33,6 +33,7 @@ typedef struct fleet_msg {
 	char *payload;     /* the exact JSON published, NULL once not needed */
 	uint32_t station;  /* index into fleet.st */
 	uint8_t state;     /* fleet_msg_state */
+	bool action;       /* a step of the closed loop, not a report */
 } fleet_msg;
 
 typedef struct fleet_station {
@@ -60,6 +61,7 @@ typedef struct fleet_station {
 	bool connected;
 	bool dropper;             /* --drop-share: loses its link now and then */
 	bool replayer;            /* --resend-all-share: resends all it ever sent */
+	bool actor;               /* --act-share: works the items it is sent */
 } fleet_station;
 
 typedef struct fleet_opts {
@@ -79,6 +81,7 @@ typedef struct fleet_opts {
 	double personal_share;  /* reports naming a (made-up) resident */
 	double connect_rate;    /* connection attempts a second; 0: all at once */
 	double drop_share, resend_all_share;
+	double act_share;       /* stations that sign, resolve, verify and rate */
 	int64_t drop_every_ms;  /* mean interval between a dropper's cuts */
 	int window, resend_ms, heartbeat_ms, keepalive, backoff_max_ms;
 	int tick_ms;            /* the loop polls at most once per tick */
@@ -101,6 +104,9 @@ typedef struct fleet_counts {
 	int64_t replays;      /* publishes of already receipted reports */
 	int64_t wakeups;      /* poll() calls of the loop */
 	int64_t items;        /* item messages from the hub answered */
+	int64_t acts;         /* steps queued by actors (not reports) */
+	int64_t acts_done;    /* steps the hub accepted */
+	int64_t acts_refused; /* steps refused: the item moved on meanwhile */
 } fleet_counts;
 
 typedef enum fleet_phase {
@@ -126,6 +132,7 @@ struct fleet {
 	int64_t t0;             /* monotonic ms at start */
 	int64_t run_t0, run_t1; /* report creation began and ended */
 	int64_t all_connected;  /* monotonic ms when all were first connected, 0 */
+	int64_t last_item;      /* monotonic ms of the last item message */
 	int64_t t_end;
 };
 
@@ -152,6 +159,11 @@ void fleet_station_clear(fleet_station *s);
 
 /* Creates one report in the station's outbox; 0, or -1 out of memory. */
 int fleet_station_create_report(fleet_station *s, int64_t now);
+
+/* The step an actor takes on the item snapshot it was sent, if any: malloc'd
+ * action JSON with this id, or NULL (nothing to do, or out of memory). */
+char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
+	const proto_item *it);
 
 /* Services the link and publishes what is due; sets s->due. */
 void fleet_station_run(fleet_station *s, int64_t now);

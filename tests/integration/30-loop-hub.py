@@ -77,11 +77,7 @@ def item_row(env, item):
 
 
 def events(env, item):
-    r = subprocess.run([env.bin("hub/minqing-hub"), "query", "--db", env.hub_db,
-                        "--events", item, "--json"], capture_output=True, text=True,
-                       timeout=30)
-    check(r.returncode == 0, f"query --events: {r.stderr}")
-    return [json.loads(l) for l in r.stdout.splitlines()]
+    return env.hub_events(item)
 
 
 def weather(env, code):

@@ -267,6 +267,14 @@ class Env:
             raise Failure(f"query failed: {r.stderr}")
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
+    def hub_events(self, item):
+        """The hub's history of one item, oldest first."""
+        r = subprocess.run([self.bin("hub/minqing-hub"), "query", "--db", self.hub_db,
+                            "--events", item, "--json"], capture_output=True, text=True,
+                           env={**os.environ, **SAN_ENV}, timeout=60)
+        check(r.returncode == 0, f"query --events: {r.stderr}")
+        return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
     def hub_stations(self):
         if not os.path.exists(self.hub_db):
             return {}
