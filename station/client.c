@@ -120,10 +120,8 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 		{NULL, 0, NULL, 0},
 	};
 	proto_report r = {.colour = PROTO_COLOUR__COUNT, .category = PROTO_CAT__COUNT};
-	char field[PROTO_FIELD_MAX], item[PROTO_ITEM_ID_MAX];
-	int64_t id;
-	int c, v;
-	proto_err err;
+	char item[PROTO_ITEM_ID_MAX], msg[512];
+	int c, v, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -171,20 +169,36 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 			"--colour, --category, --title and --text are required\n"));
 		return 2;
 	}
-	err = station_store_add_report(store, &r, &id, field);
+	rc = station_cli_add_report(store, dir, &r, item, msg, sizeof msg);
+	if (rc) {
+		fprintf(stderr, "%s\n", msg);
+		return rc;
+	}
+	printf("%s\n", item);
+	return 0;
+}
+
+int station_cli_add_report(station_store *store, const char *dir,
+	const proto_report *r, char item[PROTO_ITEM_ID_MAX], char *msg, size_t len)
+{
+	char field[PROTO_FIELD_MAX];
+	int64_t id;
+	proto_err err = station_store_add_report(store, r, &id, field);
+
 	if (err) {
 		if (field[0])
-			fprintf(stderr, T("未保存：%s%s\n", "not saved: %s %s\n"),
+			snprintf(msg, len, T("未保存：%s%s", "not saved: %s %s"),
 				station_cli_field_name(field), reason_text(err));
 		else
-			fprintf(stderr, T("未保存：%s\n", "not saved: %s\n"),
+			snprintf(msg, len, T("未保存：%s", "not saved: %s"),
 				proto_err_text(err));
-		return 1;
+		return STATION_CLI_FAIL;
 	}
 	station_cli_nudge(dir);
 	proto_item_id(item, station_store_code(store), id);
-	printf("%s\n", item);
-	return 0;
+	snprintf(msg, len, T("已保存在本站：%s，联网后自动送县里",
+		"saved at this station: %s; sent to the hub when online"), item);
+	return STATION_CLI_OK;
 }
 
 /* ------------------------------------------------------------ items */
