@@ -47,6 +47,7 @@ static void reset(tui_form *f)
 	for (int i = 0; i < FIELD_NEXT; i++)
 		tui_field_clear(&f->fields[i]);
 	f->step = FORM_CATEGORY;
+	f->category = f->colour = 0;
 	f->focus = FIELD_TITLE;
 	f->touched = false;
 }
