@@ -280,8 +280,19 @@ static void heading(tui_app *app, const char *what)
 	attroff(A_BOLD);
 }
 
-static void draw_choice(int y, int n, bool sel, const char *label, const char *hint,
-	int attr)
+/* Columns of the widest of n labels, plus a gap. */
+static int label_width(const char *(*label)(int), int n)
+{
+	int w = 0;
+
+	for (int i = 0; i < n; i++)
+		if (tui_width(label(i)) > w)
+			w = tui_width(label(i));
+	return w + 2;
+}
+
+static void draw_choice(int y, int n, bool sel, const char *label, int lw,
+	const char *hint, int attr)
 {
 	char num[8];
 
@@ -291,11 +302,11 @@ static void draw_choice(int y, int n, bool sel, const char *label, const char *h
 	mvaddstr(y, 2, sel ? "> " : "  ");
 	tui_put(y, 4, 3, num);
 	attron(attr);
-	tui_put(y, 7, 14, label);
+	tui_put(y, 7, lw, label);
 	attroff(attr);
 	if (sel)
 		attroff(A_REVERSE);
-	tui_put(y, 21, COLS - 22, hint);
+	tui_put(y, 7 + lw, COLS - 8 - lw, hint);
 }
 
 static void draw_details(tui_app *app)
@@ -407,23 +418,25 @@ static void draw_check(tui_app *app)
 void tui_form_draw(tui_app *app)
 {
 	tui_form *f = &app->form;
-	int bottom = LINES - 4;
+	int bottom = LINES - 4, lw;
 
 	curs_set(0);
 	switch (f->step) {
 	case FORM_CATEGORY:
 		heading(app, T("选择类别", "the service item"));
+		lw = label_width(tui_category_label, PROTO_CAT__COUNT);
 		for (int i = 0; i < PROTO_CAT__COUNT && 3 + i < bottom; i++)
-			draw_choice(3 + i, i + 1, i == f->category, tui_category_label(i),
+			draw_choice(3 + i, i + 1, i == f->category, tui_category_label(i), lw,
 				tui_category_hint(i), A_BOLD);
 		break;
 	case FORM_COLOUR:
 		heading(app, T("选择颜色（由谁办理）", "the colour (who handles it)"));
 		tui_put(2, 2, COLS - 3, tui_category_label(f->category));
+		lw = label_width(tui_colour_label, PROTO_COLOUR__COUNT);
 		for (int i = 0; i < PROTO_COLOUR__COUNT && 4 + 2 * i < bottom; i++) {
-			draw_choice(4 + 2 * i, i + 1, i == f->colour, tui_colour_label(i), "",
+			draw_choice(4 + 2 * i, i + 1, i == f->colour, tui_colour_label(i), lw, "",
 				tui_colour_attr(i) | A_BOLD);
-			tui_wrap(4 + 2 * i, 21, COLS - 22, 2, 0, tui_colour_meaning(i));
+			tui_wrap(4 + 2 * i, 7 + lw, COLS - 8 - lw, 2, 0, tui_colour_meaning(i));
 		}
 		break;
 	case FORM_DETAILS:

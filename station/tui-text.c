@@ -4,30 +4,30 @@
 #include "station/tui.h"
 
 static const struct { const char *zh, *en, *hint_zh, *hint_en; } categories[] = {
-	{"产业发展", "industry", "种植养殖、合作社、务工就业、技术和销路",
-	 "farming, co-operatives, jobs, skills and markets"},
-	{"设施建设", "infrastructure", "道路、桥梁、饮水、电力、通讯等坏了或缺少",
-	 "roads, bridges, water, power, phone lines broken or missing"},
-	{"民生保障", "livelihood", "低保、医保、养老、住房、困难救助",
-	 "minimum income, health cover, pensions, housing, hardship relief"},
-	{"矛盾调处", "dispute", "邻里、家庭、土地山林等纠纷的调解",
-	 "disputes between neighbours, in families, over land or forest"},
-	{"治安联防", "security", "可疑人员、偷盗、安全隐患、防火防汛",
-	 "suspicious people, theft, hazards, fire and flood watch"},
-	{"便民服务代理", "proxy", "替群众代办证件、手续、缴费",
-	 "errands for residents: papers, permits, payments"},
-	{"留守人员代管", "left_behind", "留守老人、儿童和残疾人的照看、探望",
-	 "care and visits for left-behind elders, children, disabled people"},
-	{"红白理事", "ceremony", "婚事、丧事的操办，移风易俗",
+	{"产业发展", "Industry", "种植养殖、合作社、务工就业、技术和销路",
+	 "farming, co-ops, jobs, skills, markets"},
+	{"设施建设", "Infrastructure", "道路、桥梁、饮水、电力、通讯等坏了或缺少",
+	 "roads, bridges, water, power: broken or missing"},
+	{"民生保障", "Livelihood", "低保、医保、养老、住房、困难救助",
+	 "minimum income, health cover, pensions, housing"},
+	{"矛盾调处", "Disputes", "邻里、家庭、土地山林等纠纷的调解",
+	 "between neighbours, in families, over land"},
+	{"治安联防", "Security", "可疑人员、偷盗、安全隐患、防火防汛",
+	 "suspicious people, theft, hazards, fire, floods"},
+	{"便民服务代理", "Errands", "替群众代办证件、手续、缴费",
+	 "for residents: papers, permits, payments"},
+	{"留守人员代管", "Left-behind", "留守老人、儿童和残疾人的照看、探望",
+	 "care of elders, children, disabled people"},
+	{"红白理事", "Ceremonies", "婚事、丧事的操办，移风易俗",
 	 "weddings and funerals, kept simple"},
 };
 
 static const struct { const char *zh, *en, *meaning_zh, *meaning_en; } colours[] = {
-	{"蓝色", "blue", "一般的、个人或一家的事：村里办理。拿不准就选蓝色。",
+	{"蓝色", "Blue", "一般的、个人或一家的事：村里办理。拿不准就选蓝色。",
 	 "ordinary, one person or household: the village handles it. If unsure, blue."},
-	{"橙色", "orange", "较重的事，或村里办不了的：镇里办理。",
+	{"橙色", "Orange", "较重的事，或村里办不了的：镇里办理。",
 	 "serious, or beyond the village: the town handles it."},
-	{"红色", "red", "紧急、重大或很多人的群体性事件：直接报县里办理。",
+	{"红色", "Red", "紧急、重大或很多人的群体性事件：直接报县里办理。",
 	 "urgent, major, or many people involved: straight to the county."},
 };
 
@@ -128,7 +128,7 @@ const char *tui_help_text(void)
 "Items this station must handle (the village's blue items and those assigned here). Enter opens one; the keys at the bottom act on it: s sign, a assign to a team member, d resolve (with the result), b return (with a reason), e extend (new deadline and reason), c comment.\n"
 "\n"
 "[The bottom line]\n"
-"Hub: up or down; queued: messages not yet at the hub; last contact: when the hub was last reachable. While down, keep working: everything is sent when the link is back. \"Station agent not running\": saving still works; ask the administrator to start minqing-station.\n"
+"Hub: up or down; queued: messages not yet at the hub; last contact: when the hub was last reachable. While down, keep working: everything is sent when the link is back. \"Agent not running\": saving still works; ask the administrator to start minqing-station.\n"
 "\n"
 "[Keys]\n"
 "F1 or ? opens this help (in a text field press F1); Esc goes back; q on the main menu quits. Resizing the window loses nothing typed; quitting with an unsaved report asks first.\n"

@@ -164,8 +164,7 @@ static void draw_status(const tui_app *app)
 	const char *link;
 
 	if (!app->agent_running)
-		link = T("本站程序未运行：上报照常保存，请联系管理员",
-			 "station agent not running: saving works; call the administrator");
+		link = T("本站程序未运行（上报照常保存）", "agent not running (saving works)");
 	else if (app->link.state == STATION_LINK_UP)
 		link = T("县里：已连通", "hub: up");
 	else if (app->link.state == STATION_LINK_HUB_OFFLINE)
