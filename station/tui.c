@@ -67,6 +67,11 @@ int tui_width(const char *utf8)
 	return w;
 }
 
+static bool closing(wchar_t c)
+{
+	return c && wcschr(L"，。、；：？！）》」』”’…", c) != NULL;
+}
+
 int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8)
 {
 	mbstate_t ps = {0};
@@ -92,7 +97,9 @@ int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8)
 		int cw = wcwidth(c);
 		if (cw < 0)
 			continue;
-		if (col + cw > w) {
+		/* Chinese typesetting: a closing mark never starts a line; it
+		 * hangs in the margin when there is one. */
+		if (col + cw > w && !(closing(c) && (h == 0 || x + col + cw <= COLS))) {
 			row++;
 			col = 0;
 		}
@@ -260,6 +267,11 @@ static void draw_help(tui_app *app)
 	if (app->help_scroll > total - rows)
 		app->help_scroll = total - rows > 0 ? total - rows : 0;
 	tui_wrap(1, 2, COLS - 4, rows, app->help_scroll, tui_help_text());
+	if (app->help_scroll + rows < total) {
+		attron(A_BOLD);
+		tui_put(LINES - 4, COLS - 18, 16, T("↓ 下面还有", "more below ↓"));
+		attroff(A_BOLD);
+	}
 }
 
 static void help_key(tui_app *app, bool is_key, wint_t ch)
@@ -300,7 +312,8 @@ static const char *keys_line(const tui_app *app)
 			 "Up/Down choose  Enter open (details, steps)  Esc back  F1/? help");
 	case TUI_ITEM: return app->prompt.open ? tui_prompt_keys(app) : tui_item_keys(app);
 	default:
-		return T("↑↓ 翻看  Esc 关闭说明", "Up/Down scroll  Esc close the help");
+		return T("↑↓ 翻看  PgUp/PgDn 翻页  Esc 关闭说明",
+			 "Up/Down scroll  PgUp/PgDn page  Esc close the help");
 	}
 }
 
