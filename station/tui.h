@@ -1,7 +1,8 @@
 /* Internals of the clerk's full-screen client (`minqing` with no command):
  * tui.c (start-up, the loop, menu, status line, help), tui-field.c (a
  * wide-character text field), tui-form.c (the new-report form), tui-list.c
- * (my reports, the inbox, one item and its steps) and tui-text.c (texts).
+ * (my reports, the inbox, one item), tui-prompt.c (a step's questions) and
+ * tui-text.c (texts).
  * Every screen's state lives in tui_app, outside any window, so that a
  * resize redraws it all from there and loses nothing typed. */
 #ifndef STATION_TUI_H
@@ -179,6 +180,9 @@ void tui_item_open(tui_app *app, const char *item);
 void tui_item_draw(tui_app *app);
 void tui_item_key(tui_app *app, bool is_key, wint_t ch);
 const char *tui_item_keys(const tui_app *app);
+/* The step prompt (tui-prompt.c). */
+void tui_prompt_open(tui_app *app, proto_step step, bool verify_first);
+void tui_prompt_key(tui_app *app, bool is_key, wint_t ch);
 void tui_prompt_free(tui_prompt *p);
 void tui_prompt_draw(tui_app *app);
 const char *tui_prompt_keys(const tui_app *app);
