@@ -1,5 +1,5 @@
 """The clerk's full-screen client driven in a real terminal: tmux on its own
-server socket runs `minqing` in a detached window of a given size, the test
+server (socket in the test's directory) runs `minqing` in a detached window of a given size, the test
 types with send-keys (Chinese with -l, as an input method delivers it) and
 reads the screen with capture-pane. The client's exit status and stderr go
 to files, so that a sanitizer's report fails the test."""
@@ -19,7 +19,8 @@ class Terminal:
         global _count
         _count += 1
         self.env = env
-        self.socket = f"minqing-test-{os.getpid()}-{_count}"
+        # The server's socket in the test's directory: removed with it.
+        self.socket = os.path.join(env.dir, f"tmux-{_count}.sock")
         self.name = f"tui-{_count}"
         self.rc_file = os.path.join(env.dir, f"{self.name}.rc")
         self.err_file = os.path.join(env.dir, f"{self.name}.err")
@@ -34,7 +35,7 @@ class Terminal:
         self.exited = False
 
     def tmux(self, *args, check_rc=True):
-        r = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+        r = subprocess.run(["tmux", "-S", self.socket, "-f", "/dev/null", *args],
                            capture_output=True, text=True, timeout=20,
                            env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
         if check_rc and r.returncode != 0:
