@@ -21,6 +21,9 @@
 #include "version.h"
 
 #define RATE_PAUSE_MS 2000
+/* The clerk's client shows the time of the last contact with the hub to the
+ * minute: writing it more often than this would only cost fsyncs. */
+#define CONTACT_EVERY_MS 30000
 
 typedef struct flight {
 	int64_t id;      /* message id */
@@ -53,6 +56,10 @@ struct station_agent {
 	char filter_down[PROTO_TOPIC_MAX];
 	char topic_up[PROTO_MSG__COUNT][PROTO_TOPIC_MAX];
 	char topic_receipt[PROTO_TOPIC_MAX]; /* our receipts for items (up) */
+	bool connected;        /* to the broker, as the link callbacks said */
+	bool hub_down;         /* the hub's last status said offline */
+	station_link_state link_state; /* as last recorded in the store */
+	int64_t contact_at;    /* monotonic ms the contact time was last recorded */
 };
 
 static char *status_json(station_agent *a, bool online)
@@ -138,6 +145,27 @@ static bool batch(station_agent *a)
 
 /* ------------------------------------------------------------ link events */
 
+/* Records the link's state for the clerk's client when it changed, and the
+ * time of contact with the hub when it is up: at once with force, else at
+ * most every CONTACT_EVERY_MS. A failed write is retried at the next call. */
+static void note_link(station_agent *a, bool force)
+{
+	station_link_state state = !a->connected ? STATION_LINK_DOWN
+				 : a->hub_down   ? STATION_LINK_HUB_OFFLINE
+						 : STATION_LINK_UP;
+	int64_t mono = proto_mono_ms();
+	bool contact = state == STATION_LINK_UP &&
+		       (force || !a->contact_at || mono - a->contact_at >= CONTACT_EVERY_MS);
+
+	if (state == a->link_state && !contact)
+		return;
+	if (station_store_set_link(a->store, state, contact ? proto_now_ms() : 0))
+		return;
+	a->link_state = state;
+	if (contact)
+		a->contact_at = mono;
+}
+
 static void on_connecting(void *ud, proto_link *link)
 {
 	station_agent *a = ud;
@@ -159,6 +187,8 @@ static void on_connected(void *ud, proto_link *link)
 	station_agent *a = ud;
 
 	log_info("connected to broker (session %lld)", (long long)a->session);
+	a->connected = true;
+	note_link(a, true);
 	proto_link_subscribe(link, a->filter_down);
 	proto_link_subscribe(link, a->topic_hub);
 	publish_status(a, true);
@@ -172,6 +202,8 @@ static void on_disconnected(void *ud, proto_link *link)
 	log_info("disconnected from broker; %d messages awaiting receipt",
 		a->n_inflight);
 	a->n_inflight = 0;
+	a->connected = false;
+	note_link(a, false);
 }
 
 static void forget(station_agent *a, int64_t id)
@@ -208,6 +240,7 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 			proto_err_name(rc->error), rc->field);
 	if (!batch(a))
 		return; /* not forgotten: the receipt will come again */
+	note_link(a, false);
 	if (station_store_receipt(a->store, rc) == PROTO_OK)
 		forget(a, rc->ref);
 }
@@ -218,6 +251,8 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
  * sent again. A retained copy is old news; our own connect already resends. */
 static void handle_hub(station_agent *a, const proto_msg *m, bool retained)
 {
+	a->hub_down = !m->u.status.online;
+	note_link(a, true);
 	if (!m->u.status.online) {
 		log_info("hub is offline");
 		return;
@@ -265,6 +300,7 @@ static void handle_item(station_agent *a, const proto_msg *m,
 	if (!batch(a) || station_store_item(a->store, m,
 				 (const char *)msg->payload, (size_t)msg->payloadlen, &newer))
 		return;
+	note_link(a, false);
 	if (!remember(a, m, newer)) {
 		log_error("out of memory; item %s will be answered when resent", it->item);
 		return;
@@ -376,6 +412,7 @@ int station_agent_tick(station_agent *a, int64_t now)
 		resend_late(a, now);
 		fill(a, now);
 		if (now >= a->next_heartbeat) {
+			note_link(a, false);
 			commit(a);
 			publish_status(a, true);
 			a->next_heartbeat = now + a->opts.heartbeat_ms;
@@ -433,11 +470,14 @@ fail:
 void station_agent_attach(station_agent *a, proto_link *link)
 {
 	a->link = link;
+	note_link(a, false); /* down until connected, whatever a crash left */
 }
 
 void station_agent_stop(station_agent *a)
 {
 	commit(a);
+	a->connected = false;
+	note_link(a, false);
 	if (a->link && proto_link_connected(a->link))
 		publish_status(a, false);
 	if (a->link)

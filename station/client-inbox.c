@@ -67,25 +67,23 @@ static const char *expected(const station_cli_item *it, const station_cli_view *
 
 /* ------------------------------------------------------------ inbox */
 
-typedef struct item_list {
-	station_cli_item *v;
-	size_t n, cap;
-	bool oom;
-} item_list;
-
 static int collect(void *ud, const station_item *row)
 {
-	item_list *l = ud;
+	station_cli_list *l = ud;
 	station_cli_item *it;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 32;
 		station_cli_item *grown = realloc(l->v, cap * sizeof *grown);
-		if (!grown) {
+		station_cli_view *views = grown ? realloc(l->views, cap * sizeof *views)
+						: NULL;
+		if (grown)
+			l->v = grown;
+		if (!views) {
 			l->oom = true;
 			return 1;
 		}
-		l->v = grown;
+		l->views = views;
 		l->cap = cap;
 	}
 	it = &l->v[l->n++];
@@ -160,12 +158,50 @@ static void print_inbox_line(const station_cli_item *it, const station_cli_view 
 	printf("  %s\n", it->title);
 }
 
-int station_cli_inbox(station_store *store, int argc, char **argv)
+proto_err station_cli_items(station_store *store, bool all, station_cli_list *l)
 {
 	const char *code = station_store_code(store);
-	item_list l = {0};
+	proto_err err;
+	size_t kept = 0;
+
+	memset(l, 0, sizeof *l);
+	err = station_store_items(store, collect, l);
+	if (!err && l->oom)
+		err = PROTO_ERR_NOMEM;
+	if (!err && l->n) /* qsort's NULL base is undefined even for 0 */
+		qsort(l->v, l->n, sizeof *l->v, by_deadline);
+	for (size_t i = 0; !err && i < l->n; i++) {
+		station_cli_view v;
+		if ((err = station_cli_view_of(store, &l->v[i], &v)))
+			break;
+		if (!all && !waiting(&l->v[i], &v, code)) {
+			station_cli_item_clear(&l->v[i]);
+			continue;
+		}
+		l->v[kept] = l->v[i];
+		l->views[kept++] = v;
+	}
+	if (err) {
+		station_cli_list_clear(l);
+		return err;
+	}
+	l->n = kept;
+	return PROTO_OK;
+}
+
+void station_cli_list_clear(station_cli_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		station_cli_item_clear(&l->v[i]);
+	free(l->v);
+	free(l->views);
+	memset(l, 0, sizeof *l);
+}
+
+int station_cli_inbox(station_store *store, int argc, char **argv)
+{
+	station_cli_list l;
 	bool all = false, json = false;
-	int rc = STATION_CLI_OK, shown = 0;
 	int64_t now = proto_now_ms();
 
 	for (int i = 1; i < argc; i++) {
@@ -179,33 +215,17 @@ int station_cli_inbox(station_store *store, int argc, char **argv)
 			return STATION_CLI_USAGE;
 		}
 	}
-	if (station_store_items(store, collect, &l) || l.oom) {
-		rc = STATION_CLI_FAIL;
-		goto done;
+	if (station_cli_items(store, all, &l)) {
+		fprintf(stderr, "%s\n", T("无法读取本站数据", "cannot read the station's data"));
+		return STATION_CLI_FAIL;
 	}
-	if (l.n) /* an empty inbox has no array: qsort's NULL is undefined */
-		qsort(l.v, l.n, sizeof *l.v, by_deadline);
-	for (size_t i = 0; i < l.n; i++) {
-		station_cli_view v;
-		if (station_cli_view_of(store, &l.v[i], &v)) {
-			rc = STATION_CLI_FAIL;
-			goto done;
-		}
-		if (!all && !waiting(&l.v[i], &v, code))
-			continue;
-		print_inbox_line(&l.v[i], &v, json, now);
-		shown++;
-	}
-	if (!json && shown == 0)
+	for (size_t i = 0; i < l.n; i++)
+		print_inbox_line(&l.v[i], &l.views[i], json, now);
+	if (!json && l.n == 0)
 		printf("%s\n", all ? T("本站还没有收到民情。", "No items yet.")
 				   : T("没有待本站办理的民情。", "Nothing waits on this station."));
-done:
-	if (rc)
-		fprintf(stderr, "%s\n", T("无法读取本站数据", "cannot read the station's data"));
-	for (size_t i = 0; i < l.n; i++)
-		station_cli_item_clear(&l.v[i]);
-	free(l.v);
-	return rc;
+	station_cli_list_clear(&l);
+	return STATION_CLI_OK;
 }
 
 /* ------------------------------------------------------------ show */

@@ -78,30 +78,21 @@ proto_err station_cli_view_of(station_store *store, const station_cli_item *it,
 
 /* ------------------------------------------------------------ the steps */
 
-/* What each command needs besides the item id. */
-enum {
-	NEED_NOTE = 1,   /* --note / --reason */
-	NEED_MEMBER = 2, /* --to */
-	NEED_UNTIL = 4,  /* --until */
-	NEED_INTO = 8,   /* --into */
-	NEED_RATING = 16 /* a second word: the rating */
-};
-
 static const struct {
 	proto_step step;
 	int needs;
 } commands[] = {
 	{PROTO_STEP_SIGN, 0},
-	{PROTO_STEP_ASSIGN, NEED_MEMBER},
-	{PROTO_STEP_RESOLVE, NEED_NOTE},
-	{PROTO_STEP_RETURN, NEED_NOTE},
-	{PROTO_STEP_EXTEND, NEED_NOTE | NEED_UNTIL},
-	{PROTO_STEP_VERIFY, NEED_NOTE},
-	{PROTO_STEP_RATE, NEED_RATING},
-	{PROTO_STEP_REOPEN, NEED_NOTE},
-	{PROTO_STEP_MERGE, NEED_INTO},
-	{PROTO_STEP_WITHDRAW, NEED_NOTE},
-	{PROTO_STEP_COMMENT, NEED_NOTE},
+	{PROTO_STEP_ASSIGN, STATION_CLI_NEED_MEMBER},
+	{PROTO_STEP_RESOLVE, STATION_CLI_NEED_NOTE},
+	{PROTO_STEP_RETURN, STATION_CLI_NEED_NOTE},
+	{PROTO_STEP_EXTEND, STATION_CLI_NEED_NOTE | STATION_CLI_NEED_UNTIL},
+	{PROTO_STEP_VERIFY, STATION_CLI_NEED_NOTE},
+	{PROTO_STEP_RATE, STATION_CLI_NEED_RATING},
+	{PROTO_STEP_REOPEN, STATION_CLI_NEED_NOTE},
+	{PROTO_STEP_MERGE, STATION_CLI_NEED_INTO},
+	{PROTO_STEP_WITHDRAW, STATION_CLI_NEED_NOTE},
+	{PROTO_STEP_COMMENT, STATION_CLI_NEED_NOTE},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -121,12 +112,19 @@ bool station_cli_is_step(const char *name)
 	return find_command(name) >= 0;
 }
 
+int station_cli_step_needs(proto_step step)
+{
+	int cmd = find_command(proto_step_name(step));
+
+	return cmd < 0 ? 0 : commands[cmd].needs;
+}
+
 static const char *step_name(proto_step step)
 {
 	return station_cli_english ? proto_step_name(step) : proto_step_name_zh(step);
 }
 
-static bool parse_rating(const char *word, proto_rating *out)
+bool station_cli_parse_rating(const char *word, proto_rating *out)
 {
 	int r = proto_rating_parse(word);
 
@@ -141,7 +139,7 @@ static bool parse_rating(const char *word, proto_rating *out)
 
 /* Parses "2026-11-25 10:00" or "2026-11-25T10:00[:00]" as local time, and
  * ISO 8601 with "Z" or an offset ("+08:00") as that instant. */
-static bool parse_until(const char *text, int64_t *ms)
+bool station_cli_parse_until(const char *text, int64_t *ms)
 {
 	int y, mo, d, h, mi, s = 0, oh = 0, om = 0, n = 0, used = 0;
 	char sep, sign = 0, iso[PROTO_TIME_TEXT];
@@ -203,35 +201,38 @@ static const char *whose(proto_step step)
 	}
 }
 
-/* Says why the step cannot succeed (an exit code), or returns 0 when it may. */
+/* Says why the step cannot succeed (an exit code, the sentence in msg), or
+ * returns 0 when it may. */
 static int check_step(station_store *store, const station_cli_item *it,
-	proto_step step, proto_rating rating)
+	proto_step step, proto_rating rating, char *msg, size_t len)
 {
 	station_cli_view v;
 	proto_state next;
 	proto_err err;
 
 	if (station_cli_view_of(store, it, &v)) {
-		fprintf(stderr, "%s\n", T("无法读取本站数据", "cannot read the station's data"));
+		snprintf(msg, len, "%s", T("无法读取本站数据", "cannot read the station's data"));
 		return STATION_CLI_FAIL;
 	}
 	if (!v.known)
 		return 0; /* a state from a newer hub: let the hub judge */
 	err = proto_loop_next(v.state, step, v.roles, rating, &next);
 	if (err == PROTO_ERR_BAD_STATE) {
-		fprintf(stderr, T("状态不允许此操作：%s 现在是“%s”，不能%s\n",
-			"not possible in this state: %s is %s, cannot %s\n"), it->item,
+		snprintf(msg, len, T("状态不允许此操作：%s 现在是“%s”，不能%s",
+			"not possible in this state: %s is %s, cannot %s"), it->item,
 			station_cli_english ? proto_state_name(v.state)
 					    : proto_state_name_zh(v.state),
 			step_name(step));
 		return STATION_CLI_USAGE;
 	}
 	if (err == PROTO_ERR_NOT_ALLOWED) {
-		fprintf(stderr, T("本站无权执行此操作：%s只能由%s进行\n",
-			"this station may not take this step: %s is for %s\n"),
+		snprintf(msg, len, T("本站无权执行此操作：%s只能由%s进行",
+			"this station may not take this step: %s is for %s"),
 			step_name(step), whose(step));
 		return STATION_CLI_USAGE;
 	}
+	if (err)
+		snprintf(msg, len, "%s", proto_err_text(err));
 	return err ? STATION_CLI_FAIL : 0;
 }
 
@@ -257,7 +258,7 @@ static int parse_step_args(int argc, char **argv, proto_step step, int needs,
 		{"into", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, words = needs & NEED_RATING ? 2 : 1;
+	int c, words = needs & STATION_CLI_NEED_RATING ? 2 : 1;
 
 	optind = 1;
 	opterr = 1;
@@ -280,20 +281,20 @@ static int parse_step_args(int argc, char **argv, proto_step step, int needs,
 	a->item = argv[optind];
 	if (words == 2)
 		a->rating_text = argv[optind + 1];
-	if ((needs & NEED_NOTE) && (!a->note || !a->note[0]))
+	if ((needs & STATION_CLI_NEED_NOTE) && (!a->note || !a->note[0]))
 		return missing(T("--note（或 --reason）说明", "--note (or --reason)"), step);
-	if ((needs & NEED_MEMBER) && (!a->member || !a->member[0]))
+	if ((needs & STATION_CLI_NEED_MEMBER) && (!a->member || !a->member[0]))
 		return missing(T("--to 服务队员", "--to MEMBER"), step);
-	if ((needs & NEED_UNTIL) && !a->until_text)
+	if ((needs & STATION_CLI_NEED_UNTIL) && !a->until_text)
 		return missing(T("--until 时间", "--until TIME"), step);
-	if ((needs & NEED_INTO) && !a->into)
+	if ((needs & STATION_CLI_NEED_INTO) && !a->into)
 		return missing(T("--into 另一编号", "--into OTHER"), step);
-	if (a->until_text && !(needs & NEED_UNTIL)) {
+	if (a->until_text && !(needs & STATION_CLI_NEED_UNTIL)) {
 		fprintf(stderr, "%s\n", T("只有延期（extend）才用 --until",
 			"--until is for extend only"));
 		return STATION_CLI_USAGE;
 	}
-	if ((a->member && !(needs & NEED_MEMBER)) || (a->into && !(needs & NEED_INTO))) {
+	if ((a->member && !(needs & STATION_CLI_NEED_MEMBER)) || (a->into && !(needs & STATION_CLI_NEED_INTO))) {
 		fprintf(stderr, "%s\n", T("--to 只用于交办，--into 只用于合并",
 			"--to is for assign only, --into for merge only"));
 		return STATION_CLI_USAGE;
@@ -301,90 +302,131 @@ static int parse_step_args(int argc, char **argv, proto_step step, int needs,
 	return 0;
 }
 
-int station_cli_step(station_store *store, const char *dir, int argc, char **argv)
+/* Says which field a step lacks, or returns 0 when it has all it needs. */
+static int lacks(const station_cli_request *req, char *msg, size_t len)
 {
-	int cmd = find_command(argv[0]), rc;
-	proto_step step;
-	step_args a = {0};
+	int needs = station_cli_step_needs(req->step);
+	const char *field = NULL;
+
+	if ((needs & STATION_CLI_NEED_NOTE) && (!req->note || !req->note[0]))
+		field = "note";
+	else if ((needs & STATION_CLI_NEED_MEMBER) && (!req->member || !req->member[0]))
+		field = "member";
+	else if ((needs & STATION_CLI_NEED_UNTIL) && (!req->until_text || !req->until_text[0]))
+		field = "until";
+	else if ((needs & STATION_CLI_NEED_INTO) && (!req->into || !req->into[0]))
+		field = "into";
+	else if ((needs & STATION_CLI_NEED_RATING) && (!req->rating_text || !req->rating_text[0]))
+		field = "rating";
+	if (!field)
+		return 0;
+	snprintf(msg, len, T("缺少必填项：%s要写%s", "missing: %s needs the %s"),
+		step_name(req->step), station_cli_field_name(field));
+	return STATION_CLI_USAGE;
+}
+
+int station_cli_request_step(station_store *store, const char *dir,
+	const station_cli_request *req, char *msg, size_t len, int64_t *id_out)
+{
+	proto_step step = req->step;
 	proto_action act = {0};
 	proto_rating rating = PROTO_RATING_SATISFIED;
 	station_cli_item it;
 	char field[PROTO_FIELD_MAX];
 	int64_t id;
 	proto_err err;
+	int rc;
 
-	if (cmd < 0)
-		return STATION_CLI_USAGE;
-	step = commands[cmd].step;
-	rc = parse_step_args(argc, argv, step, commands[cmd].needs, &a);
-	if (rc)
+	msg[0] = '\0';
+	if ((rc = lacks(req, msg, len)))
 		return rc;
-	if (a.rating_text && !parse_rating(a.rating_text, &rating)) {
-		fprintf(stderr, T("评价只能是 满意、基本满意 或 不满意（或 satisfied、basic、unsatisfied）\n",
-			"the rating is satisfied, basic or unsatisfied\n"));
+	if (req->rating_text && !station_cli_parse_rating(req->rating_text, &rating)) {
+		snprintf(msg, len, "%s", T("评价只能是 满意、基本满意 或 不满意（或 satisfied、basic、unsatisfied）",
+			"the rating is satisfied, basic or unsatisfied"));
 		return STATION_CLI_USAGE;
 	}
-	if (a.until_text) {
-		if (!parse_until(a.until_text, &act.until)) {
-			fprintf(stderr, T("时间 '%s' 看不懂：写成 2026-11-25 10:00\n",
-				"cannot read the time '%s': write 2026-11-25 10:00\n"),
-				a.until_text);
+	if (req->until_text && station_cli_step_needs(step) & STATION_CLI_NEED_UNTIL) {
+		if (!station_cli_parse_until(req->until_text, &act.until)) {
+			snprintf(msg, len, T("时间 '%s' 看不懂：写成 2026-11-25 10:00",
+				"cannot read the time '%s': write 2026-11-25 10:00"),
+				req->until_text);
 			return STATION_CLI_USAGE;
 		}
 		if (act.until <= proto_now_ms()) {
-			fprintf(stderr, "%s\n", T("延期时间必须在将来",
+			snprintf(msg, len, "%s", T("延期时间必须在将来",
 				"the new deadline must be in the future"));
 			return STATION_CLI_USAGE;
 		}
 	}
-	if (a.into && strcmp(a.into, a.item) == 0) {
-		fprintf(stderr, "%s\n", T("不能合并到自己", "an item cannot merge into itself"));
+	if (req->into && strcmp(req->into, req->item) == 0) {
+		snprintf(msg, len, "%s", T("不能合并到自己", "an item cannot merge into itself"));
 		return STATION_CLI_USAGE;
 	}
 	/* Ids are checked before the lookup, so that a typo is called a typo
 	 * and not an unknown item. */
-	if (!proto_item_id_valid(a.item) || (a.into && !proto_item_id_valid(a.into))) {
-		fprintf(stderr, T("'%s' 不是民情编号（例如 611025100201-1795396542318）\n",
-			"'%s' is not an item id (like 611025100201-1795396542318)\n"),
-			proto_item_id_valid(a.item) ? a.into : a.item);
+	if (!proto_item_id_valid(req->item) || (req->into && !proto_item_id_valid(req->into))) {
+		snprintf(msg, len, T("'%s' 不是民情编号（例如 611025100201-1795396542318）",
+			"'%s' is not an item id (like 611025100201-1795396542318)"),
+			proto_item_id_valid(req->item) ? req->into : req->item);
 		return STATION_CLI_USAGE;
 	}
-	snprintf(act.item, sizeof act.item, "%s", a.item);
-	if (a.into)
-		snprintf(act.into, sizeof act.into, "%s", a.into);
-	err = station_cli_load_item(store, a.item, &it);
+	snprintf(act.item, sizeof act.item, "%s", req->item);
+	if (req->into)
+		snprintf(act.into, sizeof act.into, "%s", req->into);
+	err = station_cli_load_item(store, req->item, &it);
 	if (err == PROTO_ERR_NOT_FOUND) {
-		fprintf(stderr, T("本站没有这条民情：%s\n", "this station has no item %s\n"),
-			a.item);
+		snprintf(msg, len, T("本站没有这条民情：%s", "this station has no item %s"),
+			req->item);
 		return STATION_CLI_USAGE;
 	}
 	if (err) {
-		fprintf(stderr, "%s\n", T("无法读取本站数据", "cannot read the station's data"));
+		snprintf(msg, len, "%s", T("无法读取本站数据", "cannot read the station's data"));
 		return STATION_CLI_FAIL;
 	}
-	rc = check_step(store, &it, step, rating);
+	rc = check_step(store, &it, step, rating, msg, len);
 	station_cli_item_clear(&it);
 	if (rc)
 		return rc;
 	act.action = (char *)proto_step_name(step);
-	act.note = (char *)a.note;
-	act.member = (char *)a.member;
+	act.note = (char *)req->note;
+	act.member = (char *)req->member;
 	if (step == PROTO_STEP_RATE)
 		act.rating = (char *)proto_rating_name(rating);
 	err = station_store_add_action(store, &act, &id, field);
 	if (err) {
 		if (field[0])
-			fprintf(stderr, T("未保存：%s%s\n", "not saved: %s: %s\n"),
+			snprintf(msg, len, T("未保存：%s%s", "not saved: %s: %s"),
 				station_cli_field_name(field),
 				station_cli_reason(proto_err_name(err)));
 		else
-			fprintf(stderr, T("未保存：%s\n", "not saved: %s\n"),
+			snprintf(msg, len, T("未保存：%s", "not saved: %s"),
 				proto_err_text(err));
 		return field[0] ? STATION_CLI_USAGE : STATION_CLI_FAIL;
 	}
 	station_cli_nudge(dir);
-	printf(T("已保存：%s %s（消息 %lld），联网后送县里\n",
-		 "queued: %s %s (message %lld), sent when online\n"),
-		step_name(step), a.item, (long long)id);
+	if (id_out)
+		*id_out = id;
+	snprintf(msg, len, T("已保存：%s %s（消息 %lld），联网后送县里",
+		 "queued: %s %s (message %lld), sent when online"),
+		step_name(step), req->item, (long long)id);
 	return STATION_CLI_OK;
+}
+
+int station_cli_step(station_store *store, const char *dir, int argc, char **argv)
+{
+	int cmd = find_command(argv[0]), rc;
+	step_args a = {0};
+	char msg[512];
+
+	if (cmd < 0)
+		return STATION_CLI_USAGE;
+	rc = parse_step_args(argc, argv, commands[cmd].step, commands[cmd].needs, &a);
+	if (rc)
+		return rc;
+	rc = station_cli_request_step(store, dir, &(station_cli_request){
+		.step = commands[cmd].step, .item = a.item, .note = a.note,
+		.member = a.member, .until_text = a.until_text, .into = a.into,
+		.rating_text = a.rating_text}, msg, sizeof msg, NULL);
+	fprintf(rc ? stderr : stdout, "%s\n", msg);
+	return rc;
 }

@@ -19,13 +19,15 @@
 #include "protocol/log.h"
 #include "protocol/message.h"
 #include "station/client.h"
+#include "station/tui.h"
 #include "version.h"
 
 
 static void usage(FILE *f)
 {
 	fprintf(f, "%s", T(
-		"用法: minqing --data 目录 [--code 站点代码] [--lang zh|en] 命令\n"
+		"用法: minqing --data 目录 [--code 站点代码] [--lang zh|en] [命令]\n"
+		"不带命令：打开全屏界面（上报、我的上报、待办事项，按 F1 看说明）\n"
 		"命令:\n"
 		"  report --colour blue|orange|red --category 类别 --title 标题 --text 内容\n"
 		"         [--reporter 姓名] [--phone 电话] [--people 人数]   上报民情\n"
@@ -51,7 +53,8 @@ static void usage(FILE *f)
 		"      dispute 矛盾调处, security 治安联防, proxy 便民服务代理,\n"
 		"      left_behind 留守人员代管, ceremony 红白理事\n"
 		"颜色: blue 蓝(村办理) orange 橙(镇办理) red 红(县办理)\n",
-		"usage: minqing --data DIR [--code CODE] [--lang zh|en] COMMAND\n"
+		"usage: minqing --data DIR [--code CODE] [--lang zh|en] [COMMAND]\n"
+		"without a command: the full-screen client (F1 for its help)\n"
 		"commands:\n"
 		"  report --colour blue|orange|red --category CAT --title T --text X\n"
 		"         [--reporter NAME] [--phone P] [--people N]   file a report\n"
@@ -120,10 +123,8 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 		{NULL, 0, NULL, 0},
 	};
 	proto_report r = {.colour = PROTO_COLOUR__COUNT, .category = PROTO_CAT__COUNT};
-	char field[PROTO_FIELD_MAX], item[PROTO_ITEM_ID_MAX];
-	int64_t id;
-	int c, v;
-	proto_err err;
+	char item[PROTO_ITEM_ID_MAX], msg[512];
+	int c, v, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -171,20 +172,36 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 			"--colour, --category, --title and --text are required\n"));
 		return 2;
 	}
-	err = station_store_add_report(store, &r, &id, field);
+	rc = station_cli_add_report(store, dir, &r, item, msg, sizeof msg);
+	if (rc) {
+		fprintf(stderr, "%s\n", msg);
+		return rc;
+	}
+	printf("%s\n", item);
+	return 0;
+}
+
+int station_cli_add_report(station_store *store, const char *dir,
+	const proto_report *r, char item[PROTO_ITEM_ID_MAX], char *msg, size_t len)
+{
+	char field[PROTO_FIELD_MAX];
+	int64_t id;
+	proto_err err = station_store_add_report(store, r, &id, field);
+
 	if (err) {
 		if (field[0])
-			fprintf(stderr, T("未保存：%s%s\n", "not saved: %s %s\n"),
+			snprintf(msg, len, T("未保存：%s%s", "not saved: %s %s"),
 				station_cli_field_name(field), reason_text(err));
 		else
-			fprintf(stderr, T("未保存：%s\n", "not saved: %s\n"),
+			snprintf(msg, len, T("未保存：%s", "not saved: %s"),
 				proto_err_text(err));
-		return 1;
+		return STATION_CLI_FAIL;
 	}
 	station_cli_nudge(dir);
 	proto_item_id(item, station_store_code(store), id);
-	printf("%s\n", item);
-	return 0;
+	snprintf(msg, len, T("已保存在本站：%s，联网后自动送县里",
+		"saved at this station: %s; sent to the hub when online"), item);
+	return STATION_CLI_OK;
 }
 
 /* ------------------------------------------------------------ items */
@@ -389,7 +406,7 @@ int main(int argc, char **argv)
 		}
 	}
 	station_cli_english = lang && strcmp(lang, "en") == 0;
-	if (!dir || i >= argc) {
+	if (!dir) {
 		usage(stderr);
 		return STATION_CLI_USAGE;
 	}
@@ -399,7 +416,9 @@ int main(int argc, char **argv)
 			dir);
 		return STATION_CLI_FAIL;
 	}
-	if (strcmp(argv[i], "report") == 0)
+	if (i >= argc)
+		rc = station_tui_run(store, dir);
+	else if (strcmp(argv[i], "report") == 0)
 		rc = cmd_report(store, dir, argc - i, argv + i);
 	else if (strcmp(argv[i], "import") == 0)
 		rc = station_cli_import(store, dir, argc - i, argv + i);

@@ -5,6 +5,7 @@
 #define STATION_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "protocol/loop.h"
@@ -67,12 +68,53 @@ proto_err station_cli_load_item(station_store *store, const char *item,
 	station_cli_item *out);
 void station_cli_item_clear(station_cli_item *it);
 
+/* Items of the inbox with their views, soonest deadline first. */
+typedef struct station_cli_list {
+	station_cli_item *v;
+	station_cli_view *views; /* views[i] is the view of v[i] */
+	size_t n, cap;
+	bool oom;
+} station_cli_list;
+
+/* Loads the items waiting on this station (all of them with all) into *l;
+ * free with station_cli_list_clear. On error *l is empty. */
+proto_err station_cli_items(station_store *store, bool all, station_cli_list *l);
+void station_cli_list_clear(station_cli_list *l);
+
 /* Computes the view of an item for this station (client-loop.c). */
 proto_err station_cli_view_of(station_store *store, const station_cli_item *it,
 	station_cli_view *out);
 
 /* True when name is a closed-loop command (sign, assign, ...). */
 bool station_cli_is_step(const char *name);
+
+/* What a step needs besides the item id (bits). */
+enum {
+	STATION_CLI_NEED_NOTE = 1,   /* a note or reason */
+	STATION_CLI_NEED_MEMBER = 2, /* the service-team member */
+	STATION_CLI_NEED_UNTIL = 4,  /* the new deadline */
+	STATION_CLI_NEED_INTO = 8,   /* the item to merge into */
+	STATION_CLI_NEED_RATING = 16 /* the resident's rating */
+};
+int station_cli_step_needs(proto_step step);
+
+/* A closed-loop step as the clerk asks for it, from flags or from a screen. */
+typedef struct station_cli_request {
+	proto_step step;
+	const char *item, *note, *member, *until_text, *into, *rating_text;
+} station_cli_request;
+
+/* Checks the step against what the station knows of the item, queues it
+ * and nudges the agent. Returns an exit code; msg gets the one sentence to
+ * show the clerk (why not, or what was queued); *id the message id when
+ * queued (id may be NULL). */
+int station_cli_request_step(station_store *store, const char *dir,
+	const station_cli_request *req, char *msg, size_t len, int64_t *id);
+
+/* Reads a rating (wire or Chinese name) and a time the clerk typed
+ * ("2026-11-25 10:00" local, or ISO 8601); false when unreadable. */
+bool station_cli_parse_rating(const char *word, proto_rating *out);
+bool station_cli_parse_until(const char *text, int64_t *ms);
 
 /* The commands; argv[0] is the command's name. Return an exit code. */
 int station_cli_step(station_store *store, const char *dir, int argc, char **argv);
@@ -83,6 +125,11 @@ int station_cli_show(station_store *store, int argc, char **argv);
  * memory (the copy is then partial: free it as usual). */
 bool station_cli_item_copy(station_cli_item *out, const station_item *it,
 	bool snapshot);
+
+/* Validates and queues a report and nudges the agent: 0 with the item id
+ * in item, or an exit code; msg gets the sentence to show either way. */
+int station_cli_add_report(station_store *store, const char *dir,
+	const proto_report *r, char item[PROTO_ITEM_ID_MAX], char *msg, size_t len);
 
 /* `import FILE|-`: reports from JSON lines, all or none (client-import.c). */
 int station_cli_import(station_store *store, const char *dir, int argc, char **argv);

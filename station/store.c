@@ -439,6 +439,51 @@ int64_t station_store_settled(station_store *s)
 	return id;
 }
 
+/* ------------------------------------------------------------ link */
+
+static const char *const link_names[] = {"unknown", "down", "up", "hub_offline"};
+
+proto_err station_store_set_link(station_store *s, station_link_state state,
+	int64_t contact)
+{
+	char text[32], known[32];
+	proto_err err = PROTO_OK;
+
+	if (meta_get(s, "link", known, sizeof known) != PROTO_OK ||
+	    strcmp(known, link_names[state]) != 0) {
+		snprintf(text, sizeof text, "%lld", (long long)proto_now_ms());
+		err = meta_set(s, "link", link_names[state]);
+		if (!err)
+			err = meta_set(s, "link_changed", text);
+	}
+	if (!err && contact > 0) {
+		snprintf(text, sizeof text, "%lld", (long long)contact);
+		err = meta_set(s, "contact", text);
+	}
+	return err;
+}
+
+proto_err station_store_link(station_store *s, station_link *out)
+{
+	char text[32];
+	proto_err err;
+
+	memset(out, 0, sizeof *out);
+	err = meta_get(s, "link", text, sizeof text);
+	if (err == PROTO_ERR_NOT_FOUND)
+		return PROTO_OK;
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof link_names / sizeof link_names[0]; i++)
+		if (strcmp(text, link_names[i]) == 0)
+			out->state = (station_link_state)i;
+	if (meta_get(s, "link_changed", text, sizeof text) == PROTO_OK)
+		out->changed = strtoll(text, NULL, 10);
+	if (meta_get(s, "contact", text, sizeof text) == PROTO_OK)
+		out->contact = strtoll(text, NULL, 10);
+	return PROTO_OK;
+}
+
 proto_err station_store__finish(station_store *s, sqlite3_stmt *st, int rc)
 {
 	proto_err err = PROTO_OK;

@@ -7,7 +7,9 @@
  * Tables (PRAGMA user_version 1; a version-0 store gains inbox and timeline
  * when opened):
  *
- *   meta     key TEXT PK, value TEXT       code, last_id, last_session
+ *   meta     key TEXT PK, value TEXT       code, last_id, last_session,
+ *                                          link, link_changed, contact (the
+ *                                          agent's link, for the client)
  *   outbox   id INTEGER PK                 message id (reports and actions)
  *            type, payload, created, state (queued|accepted|duplicate|
  *            rejected), attempts, receipt_at, error, field, item
@@ -141,6 +143,29 @@ proto_err station_store_timeline(station_store *s, const char *item,
 /* Calls fn for this station's actions on the item, oldest first. */
 proto_err station_store_actions(station_store *s, const char *item,
 	station_entry_fn fn, void *ud);
+
+/* The agent's link to the hub, as the agent last recorded it. */
+typedef enum station_link_state {
+	STATION_LINK_UNKNOWN,     /* never recorded (no agent has run yet) */
+	STATION_LINK_DOWN,        /* no connection to the broker */
+	STATION_LINK_UP,          /* connected, the hub online (or not yet heard) */
+	STATION_LINK_HUB_OFFLINE, /* connected, but the hub says it is offline */
+} station_link_state;
+
+typedef struct station_link {
+	station_link_state state;
+	int64_t changed;  /* Unix ms of the last change of state; 0 if never */
+	int64_t contact;  /* Unix ms the link to the hub was last known up; 0 if never */
+} station_link;
+
+/* Records the link state (and its time when it changed) and, when contact
+ * is non-zero, the time of the last contact; inside the caller's
+ * transaction when one is open. */
+proto_err station_store_set_link(station_store *s, station_link_state state,
+	int64_t contact);
+
+/* Reads what the agent recorded; UNKNOWN and zeros when nothing is. */
+proto_err station_store_link(station_store *s, station_link *out);
 
 /* Abandons the open transaction, if any. */
 void station_store_rollback(station_store *s);
