@@ -29,10 +29,10 @@ typedef struct config {
 static const proto_conf_key keys[] = {
 	{"code", PROTO_CONF_STRING, offsetof(config, code), 0, 0},
 	{"broker", PROTO_CONF_STRING, offsetof(config, broker), 0, 0},
-	{"data", PROTO_CONF_STRING, offsetof(config, data), 0, 0},
+	{"data", PROTO_CONF_PATH, offsetof(config, data), 0, 0},
 	{"user", PROTO_CONF_STRING, offsetof(config, user), 0, 0},
 	{"password", PROTO_CONF_STRING, offsetof(config, password), 0, 0},
-	{"cafile", PROTO_CONF_STRING, offsetof(config, cafile), 0, 0},
+	{"cafile", PROTO_CONF_PATH, offsetof(config, cafile), 0, 0},
 	{"log_level", PROTO_CONF_STRING, offsetof(config, log_level), 0, 0},
 	{"window", PROTO_CONF_INT, offsetof(config, window), 1, 1000},
 	{"resend", PROTO_CONF_INT, offsetof(config, resend), 1, 86400},
