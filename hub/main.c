@@ -79,9 +79,14 @@ static void usage(FILE *f)
 		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
 		"                   [--log-level L] [--policy FILE] [--members FILE]\n"
 		"                   [--time-scale N]\n"
-		"       minqing-hub query --db FILE [--json] [--stations]\n"
+		"       minqing-hub query --db FILE [--json] [--stations] [--events ITEM]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
-		"Receives the county's reports, stores them and receipts them.\n");
+		"       minqing-hub check-config [--config FILE]...\n"
+		"       minqing-hub backup --to FILE [--key-to FILE] [--config FILE]...\n"
+		"       minqing-hub stats [--db FILE] [--config FILE]...\n"
+		"Receives the county's reports, stores them and receipts them.\n"
+		"SIGHUP reloads the policy, registry and service team. Each\n"
+		"sub-command takes --help; see minqing-hub(8).\n");
 }
 
 static char *hub_status_json(hub *h, bool online)
