@@ -23,10 +23,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: minqing-hub backup --to FILE [--key-to FILE] [--db FILE]\n"
-		"                          [--config FILE]...\n"
+		"                          [--keyfile FILE] [--config FILE]...\n"
 		"Copies the hub's database to FILE while the hub runs (SQLite online\n"
-		"backup: consistent as of the moment it starts). The database comes\n"
-		"from --db or the config (as for the hub). The key file is NOT in the\n"
+		"backup: consistent as of the moment it starts). The database and its\n"
+		"key come from --db, --keyfile or the config, as for the hub. The key is NOT in the\n"
 		"backup: without it residents' names and phones cannot be read. Back\n"
 		"it up separately, once (it never changes): --key-to FILE copies it.\n");
 }
@@ -157,11 +157,12 @@ int hub_backup_main(int argc, char **argv, const proto_conf_key *keys, size_t si
 		{"to", required_argument, NULL, 't'},
 		{"key-to", required_argument, NULL, 'k'},
 		{"db", required_argument, NULL, 'd'},
+		{"keyfile", required_argument, NULL, 'K'},
 		{"config", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *to = NULL, *key_to = NULL, *db = NULL;
+	const char *to = NULL, *key_to = NULL, *db = NULL, *keyfile = NULL;
 	char tmp[PATH_MAX], dir[PATH_MAX], key[PATH_MAX], when[PROTO_TIME_TEXT];
 	int64_t reports = 0, items = 0, started;
 	void *cfg = NULL;
@@ -173,6 +174,7 @@ int hub_backup_main(int argc, char **argv, const proto_conf_key *keys, size_t si
 		case 't': to = optarg; break;
 		case 'k': key_to = optarg; break;
 		case 'd': db = optarg; break;
+		case 'K': keyfile = optarg; break;
 		case 'f': break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -192,8 +194,9 @@ int hub_backup_main(int argc, char **argv, const proto_conf_key *keys, size_t si
 				"--config FILE\n");
 		goto done;
 	}
-	hub_admin_keyfile(db == proto_config_get(keys, cfg, "db") ?
-		proto_config_get(keys, cfg, "keyfile") : NULL, db, key, sizeof key);
+	/* As the hub finds it: the flag, the config, else beside the database. */
+	hub_admin_keyfile(keyfile ? keyfile : proto_config_get(keys, cfg, "keyfile"), db,
+		key, sizeof key);
 	if (access(db, F_OK) != 0) {
 		fprintf(stderr, "minqing-hub backup: %s: %s\n", db, strerror(errno));
 		goto done;
