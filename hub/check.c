@@ -61,20 +61,36 @@ static void check_readable(check *c, const char *what, const char *path)
 		fail(c, "%s %s cannot be read", what, path);
 }
 
-/* The hub creates its database and key on first start: their directory
- * must exist; an existing database without its key is the one fatal case. */
+static void dir_of(const char *path, char *out, size_t n)
+{
+	char *slash;
+
+	snprintf(out, n, "%s", path);
+	slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/* The hub creates its database and key on first start, and systemd its
+ * directory (StateDirectory=): before the first start only the directory
+ * above must exist. An existing database without its key is fatal. */
 static void check_db(check *c, const char *db, const char *keyfile)
 {
-	char dir[PATH_MAX], key[PATH_MAX], *slash;
+	char dir[PATH_MAX], parent[PATH_MAX], key[PATH_MAX];
 
-	snprintf(dir, sizeof dir, "%s", db);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof dir, ".");
-	if (access(dir[0] ? dir : "/", F_OK) != 0)
-		fail(c, "db: the directory %s of %s does not exist", dir, db);
+	dir_of(db, dir, sizeof dir);
+	dir_of(dir, parent, sizeof parent);
+	if (access(dir, F_OK) != 0) {
+		if (access(parent, F_OK) != 0)
+			fail(c, "db: the directory %s of %s does not exist", dir, db);
+		else if (!c->quiet)
+			printf("note: %s does not exist yet; the service makes it at its "
+			       "first start\n", dir);
+	}
 	hub_admin_keyfile(keyfile, db, key, sizeof key);
 	if (access(db, F_OK) == 0 && access(key, F_OK) != 0)
 		fail(c, "keyfile: %s is missing but the database %s exists; restore it "

@@ -59,10 +59,10 @@ static const char *text_of(sqlite3 *db, const char *sql, char *out, size_t n)
 static void percent(const char *label, int64_t part, int64_t whole)
 {
 	if (whole > 0)
-		printf("  %-18s %5.1f%%  (%lld / %lld)\n", label, 100.0 * (double)part /
+		printf("  %-22s %5.1f%%  (%lld / %lld)\n", label, 100.0 * (double)part /
 			(double)whole, (long long)part, (long long)whole);
 	else
-		printf("  %-18s     -\n", label);
+		printf("  %-22s     -\n", label);
 }
 
 /* Counts per name of a GROUP BY query: "name count" rows. */
@@ -97,29 +97,34 @@ static int print_stats(sqlite3 *db, const char *county)
 			"ORDER BY code LIMIT 1", first_code, sizeof first_code);
 	text_of(db, "SELECT weather FROM weather WHERE code = (SELECT code FROM stations "
 		"WHERE length(code) = 6 ORDER BY code LIMIT 1)", weather, sizeof weather);
+	static const char *const zh[][2] = {{"clear", "晴"}, {"cloudy", "多云"},
+		{"overcast", "阴"}, {"rain", "雨"}, {"storm", "雷暴"}};
+	for (size_t i = 0; !english && i < sizeof zh / sizeof zh[0]; i++)
+		if (strcmp(weather, zh[i][0]) == 0)
+			snprintf(weather, sizeof weather, "%s", zh[i][1]);
 	proto_time_format(now, when);
 	printf(T("民情气象 县 %s  %s  天气: %s\n", "minqing county %s  %s  weather: %s\n"),
 		county, when, weather[0] ? weather : "-");
 
 	printf("%s\n", T("站点", "stations"));
-	printf("  %-18s %8lld\n", T("已登记", "registered"),
+	printf("  %-22s %8lld\n", T("已登记", "registered"),
 		(long long)one(db, "SELECT count(*) FROM stations", 0));
-	printf("  %-18s %8lld\n", T("在线", "online"),
+	printf("  %-22s %8lld\n", T("在线", "online"),
 		(long long)one(db, "SELECT count(*) FROM stations WHERE online = 1", 0));
-	printf("  %-18s %8lld\n", T("一天内无消息", "silent for a day"),
+	printf("  %-22s %8lld\n", T("一天内无消息", "silent for a day"),
 		(long long)one(db, "SELECT count(*) FROM stations WHERE last_seen IS NOT NULL "
 			"AND last_seen < ?", now - day));
-	printf("  %-18s %8lld\n", T("待发送(站点报告)", "queued at stations"),
+	printf("  %-22s %8lld\n", T("待发送(站点报告)", "queued at stations"),
 		(long long)one(db, "SELECT coalesce(sum(outbox), 0) FROM stations "
 			"WHERE outbox > 0", 0));
 
 	printf("%s\n", T("民情上报", "reports"));
-	printf("  %-18s %8lld\n", T("累计收集", "collected"),
+	printf("  %-22s %8lld\n", T("累计收集", "collected"),
 		(long long)one(db, "SELECT count(*) FROM reports", 0));
-	printf("  %-18s %8lld\n", T("近 24 小时", "last 24 hours"),
+	printf("  %-22s %8lld\n", T("近 24 小时", "last 24 hours"),
 		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
 			now - day));
-	printf("  %-18s %8lld\n", T("近 7 天", "last 7 days"),
+	printf("  %-22s %8lld\n", T("近 7 天", "last 7 days"),
 		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
 			now - 7 * day));
 	printf("  %s\n", T("按上报颜色", "by colour reported"));
@@ -130,22 +135,22 @@ static int print_stats(sqlite3 *db, const char *county)
 		"ORDER BY count(*) DESC", false);
 
 	printf("%s\n", T("办理", "items"));
-	printf("  %-18s %8lld\n", T("在办", "open"),
+	printf("  %-22s %8lld\n", T("在办", "open"),
 		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES, 0));
 	breakdown(db, "SELECT colour, count(*) FROM items WHERE " OPEN_STATES
 		" GROUP BY colour ORDER BY count(*) DESC", true);
-	printf("  %-18s %8lld\n", T("超时", "overdue"),
+	printf("  %-22s %8lld\n", T("超时", "overdue"),
 		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES " AND "
 			"(CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) < ?",
 			now));
-	printf("  %-18s %8lld\n", T("曾升级", "escalated"),
+	printf("  %-22s %8lld\n", T("曾升级", "escalated"),
 		(long long)one(db, "SELECT count(*) FROM items WHERE escalations > 0", 0));
-	printf("  %-18s %8lld\n", T("化解困难(已办结)", "hardships solved"),
+	printf("  %-22s %8lld\n", T("化解困难(已办结)", "hardships solved"),
 		(long long)one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
-	printf("  %-18s %8lld\n", T("调处矛盾", "disputes mediated"),
+	printf("  %-22s %8lld\n", T("调处矛盾", "disputes mediated"),
 		(long long)one(db, "SELECT count(*) FROM items WHERE category = 'dispute' "
 			"AND " DONE_STATES, 0));
-	printf("  %-18s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
+	printf("  %-22s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
 		(long long)one(db, "SELECT count(*) FROM alerts WHERE at >= ?", now - 7 * day));
 	percent(T("按时办结率", "on-time rate"),
 		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES
