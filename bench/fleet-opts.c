@@ -106,7 +106,7 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 	};
 	const char *broker = NULL;
 	char err[128];
-	double v;
+	double v = 0; /* set by number() before each use; gcc -O3 cannot tell */
 	int c;
 
 	/* The per-station defaults are minqing-station's, so that a fleet loads

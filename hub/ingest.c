@@ -30,6 +30,7 @@ struct hub_ingest {
 	size_t n_redeliver;
 	const proto_registry *reg;
 	hub_ratelimit *limit;
+	double rate, burst;
 	char county[PROTO_CODE_MAX + 1];
 	receipt_out *out;
 	size_t n_out, cap_out;
@@ -46,6 +47,7 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 	in->store = store;
 	in->loop = loop;
 	in->reg = reg;
+	in->rate = rate, in->burst = burst;
 	in->limit = hub_ratelimit_create(proto_registry_count(reg), rate, burst);
 	if (!in->limit) {
 		free(in);
@@ -53,6 +55,21 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 	}
 	snprintf(in->county, sizeof in->county, "%s", county);
 	return in;
+}
+
+proto_err hub_ingest_set_registry(hub_ingest *in, const proto_registry *reg)
+{
+	/* The buckets are indexed by registry position, which a new registry
+	 * changes: a reload starts every station with a full bucket. */
+	hub_ratelimit *limit = hub_ratelimit_create(proto_registry_count(reg), in->rate,
+		in->burst);
+
+	if (!limit)
+		return PROTO_ERR_NOMEM;
+	hub_ratelimit_destroy(in->limit);
+	in->limit = limit;
+	in->reg = reg;
+	return PROTO_OK;
 }
 
 static void drop_pending(hub_ingest *in)

@@ -27,6 +27,10 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 
 void hub_ingest_destroy(hub_ingest *in);
 
+/* Takes a new registry (not owned) in place of the old one, with fresh
+ * rate limits. On error (out of memory) the old one stays. */
+proto_err hub_ingest_set_registry(hub_ingest *in, const proto_registry *reg);
+
 /* Handles one MQTT message; its effects wait in the open batch. */
 void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 	size_t len);

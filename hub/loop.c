@@ -132,6 +132,11 @@ fail:
 	return NULL;
 }
 
+void hub_loop_set_policy(hub_loop *l, const hub_policy *p)
+{
+	l->pol = *p;
+}
+
 void hub_loop_destroy(hub_loop *l)
 {
 	if (!l)

@@ -26,6 +26,16 @@ void hub_loop_destroy(hub_loop *l);
  * line; 0 on success. */
 int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errlen);
 
+/* Checks a service-team file as hub_loop_load_members would read it,
+ * without a database: report is called with each error ("FILE:line N:
+ * reason"). Returns the number of errors, -1 when it cannot be read. */
+int hub_members_check(const char *path, void (*report)(void *ud, const char *msg),
+	void *ud);
+
+/* Replaces the policy (copied) for what happens from now on: items keep
+ * the limits they were given, new limits and reminders follow p. */
+void hub_loop_set_policy(hub_loop *l, const hub_policy *p);
+
 /* Makes the item of a report just staged (not a duplicate) at hub time now. */
 proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now);
 

@@ -14,12 +14,14 @@
 
 #include <mosquitto.h>
 
+#include "hub/admin.h"
 #include "hub/clock.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
 #include "hub/policy.h"
 #include "hub/provision.h"
 #include "hub/query.h"
+#include "hub/reload.h"
 #include "hub/store.h"
 #include "protocol/clock.h"
 #include "protocol/config.h"
@@ -40,18 +42,18 @@ typedef struct config {
 static const proto_conf_key keys[] = {
 	{"broker", PROTO_CONF_STRING, offsetof(config, broker), 0, 0},
 	{"county", PROTO_CONF_STRING, offsetof(config, county), 0, 0},
-	{"db", PROTO_CONF_STRING, offsetof(config, db), 0, 0},
-	{"registry", PROTO_CONF_STRING, offsetof(config, registry), 0, 0},
+	{"db", PROTO_CONF_PATH, offsetof(config, db), 0, 0},
+	{"registry", PROTO_CONF_PATH, offsetof(config, registry), 0, 0},
 	{"user", PROTO_CONF_STRING, offsetof(config, user), 0, 0},
 	{"password", PROTO_CONF_STRING, offsetof(config, password), 0, 0},
-	{"cafile", PROTO_CONF_STRING, offsetof(config, cafile), 0, 0},
+	{"cafile", PROTO_CONF_PATH, offsetof(config, cafile), 0, 0},
 	{"log_level", PROTO_CONF_STRING, offsetof(config, log_level), 0, 0},
-	{"keyfile", PROTO_CONF_STRING, offsetof(config, keyfile), 0, 0},
+	{"keyfile", PROTO_CONF_PATH, offsetof(config, keyfile), 0, 0},
 	{"keepalive", PROTO_CONF_INT, offsetof(config, keepalive), 5, 3600},
 	{"rate_limit", PROTO_CONF_INT, offsetof(config, rate_limit), 0, 1000000},
 	{"rate_burst", PROTO_CONF_INT, offsetof(config, rate_burst), 1, 1000000},
-	{"policy", PROTO_CONF_STRING, offsetof(config, policy), 0, 0},
-	{"members", PROTO_CONF_STRING, offsetof(config, members), 0, 0},
+	{"policy", PROTO_CONF_PATH, offsetof(config, policy), 0, 0},
+	{"members", PROTO_CONF_PATH, offsetof(config, members), 0, 0},
 	{"time_scale", PROTO_CONF_INT, offsetof(config, time_scale), 1, 100000},
 	{"production", PROTO_CONF_INT, offsetof(config, production), 0, 1},
 	{NULL, 0, 0, 0, 0},
@@ -77,9 +79,14 @@ static void usage(FILE *f)
 		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
 		"                   [--log-level L] [--policy FILE] [--members FILE]\n"
 		"                   [--time-scale N]\n"
-		"       minqing-hub query --db FILE [--json] [--stations]\n"
+		"       minqing-hub query --db FILE [--json] [--stations] [--events ITEM]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
-		"Receives the county's reports, stores them and receipts them.\n");
+		"       minqing-hub check-config [--config FILE]...\n"
+		"       minqing-hub backup --to FILE [--key-to FILE] [--config FILE]...\n"
+		"       minqing-hub stats [--db FILE] [--config FILE]...\n"
+		"Receives the county's reports, stores them and receipts them.\n"
+		"SIGHUP reloads the policy, registry and service team. Each\n"
+		"sub-command takes --help; see minqing-hub(8).\n");
 }
 
 static char *hub_status_json(hub *h, bool online)
@@ -310,8 +317,16 @@ static int run(hub *h)
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
-		if ((p[0].revents & POLLIN) && proto_signals_take() != SIGHUP)
-			break;
+		if (p[0].revents & POLLIN) {
+			if (proto_signals_take() != SIGHUP)
+				break;
+			/* Reload between batches: what is staged is committed and
+			 * receipted under the old rules first. */
+			hub_ingest_flush(h->ingest, h->link);
+			batch_at = 0;
+			hub_reload(&(hub_reload_files){h->cfg.policy, h->cfg.registry,
+				h->cfg.members}, h->store, h->loop, h->ingest, &reg);
+		}
 		if (p[1].revents)
 			proto_link_io(h->link, p[1].revents);
 		mono = proto_mono_ms();
@@ -362,6 +377,12 @@ int main(int argc, char **argv)
 		proto_log_init("minqing-hub", PROTO_LOG_INFO);
 		return hub_provision_main(argc - 1, argv + 1);
 	}
+	if (argc > 1 && strcmp(argv[1], "check-config") == 0)
+		return hub_check_main(argc - 1, argv + 1, keys, sizeof(config));
+	if (argc > 1 && strcmp(argv[1], "backup") == 0)
+		return hub_backup_main(argc - 1, argv + 1, keys, sizeof(config));
+	if (argc > 1 && strcmp(argv[1], "stats") == 0)
+		return hub_stats_main(argc - 1, argv + 1, keys, sizeof(config));
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		argc--, argv++;
 	rc = parse_args(argc, argv, &h.cfg);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ typedef struct cred {
 } cred;
 
 typedef struct opts {
-	const char *registry, *out, *host, *county, *rotate;
+	const char *registry, *out, *host, *county, *rotate, *dropin;
 	int port, tls_port;
 	bool tls;
 } opts;
@@ -41,10 +42,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: minqing-hub provision --registry FILE --out DIR [--port P]\n"
 		"           [--tls [--tls-port P] [--host ADDR]] [--county CODE]\n"
-		"           [--rotate CODE]\n"
+		"           [--rotate CODE] [--dropin FILE]\n"
 		"Writes the county broker's password file, ACL and mosquitto.conf,\n"
 		"the hub's config and one bundle per station under DIR/stations/.\n"
-		"Run it again after adding stations: existing passwords are kept.\n");
+		"Run it again after adding stations: existing passwords are kept.\n"
+		"--dropin FILE (/etc/mosquitto/conf.d/minqing.conf) also writes the\n"
+		"broker's settings as a drop-in for Debian's mosquitto service and, run\n"
+		"as root, lets the groups mosquitto and minqing-hub read what their\n"
+		"services need.\n");
 }
 
 static FILE *create(const char *dir, const char *name, mode_t mode)
@@ -132,7 +137,8 @@ static int write_station_bundle(const opts *o, const char *absdir, const char *c
 		   "# Keep it secret: it holds the station's broker password.\n"
 		   "code = %s\nuser = %s\npassword = %s\n", code, code, code, password);
 	if (o->tls) {
-		fprintf(f, "broker = %s:%d\ncafile = %s/ca.crt\n", o->host, o->tls_port, dir);
+		/* Relative to this file: the bundle works wherever it is copied. */
+		fprintf(f, "broker = %s:%d\ncafile = ca.crt\n", o->host, o->tls_port);
 	} else {
 		fprintf(f, "broker = %s:%d\n", o->host, o->port);
 	}
@@ -156,6 +162,55 @@ static int write_station_bundle(const opts *o, const char *absdir, const char *c
 			return -1;
 	}
 	return 0;
+}
+
+/* The settings every county broker has, as a whole config or a drop-in. */
+static void write_broker_settings(FILE *f, const opts *o, const char *absdir)
+{
+	fprintf(f,
+		"per_listener_settings false\n"
+		"allow_anonymous false\n"
+		"password_file %1$s/passwd\n"
+		"acl_file %1$s/acl\n"
+		"# A hub that is down for an hour must find its reports queued.\n"
+		"max_queued_messages 100000\n"
+		"# Far above the protocol's 16 KiB, so that the hub can say \"too_large\";\n"
+		"# far below mosquitto's default of 256 MiB, which a station could abuse.\n"
+		"max_packet_size 2097152\n"
+		"# Receipts are small packets: without this each waits for the\n"
+		"# peer's delayed ACK (tens of ms) before it leaves the broker.\n"
+		"set_tcp_nodelay true\n"
+		"\n"
+		"# Plain TCP only on loopback (the hub on this machine).\n"
+		"listener %2$d 127.0.0.1\n"
+		"# The client id is the user name: a station cannot take over the\n"
+		"# hub's or another station's session by choosing its client id.\n"
+		"use_username_as_clientid true\n",
+		absdir, o->port);
+	if (o->tls)
+		fprintf(f,
+			"\n# Stations connect over TLS with the county CA.\n"
+			"listener %1$d%2$s%3$s\n"
+			"cafile %4$s/ca.crt\n"
+			"certfile %4$s/server.crt\n"
+			"keyfile %4$s/server.key\n"
+			"tls_version tlsv1.2\n"
+			"use_username_as_clientid true\n",
+			o->tls_port, strspn(o->host, "0123456789.") == strlen(o->host) ? " " : "",
+			strspn(o->host, "0123456789.") == strlen(o->host) ? o->host : "",
+			absdir);
+}
+
+static FILE *create_path(const char *path, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		log_error("cannot write %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	fchmod(fd, mode);
+	return fdopen(fd, "w");
 }
 
 static int write_broker_files(const opts *o, const char *absdir, const char *hub_user)
@@ -193,41 +248,57 @@ static int write_broker_files(const opts *o, const char *absdir, const char *hub
 		"# Run as is: mosquitto -c %2$s/mosquitto.conf\n"
 		"# Run as the owner of these files (a root broker would otherwise drop\n"
 		"# to user mosquitto, who cannot read the 0600 password file).\n"
-		"user %4$s\n"
-		"per_listener_settings false\n"
-		"allow_anonymous false\n"
-		"password_file %2$s/passwd\n"
-		"acl_file %2$s/acl\n"
+		"user %3$s\n"
 		"persistence true\n"
-		"persistence_location %2$s/\n"
-		"# A hub that is down for an hour must find its reports queued.\n"
-		"max_queued_messages 100000\n"
-		"# Far above the protocol's 16 KiB, so that the hub can say \"too_large\";\n"
-		"# far below mosquitto's default of 256 MiB, which a station could abuse.\n"
-		"max_packet_size 2097152\n"
-		"# Receipts are small packets: without this each waits for the\n"
-		"# peer's delayed ACK (tens of ms) before it leaves the broker.\n"
-		"set_tcp_nodelay true\n"
-		"\n"
-		"# Plain TCP only on loopback (the hub on this machine).\n"
-		"listener %3$d 127.0.0.1\n"
-		"# The client id is the user name: a station cannot take over the\n"
-		"# hub's or another station's session by choosing its client id.\n"
-		"use_username_as_clientid true\n",
-		o->county, absdir, o->port, me ? me->pw_name : "mosquitto");
-	if (o->tls)
-		fprintf(f,
-			"\n# Stations connect over TLS with the county CA.\n"
-			"listener %1$d%2$s%3$s\n"
-			"cafile %4$s/ca.crt\n"
-			"certfile %4$s/server.crt\n"
-			"keyfile %4$s/server.key\n"
-			"tls_version tlsv1.2\n"
-			"use_username_as_clientid true\n",
-			o->tls_port, strspn(o->host, "0123456789.") == strlen(o->host) ? " " : "",
-			strspn(o->host, "0123456789.") == strlen(o->host) ? o->host : "",
-			absdir);
+		"persistence_location %2$s/\n",
+		o->county, absdir, me ? me->pw_name : "mosquitto");
+	write_broker_settings(f, o, absdir);
+	if (!finish(f))
+		return -1;
+	if (!o->dropin)
+		return 0;
+	f = create_path(o->dropin, 0644);
+	if (!f)
+		return -1;
+	fprintf(f,
+		"# minqing: the broker of county %1$s, made by minqing-hub provision\n"
+		"# --dropin. Debian's mosquitto reads it from /etc/mosquitto/conf.d/\n"
+		"# (include_dir in /etc/mosquitto/mosquitto.conf, which sets the user,\n"
+		"# persistence and logging). Files: %2$s/\n",
+		o->county, absdir);
+	write_broker_settings(f, o, absdir);
 	return finish(f) ? 0 : -1;
+}
+
+/* Run as root for Debian's services: the broker (group mosquitto) reads
+ * the password file, the ACL and the TLS key, the hub (group minqing-hub)
+ * its config; the directory lets them through without a listing. The plain
+ * credentials and the CA key stay root's alone. */
+static void share_with_services(const char *absdir, bool tls)
+{
+	static const struct { const char *file, *group; } files[] = {
+		{"passwd", "mosquitto"}, {"acl", "mosquitto"}, {"server.key", "mosquitto"},
+		{"hub.conf", "minqing-hub"},
+	};
+	char path[PATH_MAX];
+
+	if (geteuid() != 0)
+		return;
+	chmod(absdir, 0711);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		struct group *g = getgrnam(files[i].group);
+		if (!tls && strcmp(files[i].file, "server.key") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", absdir, files[i].file);
+		if (!g) {
+			log_warn("no group %s: %s stays readable by root only",
+				files[i].group, path);
+			continue;
+		}
+		if (chown(path, 0, g->gr_gid) < 0 || chmod(path, 0640) < 0)
+			log_warn("cannot give %s to group %s: %s", path, files[i].group,
+				strerror(errno));
+	}
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -241,6 +312,7 @@ static int parse(int argc, char **argv, opts *o)
 		{"host", required_argument, NULL, 'H'},
 		{"county", required_argument, NULL, 'c'},
 		{"rotate", required_argument, NULL, 'R'},
+		{"dropin", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -257,6 +329,7 @@ static int parse(int argc, char **argv, opts *o)
 		case 'H': o->host = optarg; break;
 		case 'c': o->county = optarg; break;
 		case 'R': o->rotate = optarg; break;
+		case 'D': o->dropin = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -374,6 +447,8 @@ int hub_provision_main(int argc, char **argv)
 	hc = NULL;
 	if (write_broker_files(&o, absdir, hub_user))
 		goto done;
+	if (o.dropin)
+		share_with_services(absdir, o.tls);
 	printf("provisioned county %s: %zu stations, broker files and bundles in %s\n",
 		o.county, n_next - 1, absdir);
 	if (o.rotate)

@@ -1,6 +1,9 @@
 /* Config files with inih: sections are not used, every key is known in
- * advance, and an unknown key or bad value stops start-up with file and line. */
+ * advance, and an unknown key or bad value stops start-up with file and line.
+ * Relative paths in a file are relative to that file's directory, so that a
+ * station's bundle works wherever it is copied. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,20 @@ typedef struct load_ctx {
 	FILE *f;
 	int line;        /* lines read so far, counted as inih counts them */
 	int failed_line; /* line of the first handler failure */
+	char dir[PATH_MAX]; /* the file's directory, for relative paths */
+	const char *path;
+	void (*report)(void *ud, const char *msg); /* check mode: every error */
+	void *ud;
+	int errors;
 } load_ctx;
+
+static const proto_conf_key *find_key(const proto_conf_key *keys, const char *name)
+{
+	for (const proto_conf_key *k = keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
 
 proto_err proto_config_set(const proto_conf_key *keys, void *target,
 	const char *name, const char *value, char *err, size_t errlen)
@@ -29,7 +45,7 @@ proto_err proto_config_set(const proto_conf_key *keys, void *target,
 		char *field = (char *)target + k->offset;
 		if (strcmp(k->name, name) != 0)
 			continue;
-		if (k->type == PROTO_CONF_STRING) {
+		if (k->type != PROTO_CONF_INT) {
 			char *copy = strdup(value);
 			if (!copy)
 				return PROTO_ERR_NOMEM;
@@ -69,13 +85,24 @@ static int handler(void *user, const char *section, const char *name,
 	const char *value)
 {
 	load_ctx *c = user;
-	char reason[sizeof c->reason];
+	const proto_conf_key *k = find_key(c->keys, name);
+	char reason[sizeof c->reason], joined[PATH_MAX * 2];
 
+	if (k && k->type == PROTO_CONF_PATH && value[0] && value[0] != '/') {
+		snprintf(joined, sizeof joined, "%s/%s", c->dir, value);
+		value = joined;
+	}
 	if (section && *section) {
 		snprintf(reason, sizeof reason, "sections are not used ([%.64s])", section);
 	} else if (proto_config_set(c->keys, c->target, name, value, reason,
 			   sizeof reason) == PROTO_OK) {
 		return 1;
+	}
+	if (c->report) {
+		char msg[PATH_MAX + sizeof reason + 32];
+		snprintf(msg, sizeof msg, "%s:%d: %s", c->path, c->line, reason);
+		c->report(c->ud, msg);
+		c->errors++;
 	}
 	if (!c->failed) {
 		memcpy(c->reason, reason, sizeof reason);
@@ -85,20 +112,80 @@ static int handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-proto_err proto_config_load(const char *path, const proto_conf_key *keys,
-	void *target, char *err, size_t errlen)
+/* The directory of path, absolute where it can be resolved. */
+static void dir_of(const char *path, char *dir, size_t n)
 {
-	load_ctx c = {.keys = keys, .target = target};
+	char real[PATH_MAX], *slash;
+
+	if (realpath(path, real))
+		snprintf(dir, n, "%s", real);
+	else
+		snprintf(dir, n, "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+static int parse_file(load_ctx *c, const char *path, char *err, size_t errlen)
+{
 	FILE *f = fopen(path, "r");
 	int rc;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PROTO_ERR_IO;
+		return -1;
 	}
-	c.f = f;
-	rc = ini_parse_stream(read_line, &c, handler, &c);
+	c->f = f;
+	c->path = path;
+	dir_of(path, c->dir, sizeof c->dir);
+	rc = ini_parse_stream(read_line, c, handler, c);
 	fclose(f);
+	return rc;
+}
+
+int proto_config_check(const char *path, const proto_conf_key *keys, void *target,
+	void (*report)(void *ud, const char *msg), void *ud)
+{
+	load_ctx c = {.keys = keys, .target = target, .report = report, .ud = ud};
+	char err[PATH_MAX + 64];
+	int rc = parse_file(&c, path, err, sizeof err);
+
+	if (rc < 0) {
+		report(ud, err);
+		return -1;
+	}
+	/* inih tells only the first error's line: a line without '=' before
+	 * the first bad key is reported here, later ones are not. */
+	if (rc > 0 && !(c.failed && c.failed_line == rc)) {
+		snprintf(err, sizeof err, "%s:%d: not a 'key = value' line", path, rc);
+		report(ud, err);
+		c.errors++;
+	}
+	return c.errors;
+}
+
+const char *proto_config_get(const proto_conf_key *keys, const void *target,
+	const char *name)
+{
+	const proto_conf_key *k = find_key(keys, name);
+
+	if (!k || k->type == PROTO_CONF_INT)
+		return NULL;
+	return *(char *const *)((const char *)target + k->offset);
+}
+
+proto_err proto_config_load(const char *path, const proto_conf_key *keys,
+	void *target, char *err, size_t errlen)
+{
+	load_ctx c = {.keys = keys, .target = target};
+	int rc = parse_file(&c, path, err, errlen);
+
+	if (rc < 0)
+		return PROTO_ERR_IO;
 	if (rc > 0 && c.failed && c.failed_line == rc) {
 		snprintf(err, errlen, "%s:%d: %s", path, rc, c.reason);
 		return PROTO_ERR_BAD_VALUE;
@@ -113,7 +200,7 @@ proto_err proto_config_load(const char *path, const proto_conf_key *keys,
 void proto_config_free(const proto_conf_key *keys, void *target)
 {
 	for (const proto_conf_key *k = keys; k->name; k++) {
-		if (k->type == PROTO_CONF_STRING) {
+		if (k->type != PROTO_CONF_INT) {
 			char **p = (char **)((char *)target + k->offset);
 			free(*p);
 			*p = NULL;

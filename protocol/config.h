@@ -12,6 +12,8 @@
 typedef enum proto_conf_type {
 	PROTO_CONF_STRING, /* char *, heap copy; the caller frees with proto_config_free */
 	PROTO_CONF_INT,    /* int64_t within [min, max] */
+	PROTO_CONF_PATH,   /* like STRING; a relative path in a file is taken
+	                      relative to that file's directory */
 } proto_conf_type;
 
 typedef struct proto_conf_key {
@@ -28,6 +30,17 @@ proto_err proto_config_set(const proto_conf_key *keys, void *target,
 /* Loads a file; on error err reads "FILE:LINE: key 'k': reason". */
 proto_err proto_config_load(const char *path, const proto_conf_key *keys,
 	void *target, char *err, size_t errlen);
+
+/* Like proto_config_load, but goes on after an error: report is called
+ * with each "FILE:LINE: key 'k': reason" in turn. Returns the number of
+ * errors (0: the file is good), or -1 when the file cannot be read (also
+ * reported). */
+int proto_config_check(const char *path, const proto_conf_key *keys, void *target,
+	void (*report)(void *ud, const char *msg), void *ud);
+
+/* The value of a STRING or PATH key in target; NULL when unset or unknown. */
+const char *proto_config_get(const proto_conf_key *keys, const void *target,
+	const char *name);
 
 /* Frees the strings the table's keys point to in target. */
 void proto_config_free(const proto_conf_key *keys, void *target);

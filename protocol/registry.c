@@ -38,7 +38,7 @@ static bool parse_double(const char *s, double min, double max, double *out)
 /* Parses one data line (already NUL-terminated, no newline) into st. */
 static bool parse_line(char *line, proto_station *st, char *why, size_t n)
 {
-	char *f[5];
+	char *f[5] = {0}; /* gcc -O3 cannot see that nf == 4 set f[3] */
 	int nf = 0;
 
 	for (char *p = line;; ) {

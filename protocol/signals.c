@@ -47,7 +47,9 @@ int proto_signals_take(void)
 	unsigned char b;
 	int last = 0;
 
+	/* A stop wins over a reload that came with it or after it. */
 	while (pipefd[0] >= 0 && read(pipefd[0], &b, 1) == 1)
-		last = b;
+		if (last != SIGINT && last != SIGTERM)
+			last = b;
 	return last;
 }

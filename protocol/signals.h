@@ -8,7 +8,8 @@
  * Returns the fd to poll for POLLIN, or -1 on error. */
 int proto_signals_init(void);
 
-/* Reads pending signals; returns the last one (0 when none). */
+/* Reads pending signals; returns SIGINT or SIGTERM if one is among them,
+ * else the last one (0 when none). */
 int proto_signals_take(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include <mosquitto.h>
 
 #include "protocol/clock.h"
+#include "protocol/code.h"
 #include "protocol/config.h"
 #include "protocol/log.h"
 #include "protocol/signals.h"
@@ -29,10 +30,10 @@ typedef struct config {
 static const proto_conf_key keys[] = {
 	{"code", PROTO_CONF_STRING, offsetof(config, code), 0, 0},
 	{"broker", PROTO_CONF_STRING, offsetof(config, broker), 0, 0},
-	{"data", PROTO_CONF_STRING, offsetof(config, data), 0, 0},
+	{"data", PROTO_CONF_PATH, offsetof(config, data), 0, 0},
 	{"user", PROTO_CONF_STRING, offsetof(config, user), 0, 0},
 	{"password", PROTO_CONF_STRING, offsetof(config, password), 0, 0},
-	{"cafile", PROTO_CONF_STRING, offsetof(config, cafile), 0, 0},
+	{"cafile", PROTO_CONF_PATH, offsetof(config, cafile), 0, 0},
 	{"log_level", PROTO_CONF_STRING, offsetof(config, log_level), 0, 0},
 	{"window", PROTO_CONF_INT, offsetof(config, window), 1, 1000},
 	{"resend", PROTO_CONF_INT, offsetof(config, resend), 1, 86400},
@@ -48,10 +49,79 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: minqing-station --code CODE --broker HOST:PORT --data DIR\n"
 		"                       [--user U --password P] [--cafile FILE]\n"
-		"                       [--config FILE] [--log-level LEVEL]\n"
+		"                       [--config FILE]... [--log-level LEVEL]\n"
+		"       minqing-station --check-config [--config FILE]... [flags]\n"
 		"Keeps this station's reports in DIR until the county hub receipts them.\n"
+		"--check-config reports every error of the config files and flags\n"
+		"(FILE:LINE: key 'KEY': reason) and exits 1 if there is one.\n"
 		"Flags override the config file. Config keys: code broker data user\n"
 		"password cafile log_level window resend heartbeat keepalive rate burst.\n");
+}
+
+static void report(void *ud, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	++*(int *)ud;
+}
+
+/* --check-config: every file read to the end, then what start-up needs. */
+static int check_config(int argc, char **argv)
+{
+	config cfg = {0};
+	char err[256], host[256];
+	int errors = 0, port;
+
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--config") == 0)
+			proto_config_check(argv[i + 1], keys, &cfg, report, &errors);
+	/* Flags over the files, as at start-up (their errors too). */
+	for (int i = 1; i < argc - 1; i++) {
+		static const char *const flags[][2] = {
+			{"--code", "code"}, {"--broker", "broker"}, {"--data", "data"},
+			{"--user", "user"}, {"--password", "password"},
+			{"--cafile", "cafile"}, {"--log-level", "log_level"},
+		};
+		for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
+			if (strcmp(argv[i], flags[f][0]) == 0 &&
+			    proto_config_set(keys, &cfg, flags[f][1], argv[i + 1], err,
+				    sizeof err)) {
+				fprintf(stderr, "%s: %s\n", argv[i], err);
+				errors++;
+			}
+		}
+	}
+	if (!cfg.code || !proto_code_valid(cfg.code)) {
+		fprintf(stderr, "key 'code': %s\n", cfg.code ? "not a station code" :
+			"set in no config file and no flag");
+		errors++;
+	}
+	if (!cfg.broker || !proto_link_parse_address(cfg.broker, host, sizeof host, &port)) {
+		fprintf(stderr, "key 'broker': %s\n", cfg.broker ? "not HOST:PORT" :
+			"set in no config file and no flag");
+		errors++;
+	}
+	if (!cfg.data || access(cfg.data, W_OK) != 0) {
+		fprintf(stderr, "key 'data': %s%s\n", cfg.data ? cfg.data : "not set",
+			cfg.data ? " is not a writable directory" : "");
+		errors++;
+	}
+	if (cfg.cafile && access(cfg.cafile, R_OK) != 0) {
+		fprintf(stderr, "key 'cafile': %s cannot be read\n", cfg.cafile);
+		errors++;
+	}
+	if (cfg.log_level && proto_log_level_parse(cfg.log_level) < 0) {
+		fprintf(stderr, "key 'log_level': '%s' is not error, warn, info or debug\n",
+			cfg.log_level);
+		errors++;
+	}
+	proto_config_free(keys, &cfg);
+	if (errors) {
+		fprintf(stderr, "minqing-station --check-config: %d error%s\n", errors,
+			errors == 1 ? "" : "s");
+		return 1;
+	}
+	printf("configuration ok\n");
+	return 0;
 }
 
 /* Binds DIR/agent.sock, through which the clerk's client says "new rows". */
@@ -221,8 +291,12 @@ int main(int argc, char **argv)
 	 * day's backlog drains without ever being refused. */
 	config cfg = {.window = 32, .resend = 20, .heartbeat = 60, .keepalive = 30,
 		      .rate = 10, .burst = 100};
-	int rc = parse_args(argc, argv, &cfg), level;
+	int rc, level;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--check-config") == 0)
+			return check_config(argc, argv);
+	rc = parse_args(argc, argv, &cfg);
 	if (rc) {
 		proto_config_free(keys, &cfg);
 		return rc == 1 ? 0 : 2;

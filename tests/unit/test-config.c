@@ -192,10 +192,81 @@ static void test_set(void)
 	proto_config_free(keys, &c); /* twice is harmless */
 }
 
+/* PATH keys: relative values in a file are taken from the file's directory,
+ * absolute ones and flags are kept as given. */
+typedef struct paths {
+	char *data, *cafile, *label;
+} paths;
+
+static const proto_conf_key path_keys[] = {
+	{"data", PROTO_CONF_PATH, offsetof(paths, data), 0, 0},
+	{"cafile", PROTO_CONF_PATH, offsetof(paths, cafile), 0, 0},
+	{"label", PROTO_CONF_STRING, offsetof(paths, label), 0, 0},
+	{NULL, 0, 0, 0, 0},
+};
+
+static void test_paths(void)
+{
+	char path[64], dir[64], want[128], err[256];
+	paths p = {0};
+
+	if (!write_temp(path, "data = /var/lib/x\ncafile = ca.crt\nlabel = a/b\n"))
+		return;
+	CHECK_EQ_INT(proto_config_load(path, path_keys, &p, err, sizeof err), PROTO_OK);
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(want, sizeof want, "%s/ca.crt", dir);
+	CHECK_STR(p.data, "/var/lib/x");
+	CHECK_STR(p.cafile, want);
+	CHECK_STR(p.label, "a/b"); /* a plain string is never a path */
+	CHECK_STR(proto_config_get(path_keys, &p, "cafile"), want);
+	CHECK(proto_config_get(path_keys, &p, "nosuch") == NULL);
+	CHECK_EQ_INT(proto_config_set(path_keys, &p, "cafile", "rel.crt", err, sizeof err),
+		PROTO_OK);
+	CHECK_STR(p.cafile, "rel.crt"); /* a flag: relative to where it is run */
+	proto_config_free(path_keys, &p);
+	unlink(path);
+}
+
+static void count_error(void *ud, const char *msg)
+{
+	int *n = ud;
+
+	/* Each message names the file and a line. */
+	CHECK(strstr(msg, "minqing") && strchr(msg, ':'));
+	if (*n == 0)
+		CHECK(strstr(msg, ":2: key 'port'") != NULL);
+	if (*n == 1)
+		CHECK(strstr(msg, ":4: unknown key 'colour'") != NULL);
+	++*n;
+}
+
+/* The checker goes on past the first error and reports each one. */
+static void test_check_every_error(void)
+{
+	char path[64];
+	conf c = {0};
+	int n = 0;
+
+	if (!write_temp(path, "host = a\nport = 0\nname = b\ncolour = red\n"))
+		return;
+	CHECK_EQ_INT(proto_config_check(path, keys, &c, count_error, &n), 2);
+	CHECK_EQ_INT(n, 2);
+	CHECK_STR(c.name, "b"); /* good lines after a bad one still count */
+	proto_config_free(keys, &c);
+	unlink(path);
+	n = 100; /* past the per-line checks */
+	CHECK_EQ_INT(proto_config_check("/nonexistent/minqing.conf", keys, &c, count_error,
+		&n), -1);
+	CHECK_EQ_INT(n, 101); /* an unreadable file is reported too */
+}
+
 int main(void)
 {
 	test_good_file();
 	test_bad_files();
 	test_set();
+	test_paths();
+	test_check_every_error();
 	return check_finish();
 }

@@ -1,0 +1,222 @@
+/* `minqing-hub stats`: the county's figures on the terminal, read from the
+ * hub's database (read-only; safe beside the running hub): stations online,
+ * reports by colour and service item, open and overdue items, the headline
+ * figures of the dashboard (collected, hardships solved, disputes mediated,
+ * on-time rate, satisfaction). Chinese by default, --lang en for English. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "hub/admin.h"
+#include "protocol/clock.h"
+#include "protocol/message.h"
+
+#define T(zh, en) (english ? (en) : (zh))
+
+static bool english;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: minqing-hub stats [--db FILE] [--config FILE]... [--lang zh|en]\n"
+		"Prints the county's figures from the hub's database (from --db or\n"
+		"the config, as for the hub): stations online, reports by colour and\n"
+		"service item, open and overdue items, items resolved, disputes\n"
+		"mediated, on-time rate and satisfaction. Read-only; safe while the\n"
+		"hub runs.\n");
+}
+
+static int64_t one(sqlite3 *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static const char *text_of(sqlite3 *db, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void percent(const char *label, int64_t part, int64_t whole)
+{
+	if (whole > 0)
+		printf("  %-22s %5.1f%%  (%lld / %lld)\n", label, 100.0 * (double)part /
+			(double)whole, (long long)part, (long long)whole);
+	else
+		printf("  %-22s     -\n", label);
+}
+
+/* Counts per name of a GROUP BY query: "name count" rows. */
+static void breakdown(sqlite3 *db, const char *sql, bool colours)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int v = colours ? proto_colour_parse(name) : proto_category_parse(name);
+		const char *label = name;
+		if (v >= 0 && !english)
+			label = colours ? proto_colour_name_zh((proto_colour)v) :
+				proto_category_name_zh((proto_category)v);
+		printf("    %-16s %8lld\n", label, (long long)sqlite3_column_int64(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+#define OPEN_STATES "state IN ('reported', 'signed', 'assigned')"
+#define DONE_STATES "state IN ('resolved', 'verified', 'rated')"
+
+static int print_stats(sqlite3 *db, const char *county)
+{
+	int64_t now = proto_now_ms(), day = 24LL * 3600 * 1000;
+	char weather[32], when[PROTO_TIME_TEXT], first_code[16];
+
+	if (!county)
+		county = text_of(db, "SELECT code FROM stations WHERE length(code) = 6 "
+			"ORDER BY code LIMIT 1", first_code, sizeof first_code);
+	text_of(db, "SELECT weather FROM weather WHERE code = (SELECT code FROM stations "
+		"WHERE length(code) = 6 ORDER BY code LIMIT 1)", weather, sizeof weather);
+	static const char *const zh[][2] = {{"clear", "晴"}, {"cloudy", "多云"},
+		{"overcast", "阴"}, {"rain", "雨"}, {"storm", "雷暴"}};
+	for (size_t i = 0; !english && i < sizeof zh / sizeof zh[0]; i++)
+		if (strcmp(weather, zh[i][0]) == 0)
+			snprintf(weather, sizeof weather, "%s", zh[i][1]);
+	proto_time_format(now, when);
+	printf(T("民情气象 县 %s  %s  天气: %s\n", "minqing county %s  %s  weather: %s\n"),
+		county, when, weather[0] ? weather : "-");
+
+	printf("%s\n", T("站点", "stations"));
+	printf("  %-22s %8lld\n", T("已登记", "registered"),
+		(long long)one(db, "SELECT count(*) FROM stations", 0));
+	printf("  %-22s %8lld\n", T("在线", "online"),
+		(long long)one(db, "SELECT count(*) FROM stations WHERE online = 1", 0));
+	printf("  %-22s %8lld\n", T("一天内无消息", "silent for a day"),
+		(long long)one(db, "SELECT count(*) FROM stations WHERE last_seen IS NOT NULL "
+			"AND last_seen < ?", now - day));
+	printf("  %-22s %8lld\n", T("待发送(站点报告)", "queued at stations"),
+		(long long)one(db, "SELECT coalesce(sum(outbox), 0) FROM stations "
+			"WHERE outbox > 0", 0));
+
+	printf("%s\n", T("民情上报", "reports"));
+	printf("  %-22s %8lld\n", T("累计收集", "collected"),
+		(long long)one(db, "SELECT count(*) FROM reports", 0));
+	printf("  %-22s %8lld\n", T("近 24 小时", "last 24 hours"),
+		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
+			now - day));
+	printf("  %-22s %8lld\n", T("近 7 天", "last 7 days"),
+		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
+			now - 7 * day));
+	printf("  %s\n", T("按上报颜色", "by colour reported"));
+	breakdown(db, "SELECT colour, count(*) FROM reports GROUP BY colour "
+		"ORDER BY count(*) DESC", true);
+	printf("  %s\n", T("按服务事项", "by service item"));
+	breakdown(db, "SELECT category, count(*) FROM reports GROUP BY category "
+		"ORDER BY count(*) DESC", false);
+
+	printf("%s\n", T("办理", "items"));
+	printf("  %-22s %8lld\n", T("在办", "open"),
+		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES, 0));
+	breakdown(db, "SELECT colour, count(*) FROM items WHERE " OPEN_STATES
+		" GROUP BY colour ORDER BY count(*) DESC", true);
+	printf("  %-22s %8lld\n", T("超时", "overdue"),
+		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES " AND "
+			"(CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) < ?",
+			now));
+	printf("  %-22s %8lld\n", T("曾升级", "escalated"),
+		(long long)one(db, "SELECT count(*) FROM items WHERE escalations > 0", 0));
+	printf("  %-22s %8lld\n", T("化解困难(已办结)", "hardships solved"),
+		(long long)one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
+	printf("  %-22s %8lld\n", T("调处矛盾", "disputes mediated"),
+		(long long)one(db, "SELECT count(*) FROM items WHERE category = 'dispute' "
+			"AND " DONE_STATES, 0));
+	printf("  %-22s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
+		(long long)one(db, "SELECT count(*) FROM alerts WHERE at >= ?", now - 7 * day));
+	percent(T("按时办结率", "on-time rate"),
+		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES
+			" AND escalations = 0", 0),
+		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
+	percent(T("满意率", "satisfaction"),
+		one(db, "SELECT count(*) FROM items WHERE rating IN ('satisfied', 'basic')", 0),
+		one(db, "SELECT count(*) FROM items WHERE rating IS NOT NULL", 0));
+	return 0;
+}
+
+int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t size)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"config", required_argument, NULL, 'f'},
+		{"lang", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db_path = NULL, *lang = getenv("MINQING_LANG");
+	sqlite3 *db = NULL;
+	void *cfg;
+	int opt, rc = 1;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': db_path = optarg; break;
+		case 'f': break;
+		case 'l': lang = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	english = lang && strcmp(lang, "en") == 0;
+	cfg = hub_admin_config(argc, argv, keys, size);
+	if (!cfg)
+		return 2;
+	if (!db_path)
+		db_path = proto_config_get(keys, cfg, "db");
+	if (!db_path) {
+		fprintf(stderr, "minqing-hub stats: no database: give --db FILE or "
+				"--config FILE\n");
+		goto done;
+	}
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "minqing-hub stats: cannot open %s: %s\n", db_path,
+			sqlite3_errmsg(db));
+		goto done;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	/* One read transaction: every figure from the same moment. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (one(db, "SELECT count(*) FROM items", 0) < 0) {
+		fprintf(stderr, "minqing-hub stats: %s is not a hub database yet\n", db_path);
+		goto done;
+	}
+	rc = print_stats(db, proto_config_get(keys, cfg, "county"));
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+done:
+	sqlite3_close(db);
+	hub_admin_config_free(keys, cfg);
+	return rc;
+}
