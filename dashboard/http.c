@@ -314,13 +314,13 @@ struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
 	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, d,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
 		MHD_OPTION_END);
 	if (!mhd)
 		log_error("cannot serve HTTP on %s (address in use?)", listen);

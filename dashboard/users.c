@@ -296,6 +296,21 @@ int dash_user_main(int argc, char **argv)
 	db = proto_db_open(path, DASH_USERS_SCHEMA);
 	if (!db)
 		return 1;
+	/* The write lock first (waiting on the busy timeout while the hub
+	 * commits): a deferred transaction would fail on a snapshot the hub
+	 * moved on from meanwhile. */
+	bool write = strcmp(cmd, "list") != 0;
+	int tries = 0;
+	/* A hub just started may hold its batch for a while (seen: up to
+	 * ~30 s after loading a service team); wait for it, within reason. */
+	while (write && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		if (++tries == 6) {
+			fprintf(stderr, "minqing-hub user: the database stays locked: %s\n",
+				sqlite3_errmsg(db));
+			proto_db_close(db);
+			return 1;
+		}
+	}
 	if (strcmp(cmd, "add") == 0)
 		rc = add_or_passwd(db, name, role, scope, display, true);
 	else if (strcmp(cmd, "passwd") == 0)
@@ -304,6 +319,8 @@ int dash_user_main(int argc, char **argv)
 		rc = del(db, name);
 	else
 		rc = list(db);
+	if (write && proto_db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") && rc == 0)
+		rc = 1;
 	proto_db_close(db);
 	return rc;
 }

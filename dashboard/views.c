@@ -13,7 +13,9 @@
 #include "protocol/db.h"
 #include "protocol/loop.h"
 
-#define RANGE "?1 AND ?1 || ';'"
+/* Codes within the scope ?1: from ?1 up to, not including, ?1 || ';'. */
+#define WITHIN(col) col " >= ?1 AND " col " < ?1 || ';'"
+#define BELOW(col) col " > ?1 AND " col " < ?1 || ';'"
 #define OPEN_STATES "('reported', 'signed', 'assigned', 'resolved')"
 #define CLOSED_STATES "('verified', 'rated', 'withdrawn', 'merged')"
 #define SOLVED_STATES "('verified', 'rated')"
@@ -195,7 +197,7 @@ static void add_members(sqlite3 *db, cJSON *out, const char *handler, bool may)
 
 	if (!may)
 		return;
-	st = proto_db_prepare(db, "SELECT id, name FROM members WHERE station >= " RANGE
+	st = proto_db_prepare(db, "SELECT id, name FROM members WHERE " WITHIN("station")
 		" ORDER BY id");
 	if (!st)
 		return;
@@ -313,7 +315,7 @@ void dash_api_items(dash_req *r, sqlite3 *db)
 	if (!dash_scope_arg(r, db, scope))
 		return;
 	/* Fixed fragments only; every value is bound. */
-	snprintf(where, sizeof where, "WHERE i.origin >= " RANGE);
+	snprintf(where, sizeof where, "WHERE " WITHIN("i.origin"));
 	if (!state || !*state || strcmp(state, "all") == 0)
 		;
 	else if (strcmp(state, "open") == 0)
@@ -397,7 +399,7 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 		return NULL;
 	st = proto_db_prepare(db, "SELECT s.code, s.name, w.weather FROM stations s "
 		"LEFT JOIN weather w ON w.code = s.code "
-		"WHERE s.code > " RANGE " AND length(s.code) = ?2 ORDER BY s.code");
+		"WHERE " BELOW("s.code") " AND length(s.code) = ?2 ORDER BY s.code");
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
@@ -424,7 +426,7 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 	if (!*n)
 		return c;
 	st = proto_db_prepare(db, "SELECT substr(origin, 1, ?2), colour, count(*) FROM items "
-		"WHERE origin >= " RANGE " AND state IN " OPEN_STATES " GROUP BY 1, 2");
+		"WHERE " WITHIN("origin") " AND state IN " OPEN_STATES " GROUP BY 1, 2");
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, width);
@@ -437,7 +439,7 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 		sqlite3_finalize(st);
 	}
 	st = proto_db_prepare(db, "SELECT substr(code, 1, ?2), count(*), sum(online = 0) "
-		"FROM stations WHERE code > " RANGE " AND length(code) >= ?2 GROUP BY 1");
+		"FROM stations WHERE " BELOW("code") " AND length(code) >= ?2 GROUP BY 1");
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, width);
@@ -523,7 +525,7 @@ static void figures(sqlite3 *db, const char *scope, cJSON *out)
 		"sum(i.state IN " OPEN_STATES "), "
 		"sum(" ON_TIME_EXPR "), "
 		"sum(i.rating IN ('satisfied', 'basic')), count(i.rating) "
-		"FROM items i WHERE i.origin >= " RANGE);
+		"FROM items i WHERE " WITHIN("i.origin"));
 	int64_t v[7] = {0};
 
 	if (st) {
@@ -544,7 +546,7 @@ static void figures(sqlite3 *db, const char *scope, cJSON *out)
 static cJSON *urgent(sqlite3 *db, const char *scope)
 {
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT " SUMMARY_COLS " " SUMMARY_FROM
-		"WHERE i.origin >= " RANGE " AND i.state IN ('reported', 'signed', 'assigned') "
+		"WHERE " WITHIN("i.origin") " AND i.state IN ('reported', 'signed', 'assigned') "
 		"AND i.colour IN ('red', 'orange') "
 		"ORDER BY CASE i.state WHEN 'reported' THEN i.sign_by ELSE i.resolve_by END, "
 		"i.item LIMIT 50");
@@ -563,7 +565,7 @@ static cJSON *offline(sqlite3 *db, const char *scope)
 {
 	cJSON *o = cJSON_CreateObject(), *a;
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT count(*) FROM stations "
-		"WHERE code >= " RANGE " AND online = 0");
+		"WHERE " WITHIN("code") " AND online = 0");
 
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
@@ -575,7 +577,7 @@ static cJSON *offline(sqlite3 *db, const char *scope)
 	/* Those seen most recently first: a station that just dropped out is
 	 * news, one never connected is not. */
 	st = proto_db_prepare(db, "SELECT code, name, last_seen FROM stations "
-		"WHERE code >= " RANGE " AND online = 0 "
+		"WHERE " WITHIN("code") " AND online = 0 "
 		"ORDER BY last_seen IS NULL, last_seen DESC, code LIMIT 50");
 	if (!st)
 		return o;
@@ -611,7 +613,7 @@ static cJSON *alerts(sqlite3 *db, const char *scope)
 {
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT a.area, s.name, a.category, "
 		"a.colour, a.at, a.count FROM alerts a LEFT JOIN stations s ON s.code = a.area "
-		"WHERE a.area >= " RANGE " ORDER BY a.id DESC LIMIT 20");
+		"WHERE " WITHIN("a.area") " ORDER BY a.id DESC LIMIT 20");
 	cJSON *a = cJSON_CreateArray();
 
 	if (!st)
@@ -753,7 +755,7 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	int64_t (*colour)[BUCKETS_MAX] = cat + PROTO_CAT__COUNT;
 	int64_t *esc = cat[PROTO_CAT__COUNT + PROTO_COLOUR__COUNT];
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT received, category, colour, "
-		"escalations FROM items WHERE origin >= " RANGE " AND received >= ?2 "
+		"escalations FROM items WHERE " WITHIN("origin") " AND received >= ?2 "
 		"AND received < ?3");
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
@@ -812,7 +814,7 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	st = rk ? proto_db_prepare(db, "SELECT substr(i.origin, 1, ?4), "
 		"sum(i.state IN " SOLVED_STATES "), sum(" ON_TIME_EXPR "), count(i.rating), "
 		"sum(i.rating IN ('satisfied', 'basic')) FROM items i "
-		"WHERE i.origin > " RANGE " AND i.received >= ?2 AND i.received < ?3 "
+		"WHERE " BELOW("i.origin") " AND i.received >= ?2 AND i.received < ?3 "
 		"GROUP BY 1") : NULL;
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
