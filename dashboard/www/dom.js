@@ -119,9 +119,9 @@ export function countdown(deadline, kind) {
 
 function tickOne(el, now) {
 	const left = Number(el.dataset.deadline) - now;
-	const what = el.dataset.kind ? t(el.dataset.kind === 'sign' ? 'sign_by' : 'resolve_by') + ' ' : '';
-	el.textContent = what + (left >= 0 ? t('left', {d: fmtDuration(left)})
-		: t('overdue', {d: fmtDuration(-left)}));
+	const kind = el.dataset.kind ? `_${el.dataset.kind}` : '';
+	el.textContent = left >= 0 ? t(`left${kind}`, {d: fmtDuration(left)})
+		: t(`overdue${kind}`, {d: fmtDuration(-left)});
 	el.classList.toggle('overdue', left < 0);
 	el.classList.toggle('soon', left >= 0 && left < 30 * 60 * 1000);
 }
@@ -173,7 +173,7 @@ export function itemTable(items, emptyText, caption) {
 }
 
 /** Puts `item` into the table in place: added, replaced or removed (when
- * keep(item) is false), rows ordered by order(a, b). */
+ * keep(item) is false), rows ordered by order(a, b). True if it is new. */
 export function upsertRow(wrap, item, keep, order) {
 	const table = wrap.querySelector('table');
 	const body = table.tBodies[0];
@@ -190,6 +190,7 @@ export function upsertRow(wrap, item, keep, order) {
 	const empty = wrap.querySelector('.empty');
 	table.hidden = body.rows.length === 0;
 	empty.hidden = body.rows.length > 0;
+	return !old && keep(item);
 }
 
 /** Attaches the items to their rows, for upsertRow's ordering. */

@@ -198,7 +198,8 @@ export async function mount(main, ctx) {
 	};
 	const stop = onLive((kind, data) => {
 		if (kind === 'item' && data && data.id) {
-			upsertRow(urgentBox.firstChild, data, isUrgent(code), byDeadline);
+			if (upsertRow(urgentBox.firstChild, data, isUrgent(code), byDeadline) && data.colour === 'red')
+				ctx.announce(t('new_red', {title: data.title || data.id}));
 			if (open)
 				upsertRow(openBox.firstChild, data, isOpen(code), byNewest);
 			refresh();

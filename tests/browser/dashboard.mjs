@@ -115,7 +115,7 @@ try {
 		const c1 = await cd.textContent();
 		await page.waitForTimeout(1200);
 		check(await cd.textContent() !== c1, 'the countdown does not tick');
-		check(/签收 剩/.test(c1), `countdown reads "${c1}"`);
+		check(/^签收剩 /.test(c1), `countdown reads "${c1}"`);
 		// The figures follow too.
 		await page.waitForFunction(b => document.querySelector('[data-fig=fig_collected] dd')
 			.textContent !== b, before);
