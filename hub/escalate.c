@@ -139,5 +139,8 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 	sqlite3_bind_text(st, 6, items, -1, SQLITE_STATIC);
 	log_warn("surge alert (%s) for town %s: %d open %s reports within the window",
 		proto_colour_name(colour), town, count, proto_category_name(it->category));
-	return loop_step(l, st);
+	proto_err err = loop_step(l, st);
+	if (!err)
+		hub_loop_notify(l, HUB_CHANGE_ALERT, town, NULL, sqlite3_last_insert_rowid(l->db));
+	return err;
 }

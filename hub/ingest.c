@@ -204,8 +204,11 @@ static void handle_action(hub_ingest *in, const proto_msg *m)
 static void handle_status(hub_ingest *in, const proto_msg *m)
 {
 	in->stats.statuses++;
-	if (hub_store_begin(in->store) == PROTO_OK)
-		hub_store_status(in->store, m, proto_now_ms());
+	if (hub_store_begin(in->store) == PROTO_OK &&
+	    hub_store_status(in->store, m, proto_now_ms()) == PROTO_OK && in->loop &&
+	    sqlite3_changes(hub_store_db(in->store)) > 0)
+		hub_loop_notify(in->loop, HUB_CHANGE_STATION, m->station, NULL,
+			m->u.status.online);
 	/* Online (birth or heartbeat): what it has not receipted goes again. */
 	if (m->u.status.online && in->n_redeliver < REDELIVER_MAX) {
 		for (size_t i = 0; i < in->n_redeliver; i++)
@@ -302,6 +305,8 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		err = hub_store_commit(in->store);
 		in->stats.batches++;
 	}
+	if (in->loop)
+		hub_loop_notify_commit(in->loop, err == PROTO_OK);
 	if (err) {
 		log_error("commit failed; %zu receipts withheld, stations will resend",
 			in->n_out);

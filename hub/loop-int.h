@@ -31,6 +31,7 @@ struct hub_loop {
 	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
 	size_t n_dirty;
 	int64_t weather_at; /* monotonic ms of the last recompute */
+	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };
 
 typedef struct loop_item {

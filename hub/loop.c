@@ -385,6 +385,8 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
 	err = loop_step(l, st);
+	if (!err)
+		hub_loop_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
 	/* Everyone involved hears of it once: handler, reporter, a former
 	 * handler, and the reporters of items merged into this one. */
 	sent[n++] = it->handler;
@@ -490,6 +492,12 @@ static proto_err fail(char *field, const char *name, proto_err err)
 proto_err hub_loop_apply(hub_loop *l, const proto_msg *m, int64_t now,
 	char field[PROTO_FIELD_MAX])
 {
+	return hub_loop_apply_as(l, m, m->station, now, field);
+}
+
+proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
+	int64_t now, char field[PROTO_FIELD_MAX])
+{
 	const proto_action *a = &m->u.action;
 	int step = proto_step_parse(a->action), rating = 0;
 	char old[PROTO_CODE_MAX + 1] = "";
@@ -585,11 +593,32 @@ proto_err hub_loop_apply(hub_loop *l, const proto_msg *m, int64_t now,
 		break;
 	}
 	it.state = next;
-	err = loop_event(l, &it, proto_step_name((proto_step)step), m->station, a->note,
+	err = loop_event(l, &it, proto_step_name((proto_step)step), by, a->note,
 		old, now);
 	if (!err)
 		err = loop_weather_update(l, it.origin, now);
 	return err;
+}
+
+void hub_loop_set_notify(hub_loop *l, const hub_notify *n)
+{
+	if (n)
+		l->notify = *n;
+	else
+		memset(&l->notify, 0, sizeof l->notify);
+}
+
+void hub_loop_notify(hub_loop *l, hub_change kind, const char *key, const char *text,
+	int64_t n)
+{
+	if (l->notify.change)
+		l->notify.change(l->notify.ud, kind, key, text, n);
+}
+
+void hub_loop_notify_commit(hub_loop *l, bool ok)
+{
+	if (l->notify.commit)
+		l->notify.commit(l->notify.ud, ok);
 }
 
 proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hub/notify.h"
 #include "hub/policy.h"
 #include "hub/store.h"
 #include "protocol/link.h"
@@ -33,6 +34,19 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now);
  * item receives the item id for the receipt. */
 proto_err hub_loop_apply(hub_loop *l, const proto_msg *action, int64_t now,
 	char field[PROTO_FIELD_MAX]);
+
+/* Like hub_loop_apply, but the event names `by` as its actor (a dashboard
+ * user, "user:NAME") while action->station decides what is allowed. */
+proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *action, const char *by,
+	int64_t now, char field[PROTO_FIELD_MAX]);
+
+/* Sets (copies) the observer of changes; NULL removes it. */
+void hub_loop_set_notify(hub_loop *l, const hub_notify *n);
+
+/* Tells the observer, if any, of a change or of the batch's fate. */
+void hub_loop_notify(hub_loop *l, hub_change kind, const char *key, const char *text,
+	int64_t n);
+void hub_loop_notify_commit(hub_loop *l, bool ok);
 
 /* A station's receipt for an item message: that delivery is done. */
 proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref);

@@ -14,6 +14,7 @@
 
 #include <mosquitto.h>
 
+#include "dashboard/dashboard.h"
 #include "hub/clock.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
@@ -34,7 +35,9 @@
 typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
 	char *keyfile, *policy, *members;
+	char *http; /* dashboard ADDR:PORT */
 	int64_t keepalive, rate_limit, rate_burst, time_scale, production;
+	int64_t session_idle;
 } config;
 
 static const proto_conf_key keys[] = {
@@ -54,6 +57,8 @@ static const proto_conf_key keys[] = {
 	{"members", PROTO_CONF_STRING, offsetof(config, members), 0, 0},
 	{"time_scale", PROTO_CONF_INT, offsetof(config, time_scale), 1, 100000},
 	{"production", PROTO_CONF_INT, offsetof(config, production), 0, 1},
+	{"http", PROTO_CONF_STRING, offsetof(config, http), 0, 0},
+	{"session_idle", PROTO_CONF_INT, offsetof(config, session_idle), 1, 30 * 86400},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -63,6 +68,7 @@ typedef struct hub {
 	hub_secret *secret;
 	hub_ingest *ingest;
 	hub_loop *loop;
+	dash *dash;
 	proto_link *link;
 	int64_t session;
 	char topic_status[PROTO_TOPIC_MAX];
@@ -76,9 +82,10 @@ static void usage(FILE *f)
 		"                   --registry FILE [--user U --password P]\n"
 		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
 		"                   [--log-level L] [--policy FILE] [--members FILE]\n"
-		"                   [--time-scale N]\n"
+		"                   [--time-scale N] [--http ADDR:PORT]\n"
 		"       minqing-hub query --db FILE [--json] [--stations]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
+		"       minqing-hub user add|passwd|del|list [NAME] --db FILE ...\n"
 		"Receives the county's reports, stores them and receipts them.\n");
 }
 
@@ -144,6 +151,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 		{"policy", required_argument, NULL, 'P'},
 		{"members", required_argument, NULL, 'm'},
 		{"time-scale", required_argument, NULL, 't'},
+		{"http", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -173,6 +181,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 		case 'P': key = "policy"; break;
 		case 'm': key = "members"; break;
 		case 't': key = "time_scale"; break;
+		case 'H': key = "http"; break;
 		case 'f': break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("minqing-hub %s\n", MINQING_VERSION); return 1;
@@ -271,6 +280,13 @@ static int run(hub *h)
 		(double)h->cfg.rate_limit, (double)h->cfg.rate_burst);
 	if (!h->ingest)
 		goto done;
+	if (h->cfg.http) {
+		h->dash = dash_create(&(dash_opts){.listen = h->cfg.http, .db = h->cfg.db,
+			.county = h->cfg.county, .store = h->store, .loop = h->loop,
+			.session_idle = h->cfg.session_idle});
+		if (!h->dash)
+			goto done;
+	}
 	snprintf(client_id, sizeof client_id, "hub-%s", h->cfg.county);
 	h->link = proto_link_create(&(proto_link_opts){
 		.host = host, .port = port, .client_id = client_id,
@@ -285,7 +301,8 @@ static int run(hub *h)
 
 	int64_t next_tick = proto_mono_ms(), batch_at = 0;
 	for (;;) {
-		struct pollfd p[2] = {{.fd = sigfd, .events = POLLIN}};
+		struct pollfd p[3] = {{.fd = sigfd, .events = POLLIN},
+			{.fd = -1}, {.fd = dash_fd(h->dash), .events = POLLIN}};
 		int64_t mono = proto_mono_ms();
 		int wait = proto_link_service(h->link, mono);
 
@@ -306,7 +323,7 @@ static int run(hub *h)
 
 		p[1].fd = proto_link_fd(h->link);
 		p[1].events = proto_link_events(h->link);
-		if (poll(p, 2, wait) < 0 && errno != EINTR) {
+		if (poll(p, 3, wait) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -314,6 +331,8 @@ static int run(hub *h)
 			break;
 		if (p[1].revents)
 			proto_link_io(h->link, p[1].revents);
+		if (p[2].revents & POLLIN)
+			dash_core_run(h->dash);
 		mono = proto_mono_ms();
 		if (hub_store_in_batch(h->store) && !batch_at)
 			batch_at = mono;
@@ -340,6 +359,7 @@ static int run(hub *h)
 	proto_link_disconnect(h->link);
 	rc = 0;
 done:
+	dash_destroy(h->dash);
 	proto_link_destroy(h->link);
 	hub_ingest_destroy(h->ingest);
 	hub_loop_destroy(h->loop);
@@ -362,6 +382,8 @@ int main(int argc, char **argv)
 		proto_log_init("minqing-hub", PROTO_LOG_INFO);
 		return hub_provision_main(argc - 1, argv + 1);
 	}
+	if (argc > 1 && strcmp(argv[1], "user") == 0)
+		return dash_user_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		argc--, argv++;
 	rc = parse_args(argc, argv, &h.cfg);

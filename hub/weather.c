@@ -73,7 +73,10 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
-	return loop_step(l, st);
+	proto_err err = loop_step(l, st);
+	if (!err)
+		hub_loop_notify(l, HUB_CHANGE_WEATHER, area, w, 0);
+	return err;
 }
 
 proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)

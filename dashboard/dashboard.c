@@ -1,0 +1,135 @@
+/* The dashboard's life cycle on the core's side: the users table, the read
+ * connections, the observer of the core's changes, the HTTP server. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "dashboard/dash-int.h"
+#include "dashboard/users.h"
+#include "protocol/db.h"
+#include "protocol/log.h"
+
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
+
+/* ------------------------------------------------------------ readers */
+
+sqlite3 *dash_reader_get(dash *d)
+{
+	sqlite3 *db = NULL;
+
+	pthread_mutex_lock(&d->readers_lock);
+	if (d->n_readers)
+		db = d->readers[--d->n_readers];
+	pthread_mutex_unlock(&d->readers_lock);
+	if (db)
+		return db;
+	/* Read-only: a bug here can never write the hub's data. */
+	if (sqlite3_open_v2(d->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+		    NULL) != SQLITE_OK) {
+		log_error("dashboard: cannot open the database: %s",
+			db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+	return db;
+}
+
+void dash_reader_put(dash *d, sqlite3 *db)
+{
+	if (!db)
+		return;
+	pthread_mutex_lock(&d->readers_lock);
+	if (d->n_readers < DASH_READERS_MAX) {
+		d->readers[d->n_readers++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&d->readers_lock);
+	sqlite3_close(db);
+}
+
+/* ------------------------------------------------------------ observer */
+
+static void on_change(void *ud, hub_change kind, const char *key, const char *text,
+	int64_t n)
+{
+	dash *d = ud;
+	dash_events_note(d->events, kind, key, text, n);
+}
+
+static void on_commit(void *ud, bool ok)
+{
+	dash *d = ud;
+	dash_core_committed(d, ok);
+	dash_events_commit(d->events, ok);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+dash *dash_create(const dash_opts *o)
+{
+	dash *d = calloc(1, sizeof *d);
+
+	if (!d)
+		return NULL;
+	pthread_mutex_init(&d->readers_lock, NULL);
+	pthread_mutex_init(&d->queue_lock, NULL);
+	pthread_cond_init(&d->queue_done, NULL);
+	d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->db_path = strdup(o->db);
+	snprintf(d->county, sizeof d->county, "%s", o->county);
+	d->session_idle_ms = (o->session_idle > 0 ? o->session_idle : 8 * 3600) * 1000;
+	d->store = o->store;
+	d->loop = o->loop;
+	d->secret = hub_store_secret(o->store);
+	d->sessions = dash_sessions_create(d->session_idle_ms);
+	d->throttle = dash_throttle_create();
+	d->events = dash_events_create(d);
+	if (d->wake_fd < 0 || !d->db_path || !d->sessions || !d->throttle || !d->events)
+		goto fail;
+	if (proto_db_exec(hub_store_db(o->store), DASH_USERS_SCHEMA))
+		goto fail;
+	hub_loop_set_notify(d->loop, &(hub_notify){.change = on_change,
+		.commit = on_commit, .ud = d});
+	d->mhd = dash_http_start(d, o->listen);
+	if (!d->mhd)
+		goto fail;
+	return d;
+fail:
+	dash_destroy(d);
+	return NULL;
+}
+
+void dash_destroy(dash *d)
+{
+	if (!d)
+		return;
+	if (d->loop)
+		hub_loop_set_notify(d->loop, NULL);
+	dash_core_fail_all(d);
+	if (d->events)
+		dash_events_close(d->events);
+	if (d->mhd)
+		MHD_stop_daemon(d->mhd);
+	for (size_t i = 0; i < d->n_readers; i++)
+		sqlite3_close(d->readers[i]);
+	dash_events_destroy(d->events);
+	dash_throttle_destroy(d->throttle);
+	dash_sessions_destroy(d->sessions);
+	if (d->wake_fd >= 0)
+		close(d->wake_fd);
+	free(d->db_path);
+	pthread_cond_destroy(&d->queue_done);
+	pthread_mutex_destroy(&d->queue_lock);
+	pthread_mutex_destroy(&d->readers_lock);
+	free(d);
+}
+
+int dash_fd(const dash *d)
+{
+	return d ? d->wake_fd : -1;
+}

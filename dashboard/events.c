@@ -1,0 +1,399 @@
+/* The ring and the streams. Threads: the core appends (after its commit),
+ * HTTP workers read; one mutex guards the ring and the list of suspended
+ * streams. An item's or alert's JSON is built lazily, once, by the first
+ * stream that sends it, on that worker's read connection: the core only
+ * copies an id, so a hub with no one watching pays next to nothing.
+ *
+ * Suspension follows libmicrohttpd's rule: the content reader suspends its
+ * own connection and returns 0; whoever grows the ring resumes every
+ * suspended one. Both happen under the ring's mutex, so an event can never
+ * slip in between "nothing to send" and "suspended". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashboard/dash-int.h"
+#include "protocol/clock.h"
+#include "protocol/log.h"
+
+typedef struct event {
+	int64_t id;             /* 0: slot unused */
+	hub_change kind;
+	char key[PROTO_ITEM_ID_MAX];  /* item id or station/area code */
+	char area[PROTO_CODE_MAX + 1]; /* for the scope filter */
+	int64_t n;
+	char *data;             /* JSON; NULL until built */
+} event;
+
+typedef struct pending {
+	hub_change kind;
+	char key[PROTO_ITEM_ID_MAX];
+	char text[16];
+	int64_t n;
+} pending;
+
+struct dash_stream {
+	dash_events *e;
+	struct MHD_Connection *conn;
+	char scope[PROTO_CODE_MAX + 1];
+	int64_t last;           /* last event id passed on */
+	unsigned keepalive;     /* the ring's keep-alive round seen */
+	char *out;              /* formatted, not yet handed to MHD */
+	size_t len, off;
+	bool suspended, ended;
+	dash_stream *next;      /* in the suspended list */
+};
+
+/* Station online flags seen, to pass on changes only (a heartbeat is not
+ * news). Core thread only. */
+#define SEEN_SLOTS 8192
+
+struct dash_events {
+	dash *d;
+	pthread_mutex_t lock;
+	event ring[DASH_RING];
+	int64_t first_id;       /* the first id of this run */
+	int64_t last_id;
+	unsigned keepalive;
+	bool closing;
+	dash_stream *suspended;
+	int streams;
+	/* core thread only */
+	pending *pend;
+	size_t n_pend, cap_pend;
+	int64_t keepalive_at;
+	struct { char code[PROTO_CODE_MAX + 1]; signed char online; } seen[SEEN_SLOTS];
+};
+
+dash_events *dash_events_create(dash *d)
+{
+	dash_events *e = calloc(1, sizeof *e);
+
+	if (!e)
+		return NULL;
+	e->d = d;
+	pthread_mutex_init(&e->lock, NULL);
+	e->keepalive_at = proto_mono_ms();
+	/* Event ids continue across restarts of the hub only loosely: they
+	 * start from the wall clock, so a page resuming after a restart asks
+	 * for an id below the ring and is told to reset. */
+	e->last_id = proto_now_ms() * 1000;
+	e->first_id = e->last_id + 1;
+	return e;
+}
+
+void dash_events_destroy(dash_events *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < DASH_RING; i++)
+		free(e->ring[i].data);
+	free(e->pend);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+int64_t dash_events_last(dash_events *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int64_t id = e->last_id;
+	pthread_mutex_unlock(&e->lock);
+	return id;
+}
+
+/* ------------------------------------------------------------ core side */
+
+static bool station_changed(dash_events *e, const char *code, int online)
+{
+	size_t h = 5381;
+
+	for (const char *p = code; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (size_t i = 0; i < SEEN_SLOTS; i++) {
+		size_t k = (h + i) % SEEN_SLOTS;
+		if (!e->seen[k].code[0]) {
+			snprintf(e->seen[k].code, sizeof e->seen[k].code, "%s", code);
+			e->seen[k].online = (signed char)online;
+			return true;
+		}
+		if (strcmp(e->seen[k].code, code) == 0) {
+			bool changed = e->seen[k].online != online;
+			e->seen[k].online = (signed char)online;
+			return changed;
+		}
+	}
+	return true;
+}
+
+void dash_events_note(dash_events *e, hub_change kind, const char *key,
+	const char *text, int64_t n)
+{
+	pending *p;
+
+	if (kind == HUB_CHANGE_STATION && !station_changed(e, key, (int)n))
+		return;
+	if (e->n_pend == e->cap_pend) {
+		size_t cap = e->cap_pend ? e->cap_pend * 2 : 256;
+		p = realloc(e->pend, cap * sizeof *p);
+		if (!p)
+			return; /* a page misses one change; its next reload has it */
+		e->pend = p, e->cap_pend = cap;
+	}
+	p = &e->pend[e->n_pend++];
+	p->kind = kind;
+	snprintf(p->key, sizeof p->key, "%s", key);
+	snprintf(p->text, sizeof p->text, "%s", text ? text : "");
+	p->n = n;
+}
+
+static void resume_all(dash_events *e)
+{
+	for (dash_stream *s = e->suspended, *next; s; s = next) {
+		next = s->next;
+		s->next = NULL;
+		s->suspended = false;
+		MHD_resume_connection(s->conn);
+	}
+	e->suspended = NULL;
+}
+
+void dash_events_commit(dash_events *e, bool ok)
+{
+	int64_t mono = proto_mono_ms();
+	bool keepalive = mono - e->keepalive_at >= DASH_KEEPALIVE_MS;
+
+	if (!ok)
+		e->n_pend = 0;
+	if (!e->n_pend && !keepalive)
+		return;
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < e->n_pend; i++) {
+		const pending *p = &e->pend[i];
+		event *x = &e->ring[++e->last_id % DASH_RING];
+		char buf[160];
+
+		free(x->data);
+		memset(x, 0, sizeof *x);
+		x->id = e->last_id;
+		x->kind = p->kind;
+		x->n = p->n;
+		snprintf(x->key, sizeof x->key, "%s", p->key);
+		snprintf(x->area, sizeof x->area, "%.*s", (int)strcspn(p->key, "-"), p->key);
+		/* The small ones are made here; items and alerts by a reader. */
+		if (p->kind == HUB_CHANGE_STATION) {
+			snprintf(buf, sizeof buf, "{\"code\":\"%s\",\"online\":%s,\"last_seen\":%lld}",
+				p->key, p->n ? "true" : "false", (long long)proto_now_ms());
+			x->data = strdup(buf);
+		} else if (p->kind == HUB_CHANGE_WEATHER) {
+			snprintf(buf, sizeof buf, "{\"code\":\"%s\",\"weather\":\"%s\"}", p->key,
+				p->text);
+			x->data = strdup(buf);
+		}
+	}
+	e->n_pend = 0;
+	if (keepalive) {
+		e->keepalive++;
+		e->keepalive_at = mono;
+	}
+	resume_all(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void dash_events_close(dash_events *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->closing = true;
+	resume_all(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* ------------------------------------------------------------ streams */
+
+static const char *kind_name(hub_change k)
+{
+	switch (k) {
+	case HUB_CHANGE_ITEM: return "item";
+	case HUB_CHANGE_STATION: return "station";
+	case HUB_CHANGE_WEATHER: return "weather";
+	case HUB_CHANGE_ALERT: return "alert";
+	}
+	return "?";
+}
+
+/* The JSON of an item or alert event, from the database now. */
+static char *build(dash *d, hub_change kind, const char *key, int64_t n)
+{
+	sqlite3 *db = dash_reader_get(d);
+	cJSON *o = NULL;
+	char *json = NULL;
+
+	if (!db)
+		return NULL;
+	if (kind == HUB_CHANGE_ITEM) {
+		o = dash_item_summary(db, key);
+	} else {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT a.area, s.name, a.category, a.colour, a.at, "
+			    "a.count FROM alerts a LEFT JOIN stations s ON s.code = a.area "
+			    "WHERE a.id = ?", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, n);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				o = dash_alert_row(st);
+		}
+		sqlite3_finalize(st);
+	}
+	dash_reader_put(d, db);
+	if (o)
+		json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return json;
+}
+
+static bool append(dash_stream *s, const char *text, size_t n)
+{
+	char *p = realloc(s->out, s->len + n + 1);
+
+	if (!p)
+		return false;
+	memcpy(p + s->len, text, n);
+	s->out = p;
+	s->len += n;
+	p[s->len] = '\0';
+	return true;
+}
+
+static bool append_event(dash_stream *s, int64_t id, const char *kind, const char *data)
+{
+	char head[96];
+	int n = snprintf(head, sizeof head, "id: %lld\nevent: %s\ndata: ", (long long)id, kind);
+
+	return append(s, head, (size_t)n) && append(s, data, strlen(data)) &&
+		append(s, "\n\n", 2);
+}
+
+/* Fills s->out with what is due; called with the lock held, which it may
+ * drop and retake to build an event's JSON. */
+static void fill(dash_stream *s)
+{
+	dash_events *e = s->e;
+	int sent = 0;
+
+	while (s->last < e->last_id && sent < 64 && s->len < 60000) {
+		event *x = &e->ring[(s->last + 1) % DASH_RING];
+		if (s->last + 1 < e->first_id || x->id != s->last + 1) {
+			/* Missed more than the ring holds (or asks about an earlier
+			 * run of the hub): the page starts over. */
+			append_event(s, e->last_id, "reset", "{}");
+			s->last = e->last_id;
+			return;
+		}
+		if (!proto_code_within(x->area, s->scope)) {
+			s->last = x->id;
+			continue;
+		}
+		if (!x->data) {
+			event copy = *x;
+			pthread_mutex_unlock(&e->lock);
+			char *json = build(e->d, copy.kind, copy.key, copy.n);
+			pthread_mutex_lock(&e->lock);
+			if (!json) {
+				s->last = copy.id; /* gone (or no memory): skip it */
+				continue;
+			}
+			if (x->id == copy.id && !x->data)
+				x->data = json;
+			else
+				free(json);
+			continue;
+		}
+		append_event(s, x->id, kind_name(x->kind), x->data);
+		s->last = x->id;
+		sent++;
+	}
+}
+
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	dash_stream *s = cls;
+	dash_events *e = s->e;
+	size_t n;
+
+	if (s->off == s->len) {
+		s->off = s->len = 0;
+		pthread_mutex_lock(&e->lock);
+		if (e->closing) {
+			pthread_mutex_unlock(&e->lock);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		fill(s);
+		if (s->len == 0 && s->keepalive != e->keepalive) {
+			append(s, ": keep-alive\n\n", 14);
+		}
+		s->keepalive = e->keepalive;
+		if (s->len == 0) {
+			s->suspended = true;
+			s->next = e->suspended;
+			e->suspended = s;
+			MHD_suspend_connection(s->conn);
+			pthread_mutex_unlock(&e->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&e->lock);
+	}
+	n = s->len - s->off < max ? s->len - s->off : max;
+	memcpy(buf, s->out + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	dash_stream *s = cls;
+	dash_events *e = s->e;
+
+	pthread_mutex_lock(&e->lock);
+	/* Normally not suspended when MHD lets go of it; unlink anyway. */
+	for (dash_stream **p = &e->suspended; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	e->streams--;
+	pthread_mutex_unlock(&e->lock);
+	free(s->out);
+	free(s);
+}
+
+void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id)
+{
+	dash_stream *s = calloc(1, sizeof *s);
+	struct MHD_Response *resp;
+
+	if (!s) {
+		dash_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	s->e = e;
+	s->conn = r->conn;
+	snprintf(s->scope, sizeof s->scope, "%s", r->user.scope);
+	pthread_mutex_lock(&e->lock);
+	s->last = last_id < 0 || last_id > e->last_id ? e->last_id : last_id;
+	s->keepalive = e->keepalive;
+	e->streams++;
+	pthread_mutex_unlock(&e->lock);
+	/* The first bytes tell the browser how soon to reconnect. */
+	append(s, "retry: 3000\n\n", 13);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, s,
+		stream_free);
+	if (!resp) {
+		stream_free(s);
+		dash_reply_error(r, 500, "internal", "out of memory");
+		return;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	r->status = 200;
+	r->resp = resp;
+	r->stream = s;
+}

@@ -1,0 +1,330 @@
+/* The HTTP server: libmicrohttpd's own threads (a small pool, epoll,
+ * suspend/resume for the live streams). This is the hub's only second
+ * thread of control, there because the library demands it; the hand-off to
+ * the core is in core.c and events.c. Here: reading requests (bodies
+ * capped), routing, and the headers every answer carries. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashboard/dash-int.h"
+#include "protocol/link.h"
+#include "protocol/log.h"
+
+#define POOL_THREADS 4
+
+/* ------------------------------------------------------------ answers */
+
+void dash_reply_bytes(dash_req *r, unsigned status, const char *type, void *bytes,
+	size_t len, bool take)
+{
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = MHD_create_response_from_buffer(len, bytes,
+		take ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	r->status = status;
+	if (r->resp && type)
+		MHD_add_response_header(r->resp, "Content-Type", type);
+}
+
+void dash_reply_json(dash_req *r, unsigned status, cJSON *body)
+{
+	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+
+	cJSON_Delete(body);
+	if (!text) {
+		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+		dash_reply_bytes(r, 500, "application/json", (void *)oom, sizeof oom - 1, false);
+		return;
+	}
+	dash_reply_bytes(r, status, "application/json; charset=utf-8", text, strlen(text), true);
+	if (r->resp)
+		MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+}
+
+static void reply_error_json(dash_req *r, unsigned status, const char *code,
+	const char *message, const char *field)
+{
+	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", message);
+	if (field)
+		cJSON_AddStringToObject(e, "field", field);
+	dash_reply_json(r, status, o);
+}
+
+void dash_reply_error(dash_req *r, unsigned status, const char *code, const char *message)
+{
+	reply_error_json(r, status, code, message, NULL);
+}
+
+void dash_reply_field(dash_req *r, const char *message, const char *field)
+{
+	reply_error_json(r, 400, "bad_request", message, field);
+}
+
+const char *dash_arg(dash_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Every answer: nothing framed, sniffed, or sent elsewhere. */
+static void security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+		"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+		"base-uri 'none'; form-action 'self'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
+/* ------------------------------------------------------------ assets */
+
+static void serve_asset(dash_req *r)
+{
+	const dash_asset *a = dash_asset_find(r->path);
+	const char *inm;
+
+	/* Client-side routes (/#/item/..., /items/...) get the page. */
+	if (!a)
+		a = dash_asset_find("/index.html");
+	if (!a) {
+		dash_reply_error(r, 404, "not_found", "no such page");
+		return;
+	}
+	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+	if (inm && strcmp(inm, a->etag) == 0) {
+		dash_reply_bytes(r, 304, NULL, NULL, 0, false);
+	} else {
+		dash_reply_bytes(r, 200, a->type, (void *)a->data, a->len, false);
+	}
+	if (r->resp) {
+		MHD_add_response_header(r->resp, "ETag", a->etag);
+		/* Revalidated each time: cheap (304), and a new hub's pages are
+		 * seen at once. */
+		MHD_add_response_header(r->resp, "Cache-Control", "no-cache");
+	}
+}
+
+/* ------------------------------------------------------------ routing */
+
+static bool is(const char *path, const char *want)
+{
+	return strcmp(path, want) == 0;
+}
+
+static void route_api(dash_req *r)
+{
+	dash *d = r->d;
+	const char *p = r->path + 4; /* after "/api" */
+	bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+	bool post = strcmp(r->method, "POST") == 0;
+	sqlite3 *db;
+
+	if (is(p, "/login")) {
+		if (!post)
+			dash_reply_error(r, 405, "method_not_allowed", "use POST");
+		else
+			dash_api_login(r);
+		return;
+	}
+	if (!get && !post) {
+		dash_reply_error(r, 405, "method_not_allowed", "use GET or POST");
+		return;
+	}
+	if (!dash_auth(r))
+		return;
+	if (post) {
+		const char *id = p + 7, *slash;
+		if (is(p, "/logout"))
+			dash_api_logout(r);
+		else if (strncmp(p, "/items/", 7) == 0 && (slash = strchr(id, '/')) &&
+			 is(slash, "/actions")) {
+			char item[PROTO_ITEM_ID_MAX];
+			snprintf(item, sizeof item, "%.*s", (int)(slash - id), id);
+			dash_api_action(r, item);
+		} else if (is(p, "/me") || is(p, "/overview") || is(p, "/items") ||
+			   strncmp(p, "/items/", 7) == 0 || is(p, "/tree") || is(p, "/stats") ||
+			   is(p, "/stream") || is(p, "/export.csv") || is(p, "/export.xlsx"))
+			dash_reply_error(r, 405, "method_not_allowed", "use GET");
+		else
+			dash_reply_error(r, 404, "not_found", "no such call");
+		return;
+	}
+	if (is(p, "/me")) {
+		dash_api_me(r);
+		return;
+	}
+	if (is(p, "/stream")) {
+		const char *last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+			"Last-Event-ID");
+		if (!last)
+			last = dash_arg(r, "last_id");
+		dash_events_stream(d->events, r, last && *last ? strtoll(last, NULL, 10) : -1);
+		return;
+	}
+	if (is(p, "/logout") || (strncmp(p, "/items/", 7) == 0 && strstr(p + 7, "/actions"))) {
+		dash_reply_error(r, 405, "method_not_allowed", "use POST");
+		return;
+	}
+	db = dash_reader_get(d);
+	if (!db) {
+		dash_reply_error(r, 500, "internal", "cannot open the database");
+		return;
+	}
+	if (is(p, "/overview"))
+		dash_api_overview(r, db);
+	else if (is(p, "/tree"))
+		dash_api_tree(r, db);
+	else if (is(p, "/items"))
+		dash_api_items(r, db);
+	else if (strncmp(p, "/items/", 7) == 0 && !strchr(p + 7, '/'))
+		dash_api_item(r, db, p + 7);
+	else if (is(p, "/stats"))
+		dash_api_stats(r, db);
+	else if (is(p, "/export.csv"))
+		dash_api_export(r, db, false);
+	else if (is(p, "/export.xlsx"))
+		dash_api_export(r, db, true);
+	else
+		dash_reply_error(r, 404, "not_found", "no such call");
+	dash_reader_put(d, db);
+}
+
+static void route(dash_req *r)
+{
+	if (r->too_large) {
+		dash_reply_error(r, 413, "too_large", "the body is larger than 16 KiB");
+		return;
+	}
+	if (strncmp(r->path, "/api/", 5) == 0 || is(r->path, "/api")) {
+		route_api(r);
+		return;
+	}
+	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+		dash_reply_error(r, 405, "method_not_allowed", "pages are read with GET");
+		return;
+	}
+	serve_asset(r);
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, n, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			(socklen_t)n);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+	const char *url, const char *method, const char *version,
+	const char *upload, size_t *upload_size, void **con_cls)
+{
+	dash_req *r = *con_cls;
+
+	if (!r) {
+		const char *cl;
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->d = cls;
+		r->conn = conn;
+		r->method = method;
+		r->path = url;
+		client_ip(conn, r->ip, sizeof r->ip);
+		*con_cls = r;
+		/* A body announced too large is refused before it is read. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > DASH_BODY_MAX)
+			r->too_large = true;
+		else
+			return MHD_YES;
+	} else if (*upload_size) {
+		/* Past the cap the rest is read and dropped, then refused. */
+		if (r->len + *upload_size > DASH_BODY_MAX) {
+			r->too_large = true;
+		} else if (!r->too_large) {
+			char *p = realloc(r->body, r->len + *upload_size + 1);
+			if (!p)
+				return MHD_NO;
+			memcpy(p + r->len, upload, *upload_size);
+			r->body = p;
+			r->len += *upload_size;
+			p[r->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	route(r);
+	if (!r->resp)
+		return MHD_NO;
+	security_headers(r->resp);
+	enum MHD_Result ok = MHD_queue_response(conn, r->status, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	enum MHD_RequestTerminationCode toe)
+{
+	dash_req *r = *con_cls;
+
+	if (!r)
+		return;
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	vsnprintf(line, sizeof line, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
+{
+	char host[256];
+	int port;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct MHD_Daemon *mhd;
+
+	if (!proto_link_parse_address(listen, host, sizeof host, &port) ||
+	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		log_error("--http '%s' is not IPv4-ADDRESS:PORT", listen);
+		return NULL;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		on_request, d,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
+		MHD_OPTION_END);
+	if (!mhd)
+		log_error("cannot serve HTTP on %s (address in use?)", listen);
+	else
+		log_info("dashboard at http://%s:%d/", host, port);
+	return mhd;
+}
