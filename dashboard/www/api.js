@@ -45,6 +45,7 @@ export async function api(path, options) {
 		const err = (data && data.error) || {};
 		const retry = err.retry_after ?? r.headers.get('Retry-After');
 		const e = new ApiError(r.status, err.code || `http_${r.status}`, err.message, retry);
+		e.field = err.field || null;
 		if (r.status === 401 && path !== '/api/login')
 			expired(e);
 		throw e;

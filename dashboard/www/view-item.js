@@ -97,6 +97,12 @@ function actionForm(action, it, members, submit) {
 		const note = text('note');
 		parts = [label('rating', 'f_rating'), sel, label('note', 'f_note'), note];
 		body = () => ({action, rating: sel.value, note: note.value.trim()});
+	} else if (action === 'merge') {
+		const into = h('input', {id: id('into'), name: 'into', required: true, maxlength: 64,
+			autocomplete: 'off', spellcheck: 'false'});
+		const note = text('note');
+		parts = [label('into', 'f_into'), into, label('note', 'f_note'), note];
+		body = () => ({action, into: into.value.trim(), note: note.value.trim()});
 	} else if (action === 'comment') {
 		const note = text('note', true);
 		parts = [label('note', 'f_comment'), note];
@@ -119,7 +125,12 @@ function actionForm(action, it, members, submit) {
 		}
 		button.disabled = true;
 		try {
-			await submit(body());
+			// Empty fields are left out: the hub takes a missing note, not an empty one.
+			const b = body();
+			for (const k of Object.keys(b))
+				if (b[k] === '' || b[k] == null || Number.isNaN(b[k]))
+					delete b[k];
+			await submit(b);
 		} catch (e) {
 			error.textContent = errorText(e);
 		} finally {

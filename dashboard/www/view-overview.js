@@ -71,7 +71,8 @@ function offlineList(off) {
 		h('ul', {class: 'offline'}, (off.stations || []).map(s => h('li', null,
 			h('span', {class: 'st-name', text: s.name || s.code}),
 			h('span', {class: 'st-code', text: s.code}),
-			h('span', {class: 'st-seen', text: `${t('last_seen')} ${fmtTime(s.last_seen)}`})))));
+			h('span', {class: 'st-seen', text: s.last_seen
+				? `${t('last_seen')} ${fmtTime(s.last_seen)}` : t('never_seen')})))));
 }
 
 function alertList(alerts) {
@@ -144,6 +145,7 @@ export async function mount(main, ctx) {
 					h('span', {class: 'wx-name', text: name('weather', s.weather),
 						dataset: {}}), ' · ', h('span', {class: 'code', text: s.code}))));
 		head.dataset.tileCode = s.code;
+		head.className = `scope-head tile-${s.weather || 'clear'}`;
 		fillEl(figs, figures(ov.figures));
 		fillEl(tiles, areaTiles(ov.children));
 		const urgent = (ov.urgent || []).slice().sort(byDeadline);

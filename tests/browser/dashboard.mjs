@@ -138,7 +138,7 @@ try {
 		itemUrl = page.url();
 		await page.waitForSelector('#item-title');
 		check((await page.textContent('#item-title .title-text')) === cfg.red_title, 'item title');
-		await page.waitForSelector('#timeline li[data-kind=report]');
+		await page.waitForSelector('#timeline li[data-kind=route]');
 	});
 
 	await step('sign it: the state and the timeline change', async () => {

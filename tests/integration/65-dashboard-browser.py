@@ -8,9 +8,8 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, free_port, SAN_ENV, BUILD, SOURCE, Failure
+from harness import run, check, start_hub_http, add_user, SAN_ENV, BUILD, SOURCE
 
 COUNTY, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
 USER, PASSWORD = "wang", "dashboard-test-password"
@@ -30,24 +29,6 @@ def tools():
     return chromium, node
 
 
-def add_user(env, name, role, scope, password):
-    r = subprocess.run([env.bin("hub/minqing-hub"), "user", "add", name, "--role", role,
-                        "--scope", scope, "--db", env.hub_db, "--display", "王科长"],
-                       input=password + "\n", capture_output=True, text=True, timeout=60,
-                       env={**os.environ, **SAN_ENV})
-    check(r.returncode == 0, f"user add failed: {r.stderr}")
-
-
-def wait_http(env, base):
-    def up():
-        try:
-            with urllib.request.urlopen(base + "/", timeout=2) as r:
-                return r.status == 200
-        except OSError:
-            return False
-    env.wait_until(up, 20, "the dashboard to answer")
-
-
 def body(env):
     chromium, node = tools()
     env.provision()
@@ -57,12 +38,10 @@ def body(env):
                 f"m-1,张队员,{COUNTY},13800000001,dispute\n"
                 f"m-2,李队员,{COUNTY},13800000002,\n")
     env.start_broker()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env.start_hub("--members", members, "--http", f"127.0.0.1:{port}")
+    start_hub_http(env, "--members", members)
+    base = f"http://127.0.0.1:{env.http_port}"
     env.start_station(GROUP)
-    wait_http(env, base)
-    add_user(env, USER, "county", COUNTY, PASSWORD)
+    add_user(env, USER, "county", COUNTY, PASSWORD, display="王科长")
 
     client = [env.bin("station/minqing"), "--data", env.station_dir(GROUP), "--code", GROUP,
               "report", "--colour", "red", "--category", "dispute"]
