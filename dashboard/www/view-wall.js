@@ -46,7 +46,7 @@ export async function mount(main, ctx) {
 			h('h1', {text: `${ov.scope.name} · ${t('app')}`}), clock);
 		fillEl(figs, figures(ov.figures));
 		fillEl(tiles, areaTiles(ov.children, false));
-		const urgent = (ov.urgent || []).slice().sort(byDeadline);
+		const urgent = (ov.urgent || []).slice().sort(byDeadline).slice(0, 12);
 		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'));
 		table.id = 'urgent';
 		bindRows(table, urgent);

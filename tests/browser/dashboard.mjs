@@ -101,12 +101,16 @@ try {
 	});
 
 	await step(`a red report appears on the overview within ${LIVE_LIMIT_MS} ms, no reload`, async () => {
-		submit(cfg.report.red);
+		// From the start of `minqing report` (the clerk presses enter) to the
+		// row on the screen.
 		const t0 = Date.now();
+		submit(cfg.report.red);
+		const filed = Date.now() - t0;
 		const row = page.locator('#urgent tbody tr', {hasText: cfg.red_title});
 		await row.waitFor({timeout: LIVE_LIMIT_MS + 3000});
 		const ms = Date.now() - t0;
-		console.log(`# red report on the overview after ${ms} ms`);
+		console.log(`# red report on the overview ${ms} ms after \`minqing report\` started ` +
+			`(the command itself took ${filed} ms)`);
 		check(ms <= LIVE_LIMIT_MS, `the red report took ${ms} ms to appear (limit ${LIVE_LIMIT_MS})`);
 		check(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
 		check(await row.locator('.badge-red').count() === 1, 'the row is not marked red');
@@ -216,13 +220,14 @@ try {
 	});
 
 	await step('the wall screen turns through the towns without a mouse', async () => {
+		await page.setViewportSize({width: 1920, height: 1080});
 		await page.goto(cfg.base + '/#/wall?every=3');
 		await page.waitForSelector('#wall-focus h2');
 		const first = await page.textContent('#wall-focus h2');
 		await page.keyboard.press('ArrowRight');
 		await page.waitForFunction(f => document.querySelector('#wall-focus h2').textContent !== f, first);
 		await page.locator('#urgent tbody tr', {hasText: cfg.red_title}).waitFor();
-		await shot('wall');
+		await page.screenshot({path: `${cfg.screenshots}/wall.png`});
 		await page.keyboard.press('Escape');
 		await page.waitForURL(/#\/overview$/);
 	});
