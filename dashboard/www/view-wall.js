@@ -1,0 +1,174 @@
+// The wall screen (大屏): the county at a glance in large type, needing no
+// mouse. A focus panel turns through the areas below every few seconds;
+// keys: F full screen, arrows to switch, space to pause, Esc to leave.
+import {t, name, fmtClock, fmtDate} from './i18n.js';
+import {h, fillEl, weatherIcon, updateWeather, itemTable, upsertRow, bindRows,
+	byDeadline, inScope, setHubNow, hubNow, OPEN_STATES} from './dom.js';
+import {api, onLive, query} from './api.js';
+import {figures, areaTiles} from './view-overview.js';
+
+/** Full screen where the browser allows it (it needs a key or a click). */
+export function enterFullscreen() {
+	const el = document.documentElement;
+	if (!document.fullscreenElement && el.requestFullscreen)
+		el.requestFullscreen().catch(() => {});
+}
+
+function toggleFullscreen() {
+	if (document.fullscreenElement)
+		document.exitFullscreen().catch(() => {});
+	else
+		enterFullscreen();
+}
+
+const urgentOf = code => it => OPEN_STATES.includes(it.state)
+	&& (it.colour === 'red' || it.colour === 'orange') && inScope(it, code);
+
+export async function mount(main, ctx) {
+	const every = Math.max(3, Number(ctx.params.get('every')) || 10) * 1000;
+	let ov = await api(`/api/overview${query({scope: ctx.params.get('scope') || ''})}`);
+	if (!ctx.alive())
+		return;
+	setHubNow(ov.now);
+	ctx.title(t('wall_title'));
+
+	const clock = h('span', {class: 'wall-clock', id: 'wall-clock'});
+	const head = h('header', {class: 'wall-head'});
+	const figs = h('div');
+	const tiles = h('div');
+	const urgentBox = h('div');
+	const focus = h('section', {class: 'panel wall-focus', 'aria-live': 'polite', id: 'wall-focus'});
+	const keys = h('p', {class: 'wall-keys', text: t('wall_keys')});
+	let index = -1, paused = false, focusGen = 0;
+
+	function render() {
+		fillEl(head, weatherIcon(ov.scope.weather, ov.scope.code, 'xl'),
+			h('h1', {text: `${ov.scope.name} · ${t('app')}`}), clock);
+		fillEl(figs, figures(ov.figures));
+		fillEl(tiles, areaTiles(ov.children, false));
+		const urgent = (ov.urgent || []).slice().sort(byDeadline).slice(0, 12);
+		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'));
+		table.id = 'urgent';
+		bindRows(table, urgent);
+		fillEl(urgentBox, table);
+	}
+
+	async function show(step) {
+		const children = ov.children || [];
+		if (!children.length) {
+			focus.hidden = true;
+			return;
+		}
+		index = (index + step + children.length) % children.length;
+		const c = children[index];
+		for (const el of tiles.querySelectorAll('[data-tile-code]'))
+			el.classList.toggle('focused', el.dataset.tileCode === c.code);
+		const gen = ++focusGen;
+		let sub = null;
+		try {
+			sub = await api(`/api/overview${query({scope: c.code})}`);
+		} catch (e) {
+			sub = null;
+		}
+		if (!ctx.alive() || gen !== focusGen)
+			return;
+		const urgent = ((sub && sub.urgent) || (ov.urgent || []).filter(urgentOf(c.code)))
+			.slice().sort(byDeadline).slice(0, 6);
+		fillEl(focus,
+			h('h2', null, weatherIcon(c.weather, c.code, 'l'), ' ',
+				t('wall_focus', {name: c.name || c.code}), ' · ',
+				h('span', {class: 'wx-name', text: name('weather', c.weather)}),
+				paused ? h('span', {class: 'paused', text: ` (${t('wall_paused')})`}) : null),
+			sub ? figures(sub.figures) : null,
+			itemTable(urgent, t('urgent_empty'), t('urgent_title')));
+	}
+
+	fillEl(main, h('div', {class: 'wall-page'}, head, figs,
+		h('div', {class: 'wall-grid'},
+			h('section', {class: 'panel', 'aria-labelledby': 'wall-h-urgent'},
+				h('h2', {id: 'wall-h-urgent', text: t('urgent_title')}), urgentBox),
+			h('section', {class: 'panel', 'aria-labelledby': 'wall-h-areas'},
+				h('h2', {id: 'wall-h-areas', text: t('weather_title')}), tiles),
+			focus),
+		keys));
+	render();
+	show(1);
+
+	const tick = () => {
+		const now = hubNow();
+		clock.textContent = `${fmtDate(now)} ${fmtClock(now)}`;
+	};
+	tick();
+	const clockTimer = setInterval(tick, 1000);
+	const rotate = setInterval(() => {
+		if (!paused)
+			show(1);
+	}, every);
+
+	function onKey(ev) {
+		if (ev.ctrlKey || ev.metaKey || ev.altKey)
+			return;
+		if (ev.key === 'f' || ev.key === 'F') {
+			toggleFullscreen();
+		} else if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown' || ev.key === 'PageDown') {
+			show(1);
+		} else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp' || ev.key === 'PageUp') {
+			show(-1);
+		} else if (ev.key === ' ') {
+			paused = !paused;
+			show(0);
+		} else if (ev.key === 'Escape' && !document.fullscreenElement) {
+			location.hash = '#/overview';
+		} else {
+			return;
+		}
+		ev.preventDefault();
+	}
+	document.addEventListener('keydown', onKey);
+
+	// The cursor hides when the mouse rests: a wall has no one at it.
+	let idle = null;
+	const moved = () => {
+		document.body.classList.remove('no-cursor');
+		clearTimeout(idle);
+		idle = setTimeout(() => document.body.classList.add('no-cursor'), 3000);
+	};
+	document.addEventListener('mousemove', moved);
+	moved();
+
+	let timer = null;
+	const stop = onLive((kind, data) => {
+		if (kind === 'item' && data && data.id)
+			upsertRow(urgentBox.firstChild, data, urgentOf(ov.scope.code), byDeadline);
+		if (kind === 'weather' && data) {
+			updateWeather(data.code, data.weather);
+			return;
+		}
+		clearTimeout(timer);
+		timer = setTimeout(async () => {
+			try {
+				const fresh = await api(`/api/overview${query({scope: ctx.params.get('scope') || ''})}`);
+				if (!ctx.alive())
+					return;
+				ov = fresh;
+				setHubNow(ov.now);
+				render();
+				show(0);
+			} catch (e) {
+				// The next event tries again.
+			}
+		}, 700);
+	});
+	return () => {
+		stop();
+		clearTimeout(timer);
+		clearInterval(clockTimer);
+		clearInterval(rotate);
+		clearTimeout(idle);
+		document.removeEventListener('keydown', onKey);
+		document.removeEventListener('mousemove', moved);
+		document.body.classList.remove('no-cursor');
+		if (document.fullscreenElement)
+			document.exitFullscreen().catch(() => {});
+	};
+}

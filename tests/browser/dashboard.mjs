@@ -1,0 +1,248 @@
+// The dashboard in a real browser (Debian's chromium, driven by
+// playwright-core): log in, a red report appears live on the overview,
+// drill down to it, sign and assign it, the timeline follows; the language
+// switch sticks; a report that looks like HTML is shown as text.
+//
+// Run by tests/integration/65-dashboard-browser.py, which starts the broker,
+// the hub with its dashboard, a station agent and a user, and passes a JSON
+// file: {base, user, password, screenshots, chromium, county, town, village,
+// group, report: {red: argv, xss: argv}, red_title, xss_title, member}.
+import {readFileSync, mkdirSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {chromium} from 'playwright-core';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const LIVE_LIMIT_MS = 2000;
+const failures = [];
+let steps = 0;
+
+function check(cond, what) {
+	if (!cond)
+		throw new Error(what);
+}
+
+async function step(name, fn) {
+	const t0 = Date.now();
+	await fn();
+	steps++;
+	console.log(`ok ${steps} - ${name} (${Date.now() - t0} ms)`);
+}
+
+mkdirSync(cfg.screenshots, {recursive: true});
+const browser = await chromium.launch({
+	executablePath: cfg.chromium || '/usr/bin/chromium',
+	args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+let code = 0;
+try {
+	const context = await browser.newContext({
+		locale: 'zh-CN', viewport: {width: 1440, height: 1000}, timezoneId: 'Asia/Shanghai',
+	});
+	const page = await context.newPage();
+	page.setDefaultTimeout(10000);
+
+	// Whatever goes wrong in the page is a failure of the test: a script
+	// error, a dialog (an injected alert would open one), a request that
+	// leaves the hub, a Content-Security-Policy violation.
+	const origin = new URL(cfg.base).origin;
+	page.on('pageerror', e => failures.push(`page error: ${e.message}`));
+	page.on('dialog', d => {
+		failures.push(`a dialog opened: ${d.type()} ${d.message()}`);
+		d.dismiss().catch(() => {});
+	});
+	page.on('request', r => {
+		const u = r.url();
+		if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'))
+			failures.push(`request outside the hub: ${u}`);
+	});
+	page.on('console', m => {
+		const text = m.text();
+		if (m.type() !== 'error')
+			return;
+		// The first /api/me before logging in answers 401, by design.
+		if (/Failed to load resource.*\b401\b/.test(text))
+			return;
+		failures.push(`console error: ${text}`);
+	});
+
+	const shot = name => page.screenshot({path: `${cfg.screenshots}/${name}.png`, fullPage: true});
+	const submit = argv => {
+		execFileSync(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit'], timeout: 60000});
+	};
+
+	await step('the login page comes first, in Chinese', async () => {
+		await page.goto(cfg.base + '/');
+		await page.waitForURL(/#\/login$/);
+		check(await page.getAttribute('html', 'lang') === 'zh-CN', 'page language is not zh-CN');
+		check((await page.textContent('#login-h')).trim() === '登录', 'login heading not Chinese');
+	});
+
+	await step('a wrong password is refused in plain words', async () => {
+		await page.fill('#login-user', cfg.user);
+		await page.fill('#login-password', 'not-the-password');
+		await page.click('#login-submit');
+		await page.waitForSelector('#login-error:has-text("用户名或密码错误")');
+	});
+
+	await step('log in: the overview with weather, figures and stations', async () => {
+		await page.fill('#login-password', cfg.password);
+		await page.click('#login-submit');
+		await page.waitForURL(/#\/overview$/);
+		await page.waitForSelector('#urgent');
+		await page.waitForSelector('.figures [data-fig=fig_collected] dt:has-text("收集民意")');
+		await page.waitForSelector('.figures [data-fig=fig_on_time] dt:has-text("按期办结率")');
+		await page.waitForSelector(`[data-tile-code="${cfg.town}"] img.wx`);
+		await page.waitForSelector('#live.up');
+	});
+
+	const before = await page.textContent('[data-fig=fig_collected] dd');
+	await page.evaluate(() => {
+		window.__sameDocument = true;
+	});
+
+	await step(`a red report appears on the overview within ${LIVE_LIMIT_MS} ms, no reload`, async () => {
+		// From the start of `minqing report` (the clerk presses enter) to the
+		// row on the screen.
+		const t0 = Date.now();
+		submit(cfg.report.red);
+		const filed = Date.now() - t0;
+		const row = page.locator('#urgent tbody tr', {hasText: cfg.red_title});
+		await row.waitFor({timeout: LIVE_LIMIT_MS + 3000});
+		const ms = Date.now() - t0;
+		console.log(`# red report on the overview ${ms} ms after \`minqing report\` started ` +
+			`(the command itself took ${filed} ms)`);
+		check(ms <= LIVE_LIMIT_MS, `the red report took ${ms} ms to appear (limit ${LIVE_LIMIT_MS})`);
+		check(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
+		check(await row.locator('.badge-red').count() === 1, 'the row is not marked red');
+		// The countdown ticks client-side.
+		const cd = row.locator('.countdown');
+		const c1 = await cd.textContent();
+		await page.waitForTimeout(1200);
+		check(await cd.textContent() !== c1, 'the countdown does not tick');
+		check(/^签收剩 /.test(c1), `countdown reads "${c1}"`);
+		// The figures follow too.
+		await page.waitForFunction(b => document.querySelector('[data-fig=fig_collected] dd')
+			.textContent !== b, before);
+	});
+	await shot('overview');
+
+	let itemUrl = null;
+	await step('drill down county → town → village → group to the item', async () => {
+		for (const [code, level] of [[cfg.town, 'town'], [cfg.village, 'village'], [cfg.group, 'group']]) {
+			await page.click(`a[data-tile-code="${code}"]`);
+			await page.waitForURL(new RegExp(`#/area/${code}$`));
+			await page.waitForSelector(`.scope-meta .code:has-text("${code}")`);
+			await page.locator('#open-items tbody tr', {hasText: cfg.red_title}).waitFor();
+			check(await page.locator(`.crumbs a[data-code="${cfg.county}"]`).count() === 1,
+				`no way back to the county from the ${level}`);
+		}
+		check(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
+		await page.locator('#open-items a.item-link', {hasText: cfg.red_title}).click();
+		await page.waitForURL(/#\/item\//);
+		itemUrl = page.url();
+		await page.waitForSelector('#item-title');
+		check((await page.textContent('#item-title .title-text')) === cfg.red_title, 'item title');
+		await page.waitForSelector('#timeline li[data-kind=route]');
+	});
+
+	await step('sign it: the state and the timeline change', async () => {
+		await page.click('#form-sign button[type=submit]');
+		await page.waitForSelector('#timeline li[data-kind=sign]');
+		await page.waitForSelector('.item-meta .state-signed');
+		await page.waitForSelector('#action-status:has-text("已签收")');
+		const actor = await page.textContent('#timeline li[data-kind=sign] .ev-actor');
+		check(actor === cfg.user, `the sign event's actor is "${actor}"`);
+	});
+
+	await step('assign it to a service-team member', async () => {
+		await page.waitForSelector('#form-assign');
+		// Submitting without a member is stopped by the form itself.
+		await page.click('#form-assign button[type=submit]');
+		check(await page.locator('#timeline li[data-kind=assign]').count() === 0,
+			'assigned without a member');
+		await page.selectOption('#act-assign-member', cfg.member);
+		await page.fill('#act-assign-note', '请今天到现场');
+		await page.click('#form-assign button[type=submit]');
+		await page.waitForSelector('#timeline li[data-kind=assign]');
+		await page.waitForSelector('.item-meta .state-assigned');
+		const note = await page.textContent('#timeline li[data-kind=assign] .ev-note');
+		check(note === '请今天到现场', `assign note "${note}"`);
+		await page.waitForSelector('[data-field=item_member] dd');
+	});
+	await shot('item');
+
+	await step('switch to English; it sticks across a reload', async () => {
+		await page.click('#lang');
+		await page.waitForSelector('#h-timeline:has-text("Timeline")');
+		check(await page.getAttribute('html', 'lang') === 'en', 'html lang is not en');
+		await page.waitForSelector('.item-meta .state-assigned:has-text("assigned")');
+		await page.reload();
+		await page.waitForSelector('#h-timeline:has-text("Timeline")');
+		await page.goto(cfg.base + '/#/overview');
+		await page.waitForSelector('[data-fig=fig_collected] dt:has-text("Opinions collected")');
+		await page.waitForSelector('nav a[data-route=stats]:has-text("Statistics")');
+		await shot('overview-en');
+		await page.click('#lang');
+		await page.waitForSelector('[data-fig=fig_collected] dt:has-text("收集民意")');
+		check(await page.getAttribute('html', 'lang') === 'zh-CN', 'back to Chinese');
+	});
+
+	await step('a report written as HTML is shown as text', async () => {
+		const links = page.locator('#urgent a.item-link', {hasText: cfg.xss_title});
+		const had = await links.count();
+		submit(cfg.report.xss);
+		await page.waitForFunction(([t, n]) => [...document.querySelectorAll('#urgent a.item-link')]
+			.filter(a => a.textContent === t).length > n, [cfg.xss_title, had]);
+		const link = links.last();
+		check(await link.textContent() === cfg.xss_title, 'title not shown literally');
+		check(await page.locator('img[src="x"]').count() === 0, 'an <img src=x> was created');
+		await link.click();
+		await page.waitForSelector('#item-text');
+		check(await page.textContent('#item-text') === cfg.xss_title, 'text not shown literally');
+		check(await page.textContent('#item-title .title-text') === cfg.xss_title, 'title on item page');
+		check(await page.locator('img[src="x"]').count() === 0, 'an <img src=x> on the item page');
+		await page.waitForTimeout(300);
+	});
+
+	await step('statistics draw their charts; the export links name the scope', async () => {
+		await page.goto(cfg.base + '/#/stats');
+		await page.waitForSelector('#ranking');
+		await page.waitForFunction(() => window.Chart && document.querySelector('#chart-category')
+			&& window.Chart.getChart(document.querySelector('#chart-category')));
+		await shot('stats');
+		await page.goto(cfg.base + '/#/export');
+		const href = await page.getAttribute('#export-xlsx', 'href');
+		check(href.startsWith('/api/export.xlsx?') && href.includes(`scope=${cfg.county}`),
+			`export link ${href}`);
+		const csv = await page.evaluate(async u => (await fetch(u)).status,
+			await page.getAttribute('#export-csv', 'href'));
+		check(csv === 200, `the CSV export answered ${csv}`);
+	});
+
+	await step('the wall screen turns through the towns without a mouse', async () => {
+		await page.setViewportSize({width: 1920, height: 1080});
+		await page.goto(cfg.base + '/#/wall?every=3');
+		await page.waitForSelector('#wall-focus h2');
+		const first = await page.textContent('#wall-focus h2');
+		await page.keyboard.press('ArrowRight');
+		await page.waitForFunction(f => document.querySelector('#wall-focus h2').textContent !== f, first);
+		await page.locator('#urgent tbody tr', {hasText: cfg.red_title}).waitFor();
+		await page.screenshot({path: `${cfg.screenshots}/wall.png`});
+		await page.keyboard.press('Escape');
+		await page.waitForURL(/#\/overview$/);
+	});
+
+	check(itemUrl, 'no item page');
+	if (failures.length)
+		throw new Error(failures.join('\n'));
+	console.log(`# screenshots in ${cfg.screenshots}`);
+	console.log(`${steps} passed, 0 failed`);
+} catch (e) {
+	console.error(`not ok: ${e.message}`);
+	for (const f of failures)
+		console.error(`  ${f}`);
+	code = 1;
+} finally {
+	await browser.close();
+}
+process.exit(code);
