@@ -117,7 +117,7 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 	st = proto_db_prepare(db, "SELECT i.item, i.received, so.name, i.category, i.colour, "
 		"r.title, i.state, sh.name, CASE i.state WHEN 'reported' THEN i.sign_by "
 		"WHEN 'signed' THEN i.resolve_by WHEN 'assigned' THEN i.resolve_by END, "
-		"(SELECT max(e.at) FROM events e WHERE e.item = i.item AND e.kind = 'resolve'), "
+		"i.resolved_at, "
 		"i.rating, r.reporter, r.phone, i.handler, i.origin "
 		"FROM items i JOIN reports r ON r.item = i.item "
 		"LEFT JOIN stations so ON so.code = i.origin "

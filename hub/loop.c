@@ -24,7 +24,8 @@ static const char schema[] =
 	"  reminders INTEGER NOT NULL DEFAULT 0," /* sent for the current limit */
 	"  due INTEGER,"                  /* next look by the timer; NULL: none */
 	"  escalations INTEGER NOT NULL DEFAULT 0,"
-	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);"
+	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
+	"  resolved_at INTEGER);"         /* hub time of the last resolve */
 	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS items_origin ON items(origin);"
 	/* Covering indexes: the weather and surge queries read only these, so
@@ -33,6 +34,9 @@ static const char schema[] =
 	"  reminders, sign_by, resolve_by);"
 	"CREATE INDEX IF NOT EXISTS items_surge_cover ON items(category, origin, received, state, item);"
 	"CREATE INDEX IF NOT EXISTS items_into ON items(into_item) WHERE into_item IS NOT NULL;"
+	/* The dashboard's figures of an area read only this index. */
+	"CREATE INDEX IF NOT EXISTS items_figures ON items(origin, state, category, "
+	"  rating, escalations, resolve_by, resolved_at);"
 	"CREATE TABLE IF NOT EXISTS events("
 	"  item TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL, kind TEXT NOT NULL, note TEXT,"
@@ -64,6 +68,7 @@ static const char *const sql[LS__COUNT] = {
 			"rating = ?, into_item = ?, tier_since = ?, sign_by = ?, "
 			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
 			"updated = ? WHERE item = ?",
+	[LS_RESOLVED] = "UPDATE items SET resolved_at = ? WHERE item = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
 		     "handler) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
@@ -109,6 +114,28 @@ static const char *const sql[LS__COUNT] = {
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* Databases made before items had resolved_at get it, filled from their
+ * events, before the schema's index on it is created. */
+static int add_resolved_at(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool has_items, has_column;
+
+	has_items = sqlite3_prepare_v2(db, "SELECT item FROM items LIMIT 0", -1, &st,
+		NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	st = NULL;
+	has_column = sqlite3_prepare_v2(db, "SELECT resolved_at FROM items LIMIT 0", -1,
+		&st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	if (!has_items || has_column)
+		return 0;
+	log_info("adding resolved_at to the items of an older database");
+	return proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN resolved_at INTEGER;"
+		"UPDATE items SET resolved_at = (SELECT max(e.at) FROM events e "
+		"WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;");
+}
+
 hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 {
 	hub_loop *l = calloc(1, sizeof *l);
@@ -119,7 +146,7 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (proto_db_exec(l->db, schema))
+	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema))
 		goto fail;
 	for (int i = 0; i < LS__COUNT; i++) {
 		l->st[i] = proto_db_prepare(l->db, sql[i]);
@@ -390,6 +417,12 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
 	err = loop_step(l, st);
+	if (!err && strcmp(kind, "resolve") == 0) {
+		sqlite3_stmt *r = l->st[LS_RESOLVED];
+		sqlite3_bind_int64(r, 1, now);
+		sqlite3_bind_text(r, 2, it->id, -1, SQLITE_STATIC);
+		err = loop_step(l, r);
+	}
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
 	/* Everyone involved hears of it once: handler, reporter, a former
