@@ -72,7 +72,7 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 		loop_item it;
 		proto_err err = loop_item_get(l, ids[i], &it);
 
-		if (err)
+		if (err || hub_store_savepoint(l->store))
 			continue;
 		if (now >= loop_deadline(&it)) {
 			err = escalate(l, &it, now);
@@ -86,8 +86,20 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 		}
 		if (!err)
 			err = loop_weather_update(l, it.origin, now);
-		if (err)
-			break;
+		/* One item that cannot be changed must neither leave half a
+		 * change in the batch nor, first in due order, hold up every
+		 * other item's reminders and escalations: it is undone and
+		 * looked at again in an hour. */
+		err = hub_store_release(l->store, err);
+		if (err) {
+			sqlite3_stmt *st2 = l->st[LS_DUE_LATER];
+			log_error("item %s cannot be reminded or escalated (%s); "
+				  "trying again in an hour", it.id, proto_err_name(err));
+			sqlite3_bind_int64(st2, 1, now + 3600000);
+			sqlite3_bind_text(st2, 2, it.id, -1, SQLITE_STATIC);
+			loop_step(l, st2);
+			continue;
+		}
 		changed++;
 	}
 	return changed;

@@ -69,6 +69,7 @@ static const char *const sql[LS__COUNT] = {
 			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
 			"updated = ? WHERE item = ?",
 	[LS_RESOLVED] = "UPDATE items SET resolved_at = ? WHERE item = ?",
+	[LS_DUE_LATER] = "UPDATE items SET due = ? WHERE item = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
 		     "handler) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
