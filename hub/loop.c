@@ -102,6 +102,14 @@ static const char *const sql[LS__COUNT] = {
 		    "  THEN 1 ELSE 0 END) "
 		    "FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
 		    "AND state IN ('reported', 'signed', 'assigned') GROUP BY colour",
+	[LS_AREA_OWN] = "SELECT colour, count(*), "
+		    "sum(CASE WHEN reminders > 0 OR "
+		    "  (CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) <= ?2 "
+		    "  THEN 1 ELSE 0 END) "
+		    "FROM items WHERE origin = ?1 "
+		    "AND state IN ('reported', 'signed', 'assigned') GROUP BY colour",
+	[LS_CHILD_WEATHER] = "SELECT weather FROM weather WHERE code > ?1 "
+			     "AND code < ?1 || ';' AND length(code) = ?2",
 	[LS_BLUE_MAX] = "SELECT max(n) FROM (SELECT count(*) AS n FROM items "
 			"WHERE origin >= ?1 AND origin < ?1 || ';' AND colour = 'blue' "
 			"AND state IN ('reported', 'signed', 'assigned') "

@@ -1,17 +1,36 @@
 /* 民情气象: an area's weather from the open items reported within it.
  * storm 雷暴: any red; rain 雨: an orange overdue (reminded or past its
  * limit); overcast 阴: any orange, or many open blue at one station of
- * blue's tier; cloudy 多云: blue only; clear 晴: nothing open. */
+ * blue's tier; cloudy 多云: blue only; clear 晴: nothing open.
+ *
+ * Every rule asks whether some item, or some station of blue's tier, is so:
+ * above blue's tier an area's weather is the worst of its own station's
+ * items and its children's weather. So a town or the county is computed
+ * from a few stored rows, never from every open item under it (which, per
+ * commit under load, stalled receipts); children go before their parents. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hub/loop-int.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 
-static const char *compute(hub_loop *l, const char *code, int64_t now)
+static const char *const weathers[] = {"clear", "cloudy", "overcast", "rain", "storm"};
+
+static int rank(const char *w)
 {
-	sqlite3_stmt *st = l->st[LS_AREA];
+	for (int i = 0; i < (int)(sizeof weathers / sizeof *weathers); i++)
+		if (strcmp(w, weathers[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* The weather of the items of the stations under code, or (own) of the
+ * station code itself only. */
+static const char *compute_items(hub_loop *l, const char *code, int64_t now, bool own)
+{
+	sqlite3_stmt *st = l->st[own ? LS_AREA_OWN : LS_AREA];
 	int64_t n[PROTO_COLOUR__COUNT] = {0}, overdue[PROTO_COLOUR__COUNT] = {0};
 	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
 	int64_t most_blue = 0;
@@ -31,7 +50,9 @@ static const char *compute(hub_loop *l, const char *code, int64_t now)
 		return "storm";
 	if (overdue[PROTO_COLOUR_ORANGE])
 		return "rain";
-	if (n[PROTO_COLOUR_BLUE] >= l->pol.weather.many_blue && blue_width > 0) {
+	if (own) {
+		most_blue = n[PROTO_COLOUR_BLUE]; /* one station */
+	} else if (n[PROTO_COLOUR_BLUE] >= l->pol.weather.many_blue && blue_width > 0) {
 		/* Counted per station of blue's tier, else a county of 200
 		 * villages would never be clear of cloud. */
 		st = l->st[LS_BLUE_MAX];
@@ -47,6 +68,29 @@ static const char *compute(hub_loop *l, const char *code, int64_t now)
 	if (n[PROTO_COLOUR_BLUE])
 		return "cloudy";
 	return "clear";
+}
+
+static const char *compute(hub_loop *l, const char *code, int64_t now)
+{
+	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
+	int width = (int)strlen(code);
+	proto_tier tier = proto_code_tier(code);
+	sqlite3_stmt *st = l->st[LS_CHILD_WEATHER];
+	const char *w;
+
+	if (blue_width <= 0 || width >= blue_width || tier >= PROTO_TIER_GROUP)
+		return compute_items(l, code, now, false);
+	w = compute_items(l, code, now, true);
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)proto_tier_digits((proto_tier)(tier + 1)));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		if (c && rank(c) > rank(w))
+			w = weathers[rank(c)];
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return w;
 }
 
 const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now)
@@ -79,6 +123,12 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 	return err;
 }
 
+static int deeper_first(const void *a, const void *b)
+{
+	size_t x = strlen(a), y = strlen(b);
+	return (x < y) - (x > y);
+}
+
 proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
 {
 	int64_t mono = proto_mono_ms();
@@ -86,6 +136,8 @@ proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
 
 	if (!l->n_dirty || (!force && mono - l->weather_at < 250))
 		return PROTO_OK;
+	/* Children before parents: a parent reads their stored weather. */
+	qsort(l->dirty, l->n_dirty, sizeof l->dirty[0], deeper_first);
 	for (size_t i = 0; !err && i < l->n_dirty; i++)
 		err = store_weather(l, l->dirty[i], now);
 	l->n_dirty = 0;

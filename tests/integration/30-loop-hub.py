@@ -228,7 +228,20 @@ def body(env):
     st.act(v, o, "withdraw", note="已自行解决")
     st.act(v, b, "withdraw", note="重复上报")
     wait_weather(v, "clear")
-    print("weather of a village: clear -> cloudy -> overcast -> storm -> clear")
+    wait_weather("611025102", "clear")
+    # A town's weather is the worst of its villages' (and its own items').
+    v2 = "611025102202"
+    b2 = st.report(v2, "blue", category="ceremony")
+    wait_weather(v2, "cloudy")
+    wait_weather("611025102", "cloudy")
+    o2 = st.report("611025102", "orange", category="dispute")
+    wait_weather("611025102", "overcast")
+    check(weather(env, v2) == "cloudy", "the town's own item changed a village's weather")
+    st.act("611025102", o2, "withdraw", note="重复上报")
+    st.act(v2, b2, "withdraw", note="重复上报")
+    wait_weather("611025102", "clear")
+    print("weather of a village: clear -> cloudy -> overcast -> storm -> clear; "
+          "its town: the worst of its villages")
 
     # 7. Delivery is kept until receipted: nothing receipted so far, so
     #    every snapshot waits in the box; a receipt removes one.
