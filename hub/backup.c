@@ -44,20 +44,6 @@ static int sync_path(const char *path, bool dir)
 	return rc;
 }
 
-static void dir_of(const char *path, char *out, size_t n)
-{
-	char *slash;
-
-	snprintf(out, n, "%s", path);
-	slash = strrchr(out, '/');
-	if (!slash)
-		snprintf(out, n, ".");
-	else if (slash == out)
-		out[1] = '\0';
-	else
-		*slash = '\0';
-}
-
 static int64_t count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -215,7 +201,7 @@ int hub_backup_main(int argc, char **argv, const proto_conf_key *keys, size_t si
 		unlink(tmp);
 		goto done;
 	}
-	dir_of(to, dir, sizeof dir);
+	proto_path_dir(to, dir, sizeof dir);
 	if (sync_path(tmp, false) || rename(tmp, to) < 0 || sync_path(dir, true)) {
 		fprintf(stderr, "minqing-hub backup: cannot write %s: %s\n", to,
 			strerror(errno));

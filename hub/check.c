@@ -61,20 +61,6 @@ static void check_readable(check *c, const char *what, const char *path)
 		fail(c, "%s %s cannot be read", what, path);
 }
 
-static void dir_of(const char *path, char *out, size_t n)
-{
-	char *slash;
-
-	snprintf(out, n, "%s", path);
-	slash = strrchr(out, '/');
-	if (!slash)
-		snprintf(out, n, ".");
-	else if (slash == out)
-		out[1] = '\0';
-	else
-		*slash = '\0';
-}
-
 /* The hub creates its database and key on first start, and systemd its
  * directory (StateDirectory=): before the first start only the directory
  * above must exist. An existing database without its key is fatal. */
@@ -82,8 +68,8 @@ static void check_db(check *c, const char *db, const char *keyfile)
 {
 	char dir[PATH_MAX], parent[PATH_MAX], key[PATH_MAX];
 
-	dir_of(db, dir, sizeof dir);
-	dir_of(dir, parent, sizeof parent);
+	proto_path_dir(db, dir, sizeof dir);
+	proto_path_dir(dir, parent, sizeof parent);
 	if (access(dir, F_OK) != 0) {
 		if (access(parent, F_OK) != 0)
 			fail(c, "db: the directory %s of %s does not exist", dir, db);

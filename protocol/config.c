@@ -112,22 +112,26 @@ static int handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
+void proto_path_dir(const char *path, char *out, size_t n)
+{
+	char *slash;
+
+	snprintf(out, n, "%s", path);
+	slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+}
+
 /* The directory of path, absolute where it can be resolved. */
 static void dir_of(const char *path, char *dir, size_t n)
 {
-	char real[PATH_MAX], *slash;
+	char real[PATH_MAX];
 
-	if (realpath(path, real))
-		snprintf(dir, n, "%s", real);
-	else
-		snprintf(dir, n, "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, n, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
+	proto_path_dir(realpath(path, real) ? real : path, dir, n);
 }
 
 static int parse_file(load_ctx *c, const char *path, char *err, size_t errlen)

@@ -45,4 +45,8 @@ const char *proto_config_get(const proto_conf_key *keys, const void *target,
 /* Frees the strings the table's keys point to in target. */
 void proto_config_free(const proto_conf_key *keys, void *target);
 
+/* The directory part of path ("." when none, "/" for the root), lexically:
+ * nothing is resolved. */
+void proto_path_dir(const char *path, char *out, size_t n);
+
 #endif
