@@ -544,11 +544,16 @@ static void figures(sqlite3 *db, const char *scope, cJSON *out)
 
 static cJSON *urgent(sqlite3 *db, const char *scope)
 {
+	/* The 50 are picked from the partial index items_urgent alone; only
+	 * they are then read in full (the scope may hold thousands). */
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT " SUMMARY_COLS " " SUMMARY_FROM
-		"WHERE " WITHIN("i.origin") " AND i.state IN ('reported', 'signed', 'assigned') "
-		"AND i.colour IN ('red', 'orange') "
+		"WHERE i.item IN (SELECT item FROM items WHERE " WITHIN("origin")
+		" AND state IN ('reported', 'signed', 'assigned') "
+		"AND colour IN ('red', 'orange') "
+		"ORDER BY CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END, "
+		"item LIMIT 50) "
 		"ORDER BY CASE i.state WHEN 'reported' THEN i.sign_by ELSE i.resolve_by END, "
-		"i.item LIMIT 50");
+		"i.item");
 	cJSON *a = cJSON_CreateArray();
 
 	if (!st)

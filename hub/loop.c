@@ -34,6 +34,10 @@ static const char schema[] =
 	"  reminders, sign_by, resolve_by);"
 	"CREATE INDEX IF NOT EXISTS items_surge_cover ON items(category, origin, received, state, item);"
 	"CREATE INDEX IF NOT EXISTS items_into ON items(into_item) WHERE into_item IS NOT NULL;"
+	/* The dashboard's open red and orange items, soonest deadline first. */
+	"CREATE INDEX IF NOT EXISTS items_urgent ON items(origin, state, sign_by, "
+	"  resolve_by, item) WHERE state IN ('reported', 'signed', 'assigned') "
+	"  AND colour IN ('red', 'orange');"
 	/* The dashboard's figures of an area read only this index. */
 	"CREATE INDEX IF NOT EXISTS items_figures ON items(origin, state, category, "
 	"  rating, escalations, resolve_by, resolved_at);"

@@ -55,6 +55,23 @@ def body(env):
     check("COVERING INDEX items_figures" in plan, f"figures not from the index: {plan}")
     again = overview(env)
     check(again == fig, f"figures changed by the upgrade: {fig} -> {again}")
+    # The urgent list: open red and orange items, soonest deadline first,
+    # picked from their own index (items_urgent).
+    fleet = env.start_fleet("--all-tiers", "--colours", "blue=1,orange=1,red=1",
+                            stations=60, rate=30, duration=3, drain=60, name="open")
+    env.finish_fleet(fleet, 90)
+    db = sqlite3.connect(env.hub_db)
+    want = [r[0] for r in db.execute(
+        "SELECT item FROM items WHERE state IN ('reported', 'signed', 'assigned') "
+        "AND colour IN ('red', 'orange') ORDER BY CASE state WHEN 'reported' "
+        "THEN sign_by ELSE resolve_by END, item LIMIT 50")]
+    db.close()
+    web = Web(env)
+    web.login("admin", "county-pass-1")
+    urgent = web.json("GET", "/api/overview")["urgent"]
+    check(len(want) > 10, f"only {len(want)} open red or orange items")
+    check([u["id"] for u in urgent] == want, "urgent list is not the soonest open "
+          f"red and orange items: {[u['id'] for u in urgent][:5]}... vs {want[:5]}...")
     print(f"{n} items: solved {fig['solved']}, on time {fig['on_time_rate']}, "
           f"satisfaction {fig['satisfaction']:.2f}; same after the upgrade")
 
