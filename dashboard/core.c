@@ -206,6 +206,15 @@ void dash_api_action(dash_req *r, const char *id)
 			goto bad_field;
 		}
 		snprintf(a->m.u.action.into, sizeof a->m.u.action.into, "%s", v->valuestring);
+		/* The item merged into must be one this user may see: otherwise
+		 * the answer would tell whether a guessed id exists elsewhere. */
+		char into_station[PROTO_CODE_MAX + 1];
+		size_t len = strcspn(a->m.u.action.into, "-");
+		snprintf(into_station, sizeof into_station, "%.*s", (int)len, a->m.u.action.into);
+		if (!proto_code_within(into_station, r->user.scope)) {
+			dash_reply_error(r, 404, "not_found", "no such item in your scope");
+			goto done;
+		}
 	}
 	if (!a->m.u.action.action)
 		goto bad_field;

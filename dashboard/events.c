@@ -36,6 +36,7 @@ struct dash_stream {
 	dash_events *e;
 	struct MHD_Connection *conn;
 	char scope[PROTO_CODE_MAX + 1];
+	char token[65];         /* its session: the stream ends with it */
 	int64_t last;           /* last event id passed on */
 	unsigned keepalive;     /* the ring's keep-alive round seen */
 	char *out;              /* formatted, not yet handed to MHD */
@@ -319,6 +320,12 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	size_t n;
 
 	if (s->off == s->len) {
+		dash_user u;
+		/* A page left open must not outlive a logout or an expiry: the
+		 * session is looked at on each wake-up (events, keep-alives),
+		 * which also counts as the user's activity. */
+		if (!dash_session_get(e->d->sessions, s->token, &u, proto_now_ms()))
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		s->off = s->len = 0;
 		pthread_mutex_lock(&e->lock);
 		if (e->closing) {
@@ -376,6 +383,7 @@ void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id)
 	s->e = e;
 	s->conn = r->conn;
 	snprintf(s->scope, sizeof s->scope, "%s", r->user.scope);
+	snprintf(s->token, sizeof s->token, "%s", r->token);
 	pthread_mutex_lock(&e->lock);
 	s->last = last_id < 0 || last_id > e->last_id ? e->last_id : last_id;
 	s->keepalive = e->keepalive;

@@ -42,7 +42,8 @@ static char *mask_name(const char *s)
 static char *mask_phone(const char *s)
 {
 	size_t n = strlen(s);
-	char *out = malloc(n > 11 ? 12 : n + 1);
+	/* A masked phone of 8 or more digits is always 11 bytes. */
+	char *out = malloc(n >= 8 ? 12 : n + 1);
 
 	if (!out)
 		return NULL;

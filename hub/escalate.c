@@ -72,6 +72,12 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 		loop_item it;
 		proto_err err = loop_item_get(l, ids[i], &it);
 
+		/* An item marks at most its four tiers: a forced weather flush
+		 * must not happen inside its savepoint, where a rollback would
+		 * undo the rows of areas already taken off the dirty list. */
+		if (l->n_dirty > LOOP_DIRTY_MAX - PROTO_TIER_GROUP - 1 &&
+		    hub_loop_weather_flush(l, now, true))
+			break;
 		if (err || hub_store_savepoint(l->store))
 			continue;
 		if (now >= loop_deadline(&it)) {
@@ -91,6 +97,12 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 		 * other item's reminders and escalations: it is undone and
 		 * looked at again in an hour. */
 		err = hub_store_release(l->store, err);
+		if (err && sqlite3_get_autocommit(l->db)) {
+			/* SQLite gave up the whole batch (disk full, I/O): no
+			 * savepoint is left to undo into; stop until the next tick. */
+			log_error("the batch was lost while changing item %s", it.id);
+			break;
+		}
 		if (err) {
 			sqlite3_stmt *st2 = l->st[LS_DUE_LATER];
 			log_error("item %s cannot be reminded or escalated (%s); "
