@@ -121,6 +121,22 @@ static bool waiting(const station_cli_item *it, const station_cli_view *v,
 	       (v->state == PROTO_STATE_RESOLVED || v->state == PROTO_STATE_VERIFIED);
 }
 
+/* The fields every JSON form of an item opens with, in one order for
+ * `inbox --json` and `show --json`. */
+static void add_item_head(cJSON *o, const station_cli_item *it,
+	const station_cli_view *v, const char *origin, const char *title)
+{
+	cJSON_AddStringToObject(o, "item", it->item);
+	cJSON_AddNumberToObject(o, "seq", (double)it->seq);
+	cJSON_AddStringToObject(o, "origin", origin);
+	cJSON_AddStringToObject(o, "handler", it->handler);
+	cJSON_AddStringToObject(o, "colour", it->colour);
+	cJSON_AddStringToObject(o, "category", it->category);
+	cJSON_AddStringToObject(o, "title", title);
+	cJSON_AddStringToObject(o, "state", it->state);
+	cJSON_AddStringToObject(o, "expected", expected(it, v, false));
+}
+
 static void print_inbox_line(const station_cli_item *it, const station_cli_view *v,
 	bool json, int64_t now)
 {
@@ -130,15 +146,7 @@ static void print_inbox_line(const station_cli_item *it, const station_cli_view 
 
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "item", it->item);
-		cJSON_AddNumberToObject(o, "seq", (double)it->seq);
-		cJSON_AddStringToObject(o, "origin", it->origin);
-		cJSON_AddStringToObject(o, "handler", it->handler);
-		cJSON_AddStringToObject(o, "colour", it->colour);
-		cJSON_AddStringToObject(o, "category", it->category);
-		cJSON_AddStringToObject(o, "title", it->title);
-		cJSON_AddStringToObject(o, "state", it->state);
-		cJSON_AddStringToObject(o, "expected", expected(it, v, false));
+		add_item_head(o, it, v, it->origin, it->title);
 		add_time(o, "deadline", it->deadline);
 		cJSON_AddBoolToObject(o, "overdue", overdue);
 		add_time(o, "updated", it->updated);
@@ -403,16 +411,8 @@ static int show_json(station_store *store, const station_cli_item *it,
 
 	if (!o)
 		return STATION_CLI_FAIL;
-	cJSON_AddStringToObject(o, "item", it->item);
-	cJSON_AddNumberToObject(o, "seq", (double)it->seq);
-	cJSON_AddStringToObject(o, "origin", p->origin);
-	cJSON_AddStringToObject(o, "handler", it->handler);
-	cJSON_AddStringToObject(o, "colour", it->colour);
-	cJSON_AddStringToObject(o, "category", it->category);
-	cJSON_AddStringToObject(o, "title", p->title);
+	add_item_head(o, it, v, p->origin, p->title);
 	cJSON_AddStringToObject(o, "text", p->text);
-	cJSON_AddStringToObject(o, "state", it->state);
-	cJSON_AddStringToObject(o, "expected", expected(it, v, false));
 	add_time(o, "deadline", p->deadline);
 	add_time(o, "created", p->created);
 	add_time(o, "updated", it->updated);

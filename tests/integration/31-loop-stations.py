@@ -34,13 +34,7 @@ def downbox(env, station):
 
 
 def body(env):
-    members = os.path.join(env.dir, "members.csv")
-    with open(members, "w") as f:
-        f.write(f"m-1,张队员,{VILLAGE},13800000001,infrastructure\n")
-    env.start_broker()
-    env.start_hub("--members", members)
-    env.start_station(GROUP)
-    env.start_station(VILLAGE)
+    env.start_village_loop(GROUP, VILLAGE)
 
     # 1. The whole loop by the clerks.
     item = env.report(GROUP, title="村道路灯不亮", colour="blue", category="infrastructure")
@@ -89,7 +83,7 @@ def body(env):
         burst.append(env.report(GROUP, title=f"突发{i}", category="security"))
         if i == 6:
             env.hub.kill9()
-            env.start_hub("--members", members)
+            env.start_hub("--members", os.path.join(env.dir, "members.csv"))
     env.wait_until(lambda: all(hub_item(env, i) and hub_item(env, i)["state"]
                                for i in burst), 60, "20 items routed at the hub")
     env.wait_until(lambda: set(burst) <= set(inbox(env, VILLAGE)), 60,

@@ -23,13 +23,7 @@ def hub_state(env, item, state, what):
 
 
 def body(env):
-    members = os.path.join(env.dir, "members.csv")
-    with open(members, "w") as f:
-        f.write(f"m-1,张队员,{VILLAGE},13800000001,infrastructure\n")
-    env.start_broker()
-    env.start_hub("--members", members)
-    env.start_station(GROUP)
-    env.start_station(VILLAGE)
+    env.start_village_loop(GROUP, VILLAGE)
     item = env.report(GROUP, title="村道路灯不亮", colour="blue", category="infrastructure")
 
     village = Terminal(env, VILLAGE)

@@ -195,6 +195,17 @@ class Env:
         self.procs.append(self.hub)
         return self.hub
 
+    def start_village_loop(self, group, village):
+        """Broker, hub with a one-member service team at the village, and the
+        agents of a group and its village: the closed loop between clerks."""
+        members = os.path.join(self.dir, "members.csv")
+        with open(members, "w") as f:
+            f.write(f"m-1,张队员,{village},13800000001,infrastructure\n")
+        self.start_broker()
+        self.start_hub("--members", members)
+        self.start_station(group)
+        self.start_station(village)
+
     def station_dir(self, code):
         d = os.path.join(self.dir, "st-" + code)
         os.makedirs(d, exist_ok=True)
