@@ -129,6 +129,11 @@ void dash_destroy(dash *d)
 	free(d);
 }
 
+int dash_wait_ms(dash *d, int64_t mono)
+{
+	return d ? dash_events_wait(d->events, mono) : -1;
+}
+
 int dash_fd(const dash *d)
 {
 	return d ? d->wake_fd : -1;

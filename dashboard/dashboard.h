@@ -31,6 +31,10 @@ void dash_destroy(dash *d);
 /* The fd the core polls for POLLIN (-1 for NULL): work queued for it. */
 int dash_fd(const dash *d);
 
+/* Core thread: the longest the core may sleep before the dashboard needs
+ * it again (a held-back live stream); -1: no limit. Accepts NULL. */
+int dash_wait_ms(dash *d, int64_t mono);
+
 /* Runs on the core's thread when dash_fd is readable: stages the queued
  * changes in the store's batch; they are answered once it commits. */
 void dash_core_run(dash *d);

@@ -8,6 +8,7 @@
  * own connection and returns 0; whoever grows the ring resumes every
  * suspended one. Both happen under the ring's mutex, so an event can never
  * slip in between "nothing to send" and "suspended". */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct dash_stream {
 	char token[65];         /* its session: the stream ends with it */
 	int64_t last;           /* last event id passed on */
 	unsigned keepalive;     /* the ring's keep-alive round seen */
+	int64_t sent_at;        /* monotonic ms of its last events */
 	char *out;              /* formatted, not yet handed to MHD */
 	size_t len, off;
 	bool suspended, ended;
@@ -59,10 +61,15 @@ struct dash_events {
 	bool closing;
 	dash_stream *suspended;
 	int streams;
+	/* A stream waits out its gap, suspended: the core wakes them all once
+	 * the gap has passed. Read by the core without the lock. */
+	atomic_bool held;
 	/* core thread only */
 	pending *pend;
 	size_t n_pend, cap_pend;
+	size_t n_ready;         /* of pend, those of committed batches */
 	int64_t keepalive_at;
+	int64_t resumed_at;     /* monotonic ms of the last wake of all */
 	struct { char code[PROTO_CODE_MAX + 1]; signed char online; } seen[SEEN_SLOTS];
 };
 
@@ -162,12 +169,19 @@ void dash_events_commit(dash_events *e, bool ok)
 {
 	int64_t mono = proto_mono_ms();
 	bool keepalive = mono - e->keepalive_at >= DASH_KEEPALIVE_MS;
+	bool due = dash_events_wait(e, mono) == 0;
 
-	if (!ok)
-		e->n_pend = 0;
-	if (!e->n_pend && !keepalive)
+	if (ok)
+		e->n_ready = e->n_pend;
+	else
+		e->n_pend = e->n_ready;
+	if (!e->n_pend && !keepalive && !due)
 		return;
-	pthread_mutex_lock(&e->lock);
+	/* The workers run at a lower priority (http.c): the core must never
+	 * wait for one holding the lock. Busy, the events wait for the next
+	 * pass, at most DASH_RETRY_MS away (dash_events_wait). */
+	if (pthread_mutex_trylock(&e->lock) != 0)
+		return;
 	for (size_t i = 0; i < e->n_pend; i++) {
 		const pending *p = &e->pend[i];
 		event *x = &e->ring[++e->last_id % DASH_RING];
@@ -191,13 +205,27 @@ void dash_events_commit(dash_events *e, bool ok)
 			x->data = strdup(buf);
 		}
 	}
-	e->n_pend = 0;
+	e->n_pend = e->n_ready = 0;
 	if (keepalive) {
 		e->keepalive++;
 		e->keepalive_at = mono;
 	}
+	atomic_store(&e->held, false);
+	e->resumed_at = mono;
 	resume_all(e);
 	pthread_mutex_unlock(&e->lock);
+}
+
+int dash_events_wait(dash_events *e, int64_t mono)
+{
+	int64_t left;
+
+	if (e->n_ready)
+		return DASH_RETRY_MS;
+	if (!atomic_load(&e->held))
+		return -1;
+	left = e->resumed_at + DASH_STREAM_GAP_MS - mono;
+	return left > 0 ? (int)left : 0;
 }
 
 void dash_events_close(dash_events *e)
@@ -277,8 +305,19 @@ static bool append_event(dash_stream *s, int64_t id, const char *kind, const cha
 static void fill(dash_stream *s)
 {
 	dash_events *e = s->e;
-	int sent = 0;
+	int sent = 0, fresh = 0;
 
+	/* A burst in the scope: the page is better served fetching afresh
+	 * than by hundreds of events it would each act upon. */
+	for (int64_t id = s->last + 1; id <= e->last_id && fresh <= DASH_BURST; id++) {
+		const event *x = &e->ring[id % DASH_RING];
+		fresh += x->id == id && proto_code_within(x->area, s->scope);
+	}
+	if (fresh > DASH_BURST && s->last + 1 >= e->first_id) {
+		append_event(s, e->last_id, "reset", "{}");
+		s->last = e->last_id;
+		return;
+	}
 	while (s->last < e->last_id && sent < 64 && s->len < 60000) {
 		event *x = &e->ring[(s->last + 1) % DASH_RING];
 		if (s->last + 1 < e->first_id || x->id != s->last + 1) {
@@ -313,6 +352,15 @@ static void fill(dash_stream *s)
 	}
 }
 
+/* Suspends the stream until the core's next wake; with the lock held. */
+static void park(dash_stream *s)
+{
+	s->suspended = true;
+	s->next = s->e->suspended;
+	s->e->suspended = s;
+	MHD_suspend_connection(s->conn);
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	dash_stream *s = cls;
@@ -332,16 +380,23 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&e->lock);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
+		int64_t mono = proto_mono_ms();
+		if (s->last < e->last_id && mono - s->sent_at < DASH_STREAM_GAP_MS) {
+			/* Sent moments ago: wait out the gap, suspended. */
+			atomic_store(&e->held, true);
+			park(s);
+			pthread_mutex_unlock(&e->lock);
+			return 0;
+		}
 		fill(s);
+		if (s->len)
+			s->sent_at = mono;
 		if (s->len == 0 && s->keepalive != e->keepalive) {
 			append(s, ": keep-alive\n\n", 14);
 		}
 		s->keepalive = e->keepalive;
 		if (s->len == 0) {
-			s->suspended = true;
-			s->next = e->suspended;
-			e->suspended = s;
-			MHD_suspend_connection(s->conn);
+			park(s);
 			pthread_mutex_unlock(&e->lock);
 			return 0;
 		}

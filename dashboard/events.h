@@ -1,7 +1,10 @@
 /* The live feed: the core's committed changes as numbered events in a ring
  * of the last few thousand, and the Server-Sent Events streams reading it.
  * A stream with nothing to send is suspended (no thread, no timer) and
- * resumed when the ring grows or a keep-alive is due. */
+ * resumed when the ring grows or a keep-alive is due. A stream sends at most
+ * every DASH_STREAM_GAP_MS, and a burst of events becomes one reset (the
+ * page fetches afresh): what the streams cost stays bounded however fast
+ * reports arrive. */
 #ifndef DASH_EVENTS_H
 #define DASH_EVENTS_H
 
@@ -12,6 +15,9 @@
 
 #define DASH_RING 4096         /* events kept for resuming streams */
 #define DASH_KEEPALIVE_MS 15000
+#define DASH_STREAM_GAP_MS 250 /* a stream sends at most this often */
+#define DASH_BURST 256         /* more new events than this: one reset */
+#define DASH_RETRY_MS 5        /* the core's next try when the lock was busy */
 
 typedef struct dash dash;
 typedef struct dash_req dash_req;
@@ -26,6 +32,10 @@ void dash_events_destroy(dash_events *e);
 void dash_events_note(dash_events *e, hub_change kind, const char *key,
 	const char *text, int64_t n);
 void dash_events_commit(dash_events *e, bool ok);
+
+/* Core thread: ms until the commit hook has work again (a stream held back
+ * by DASH_STREAM_GAP_MS, events the busy lock put off); -1: none. */
+int dash_events_wait(dash_events *e, int64_t mono);
 
 /* Answers r with a stream from after event last_id (-1: from now on). */
 void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id);

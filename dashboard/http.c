@@ -4,7 +4,10 @@
  * the core is in core.c and events.c. Here: reading requests (bodies
  * capped), routing, and the headers every answer carries. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "protocol/log.h"
 
 #define POOL_THREADS 4
+#define POOL_NICE 10 /* the pool's nice value over the core's */
 
 /* ------------------------------------------------------------ answers */
 
@@ -297,34 +301,60 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", line);
 }
 
-struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
-struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
-{
-	char host[256];
-	int port;
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+typedef struct starter {
+	dash *d;
+	struct sockaddr_in sa;
 	struct MHD_Daemon *mhd;
+} starter;
 
-	if (!proto_link_parse_address(listen, host, sizeof host, &port) ||
-	    inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-		log_error("--http '%s' is not IPv4-ADDRESS:PORT", listen);
-		return NULL;
-	}
-	sa.sin_port = htons((uint16_t)port);
-	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+/* Runs on a thread of its own: the pool's threads inherit the nice value of
+ * the thread that creates them (on Linux it is per thread), so this one
+ * lowers its own first. Under a full CPU the core's ingest then goes before
+ * dashboard reads; idle, the pool runs as fast as ever. */
+static void *start_pool(void *arg)
+{
+	starter *s = arg;
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + POOL_NICE) != 0)
+		log_warn("http: cannot lower the pool's priority: %s", strerror(errno));
+	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, d,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, d,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		on_request, s->d,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s->d,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s->d,
 		MHD_OPTION_END);
-	if (!mhd)
+	return NULL;
+}
+
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
+{
+	char host[256];
+	int port, rc;
+	starter s = {.d = d, .sa = {.sin_family = AF_INET}};
+	pthread_t t;
+
+	if (!proto_link_parse_address(listen, host, sizeof host, &port) ||
+	    inet_pton(AF_INET, host, &s.sa.sin_addr) != 1) {
+		log_error("--http '%s' is not IPv4-ADDRESS:PORT", listen);
+		return NULL;
+	}
+	s.sa.sin_port = htons((uint16_t)port);
+	rc = pthread_create(&t, NULL, start_pool, &s);
+	if (rc != 0) {
+		log_error("http: cannot start a thread: %s", strerror(rc));
+		return NULL;
+	}
+	pthread_join(t, NULL);
+	if (!s.mhd)
 		log_error("cannot serve HTTP on %s (address in use?)", listen);
 	else
 		log_info("dashboard at http://%s:%d/", host, port);
-	return mhd;
+	return s.mhd;
 }

@@ -425,17 +425,17 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 	sqlite3_finalize(st);
 	if (!*n)
 		return c;
-	st = proto_db_prepare(db, "SELECT substr(origin, 1, ?2), colour, count(*) FROM items "
-		"WHERE " WITHIN("origin") " AND state IN " OPEN_STATES " GROUP BY 1, 2");
+	st = proto_db_prepare(db, "SELECT substr(origin, 1, ?2), sum(open_blue), "
+		"sum(open_orange), sum(open_red) FROM tally WHERE " WITHIN("origin")
+		" GROUP BY 1");
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, width);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int colour = proto_colour_parse(col(st, 1));
-			for (size_t i = 0; colour >= 0 && i < *n; i++)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			for (size_t i = 0; i < *n; i++)
 				if (strcmp(c[i].code, col(st, 0)) == 0)
-					c[i].open[colour] = sqlite3_column_int64(st, 2);
-		}
+					for (int k = 0; k < PROTO_COLOUR__COUNT; k++)
+						c[i].open[k] = sqlite3_column_int64(st, 1 + k);
 		sqlite3_finalize(st);
 	}
 	st = proto_db_prepare(db, "SELECT substr(code, 1, ?2), count(*), sum(online = 0) "
@@ -511,20 +511,18 @@ void dash_api_tree(dash_req *r, sqlite3 *db)
 	dash_reply_json(r, 200, o);
 }
 
-/* Closed (verified or rated) items last resolved within their limit, among
- * those of origins in the range; all read from the index items_figures. */
+/* Closed (verified or rated) items last resolved within their limit: the
+ * ranking's count over a period; hub/tally.c counts the same for all time. */
 #define ON_TIME_EXPR "(i.state IN " SOLVED_STATES " AND i.escalations = 0 AND " \
 	"i.resolved_at <= i.resolve_by)"
 
 static void figures(sqlite3 *db, const char *scope, cJSON *out)
 {
-	sqlite3_stmt *st = proto_db_prepare(db, "SELECT count(*), "
-		"sum(i.state IN " SOLVED_STATES "), "
-		"sum(i.state IN " SOLVED_STATES " AND i.category = 'dispute'), "
-		"sum(i.state IN " OPEN_STATES "), "
-		"sum(" ON_TIME_EXPR "), "
-		"sum(i.rating IN ('satisfied', 'basic')), count(i.rating) "
-		"FROM items i WHERE " WITHIN("i.origin"));
+	/* From the tally (hub/tally.c): one row per station of the scope, not
+	 * one per item. */
+	sqlite3_stmt *st = proto_db_prepare(db, "SELECT sum(collected), sum(solved), "
+		"sum(mediated), sum(open_blue + open_orange + open_red), sum(on_time), "
+		"sum(satisfied), sum(rated) FROM tally WHERE " WITHIN("origin"));
 	int64_t v[7] = {0};
 
 	if (st) {

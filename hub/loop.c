@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "hub/tally.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
@@ -38,9 +39,9 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS items_urgent ON items(origin, state, sign_by, "
 	"  resolve_by, item) WHERE state IN ('reported', 'signed', 'assigned') "
 	"  AND colour IN ('red', 'orange');"
-	/* The dashboard's figures of an area read only this index. */
-	"CREATE INDEX IF NOT EXISTS items_figures ON items(origin, state, category, "
-	"  rating, escalations, resolve_by, resolved_at);"
+	/* The dashboard's figures once read this index; the tally (tally.c)
+	 * serves them now, and each index costs every write. */
+	"DROP INDEX IF EXISTS items_figures;"
 	"CREATE TABLE IF NOT EXISTS events("
 	"  item TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL, kind TEXT NOT NULL, note TEXT,"
@@ -159,7 +160,8 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema))
+	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema) ||
+	    hub_tally_install(l->db))
 		goto fail;
 	for (int i = 0; i < LS__COUNT; i++) {
 		l->st[i] = proto_db_prepare(l->db, sql[i]);

@@ -324,6 +324,9 @@ static int run(hub *h)
 		}
 		if (next_tick - mono < wait)
 			wait = (int)(next_tick - mono);
+		int dw = dash_wait_ms(h->dash, mono);
+		if (dw >= 0 && dw < wait)
+			wait = dw;
 		/* Group commit: one fsync for what arrives within GROUP_MS. */
 		if (batch_at && batch_at + GROUP_MS - mono < wait)
 			wait = batch_at + GROUP_MS > mono ? (int)(batch_at + GROUP_MS - mono) : 0;

@@ -73,8 +73,10 @@ hub_store *hub_store_open(const char *path, const hub_secret *secret)
 	if (!s->db)
 		goto fail;
 	/* A county's items and indexes stay in memory: 64 MiB of page cache
-	 * instead of SQLite's default 2. */
-	if (proto_db_exec(s->db, "PRAGMA cache_size = -65536"))
+	 * instead of SQLite's default 2. Statement journals (every write that
+	 * fires the tally's triggers has one) in memory too: in temporary
+	 * files they cost 30 us a statement (measured). */
+	if (proto_db_exec(s->db, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
 		goto fail;
 	for (int i = 0; i < ST__COUNT; i++) {
 		s->st[i] = proto_db_prepare(s->db, sql[i]);

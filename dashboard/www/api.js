@@ -185,6 +185,24 @@ export function onLive(fn) {
 	return () => listeners.delete(fn);
 }
 
+/**
+ * fn at most once every ms: the first call schedules it, calls until it has
+ * run change nothing. Unlike restarting a timer on each call, a steady run
+ * of events cannot put the refresh off for ever. Returns [call, cancel].
+ */
+export function coalesce(fn, ms) {
+	let timer = null;
+	const call = () => {
+		if (timer)
+			return;
+		timer = setTimeout(() => {
+			timer = null;
+			fn();
+		}, ms);
+	};
+	return [call, () => { clearTimeout(timer); timer = null; }];
+}
+
 export function onLiveStatus(fn) {
 	statusListeners.add(fn);
 }

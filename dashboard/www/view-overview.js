@@ -5,7 +5,7 @@
 import {t, name, fmtNumber, fmtPercent, fmtTime} from './i18n.js';
 import {h, fillEl, weatherIcon, updateWeather, itemTable, upsertRow, bindRows,
 	byDeadline, byNewest, inScope, setHubNow, OPEN_STATES} from './dom.js';
-import {api, me, onLive, query} from './api.js';
+import {api, coalesce, me, onLive, query} from './api.js';
 
 const names = new Map(); // code -> name, for the breadcrumbs
 
@@ -181,23 +181,19 @@ export async function mount(main, ctx) {
 
 	// Live: an item is put in place at once; the figures, tiles and lists
 	// are then fetched again (once for a burst of events).
-	let timer = null;
-	const refresh = () => {
-		clearTimeout(timer);
-		timer = setTimeout(async () => {
-			try {
-				const fresh = await load();
-				if (!ctx.alive())
-					return;
-				[ov, open] = fresh;
-				setHubNow(ov.now);
-				rememberNames(ov);
-				render();
-			} catch (e) {
-				// The next event or the reconnect tries again.
-			}
-		}, 700);
-	};
+	const [refresh, cancelRefresh] = coalesce(async () => {
+		try {
+			const fresh = await load();
+			if (!ctx.alive())
+				return;
+			[ov, open] = fresh;
+			setHubNow(ov.now);
+			rememberNames(ov);
+			render();
+		} catch (e) {
+			// The next event or the reconnect tries again.
+		}
+	}, 700);
 	const stop = onLive((kind, data) => {
 		if (kind === 'item' && data && data.id) {
 			if (upsertRow(urgentBox.firstChild, data, isUrgent(code), byDeadline) && data.colour === 'red')
@@ -213,6 +209,6 @@ export async function mount(main, ctx) {
 	});
 	return () => {
 		stop();
-		clearTimeout(timer);
+		cancelRefresh();
 	};
 }

@@ -4,7 +4,7 @@
 import {t, name, fmtClock, fmtDate} from './i18n.js';
 import {h, fillEl, weatherIcon, updateWeather, itemTable, upsertRow, bindRows,
 	byDeadline, inScope, setHubNow, hubNow, OPEN_STATES} from './dom.js';
-import {api, onLive, query} from './api.js';
+import {api, coalesce, onLive, query} from './api.js';
 import {figures, areaTiles} from './view-overview.js';
 
 /** Full screen where the browser allows it (it needs a key or a click). */
@@ -136,7 +136,19 @@ export async function mount(main, ctx) {
 	document.addEventListener('mousemove', moved);
 	moved();
 
-	let timer = null;
+	const [refresh, cancelRefresh] = coalesce(async () => {
+		try {
+			const fresh = await api(`/api/overview${query({scope: ctx.params.get('scope') || ''})}`);
+			if (!ctx.alive())
+				return;
+			ov = fresh;
+			setHubNow(ov.now);
+			render();
+			show(0);
+		} catch (e) {
+			// The next event tries again.
+		}
+	}, 700);
 	const stop = onLive((kind, data) => {
 		if (kind === 'item' && data && data.id)
 			upsertRow(urgentBox.firstChild, data, urgentOf(ov.scope.code), byDeadline);
@@ -144,24 +156,11 @@ export async function mount(main, ctx) {
 			updateWeather(data.code, data.weather);
 			return;
 		}
-		clearTimeout(timer);
-		timer = setTimeout(async () => {
-			try {
-				const fresh = await api(`/api/overview${query({scope: ctx.params.get('scope') || ''})}`);
-				if (!ctx.alive())
-					return;
-				ov = fresh;
-				setHubNow(ov.now);
-				render();
-				show(0);
-			} catch (e) {
-				// The next event tries again.
-			}
-		}, 700);
+		refresh();
 	});
 	return () => {
 		stop();
-		clearTimeout(timer);
+		cancelRefresh();
 		clearInterval(clockTimer);
 		clearInterval(rotate);
 		clearTimeout(idle);
