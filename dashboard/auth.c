@@ -109,12 +109,26 @@ void dash_api_me(dash_req *r)
 	dash_reply_json(r, 200, me_json(&r->user));
 }
 
+bool dash_user_still(dash *d, const char *token, const dash_user *u)
+{
+	sqlite3 *db = dash_reader_get(d);
+	bool current = db && dash_users_current(db, u);
+
+	dash_reader_put(d, db);
+	if (!current) {
+		dash_session_end(d->sessions, token);
+		log_info("user %s signed out: account deleted or password changed", u->name);
+	}
+	return current;
+}
+
 bool dash_auth(dash_req *r)
 {
 	const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "mq_session");
 
 	snprintf(r->token, sizeof r->token, "%s", token ? token : "");
-	if (!token || !dash_session_get(r->d->sessions, token, &r->user, proto_now_ms())) {
+	if (!token || !dash_session_get(r->d->sessions, token, &r->user, proto_now_ms()) ||
+	    !dash_user_still(r->d, token, &r->user)) {
 		dash_reply_error(r, 401, "unauthorized", "not signed in, or the session expired");
 		return false;
 	}

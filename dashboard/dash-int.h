@@ -96,6 +96,10 @@ void dash_api_me(dash_req *r);
  * the session. For POST also checks the CSRF token (403). */
 bool dash_auth(dash_req *r);
 
+/* False, ending the session of token, when u's account was deleted or her
+ * password changed since she signed in. */
+bool dash_user_still(dash *d, const char *token, const dash_user *u);
+
 /* ---- views.c: reads, all scoped to r->user */
 void dash_api_overview(dash_req *r, sqlite3 *db);
 void dash_api_tree(dash_req *r, sqlite3 *db);

@@ -372,7 +372,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		/* A page left open must not outlive a logout or an expiry: the
 		 * session is looked at on each wake-up (events, keep-alives),
 		 * which also counts as the user's activity. */
-		if (!dash_session_get(e->d->sessions, s->token, &u, proto_now_ms()))
+		if (!dash_session_get(e->d->sessions, s->token, &u, proto_now_ms()) ||
+		    !dash_user_still(e->d, s->token, &u))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		s->off = s->len = 0;
 		pthread_mutex_lock(&e->lock);

@@ -150,6 +150,11 @@ static void route_api(dash_req *r)
 		else if (strncmp(p, "/items/", 7) == 0 && (slash = strchr(id, '/')) &&
 			 is(slash, "/actions")) {
 			char item[PROTO_ITEM_ID_MAX];
+			/* Too long for an id: cut short it could name another item. */
+			if ((size_t)(slash - id) >= sizeof item) {
+				dash_reply_error(r, 404, "not_found", "no such item within your scope");
+				return;
+			}
 			snprintf(item, sizeof item, "%.*s", (int)(slash - id), id);
 			dash_api_action(r, item);
 		} else if (is(p, "/me") || is(p, "/overview") || is(p, "/items") ||

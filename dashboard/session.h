@@ -17,6 +17,7 @@ typedef struct dash_user {
 	char scope[PROTO_CODE_MAX + 1];   /* station the user acts for */
 	char scope_name[129];
 	char csrf[65];                    /* hex */
+	char stamp[33];                   /* of her password hash (users.c) */
 	int64_t expires;                  /* ms (wall clock) */
 } dash_user;
 

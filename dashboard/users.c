@@ -53,6 +53,29 @@ static void copy_col(char *out, size_t n, sqlite3_stmt *st, int col)
 	snprintf(out, n, "%s", t ? (const char *)t : "");
 }
 
+/* A digest of the stored hash: sessions keep this, not the hash. */
+static void stamp_of(const char *hash, char out[33])
+{
+	unsigned char d[16];
+
+	crypto_generichash(d, sizeof d, (const unsigned char *)hash, strlen(hash), NULL, 0);
+	sodium_bin2hex(out, 33, d, sizeof d);
+}
+
+bool dash_users_current(sqlite3 *db, const dash_user *u)
+{
+	sqlite3_stmt *st = proto_db_prepare(db, "SELECT hash FROM users WHERE name = ?");
+	char stamp[33] = "";
+
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		stamp_of((const char *)sqlite3_column_text(st, 0), stamp);
+	sqlite3_finalize(st);
+	return stamp[0] && sodium_memcmp(stamp, u->stamp, 32) == 0;
+}
+
 bool dash_users_check(sqlite3 *db, const char *name, const char *password,
 	dash_user *u)
 {
@@ -81,6 +104,8 @@ bool dash_users_check(sqlite3 *db, const char *name, const char *password,
 		snprintf(hash, sizeof hash, "%s", dummy_hash);
 	}
 	ok = hash[0] && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+	if (found && ok)
+		stamp_of(hash, u->stamp);
 	sodium_memzero(hash, sizeof hash);
 	return found && ok;
 }

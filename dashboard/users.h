@@ -21,6 +21,10 @@
 bool dash_users_check(sqlite3 *db, const char *name, const char *password,
 	dash_user *u);
 
+/* True while u's account is as it was at her login: not deleted, password
+ * not changed (a session must not outlive either). */
+bool dash_users_current(sqlite3 *db, const dash_user *u);
+
 /* True when name is an acceptable user name: 1 to 32 of [a-z0-9._-]. */
 bool dash_user_name_valid(const char *name);
 

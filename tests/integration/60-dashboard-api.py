@@ -352,6 +352,38 @@ def body(env):
           f"{sum(1 for e in burst.events if e[1] == 'reset')} reset(s); "
           f"the next report as its own event")
 
+    # --- a changed password or a deleted account ends the live sessions
+    # and streams at once; the new password works
+    t1 = Web(env)
+    t1.login("town1", PW["town1"])
+    t1_stream = Stream(t1)
+    env.wait_until(lambda: t1_stream.status == 200, 10, "town1's stream")
+    r = subprocess.run([env.bin("hub/minqing-hub"), "user", "passwd", "town1", "--db",
+                        env.hub_db], input="changed-pass-1\n", capture_output=True,
+                       text=True, timeout=60)
+    check(r.returncode == 0, f"user passwd: {r.stderr}")
+    check(t1.get("/api/me")[0] == 401, "a session from before the password change")
+    env.report(GROUP, title="改密之后", colour="blue", category="livelihood")
+    env.wait_until(lambda: not t1_stream.t.is_alive(), 15,
+                   "the stream of a session from before the password change to end")
+    t1_stream.close()
+    Web(env).login("town1", "changed-pass-1")
+    subprocess.run([env.bin("hub/minqing-hub"), "user", "passwd", "town1", "--db", env.hub_db],
+                   input=PW["town1"] + "\n", capture_output=True, text=True, timeout=60)
+    gone = Web(env)
+    gone.login("vil", PW["vil"])
+    r = subprocess.run([env.bin("hub/minqing-hub"), "user", "del", "vil", "--db",
+                        env.hub_db], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"user del: {r.stderr}")
+    check(gone.get("/api/me")[0] == 401, "a session of a deleted account")
+    r = subprocess.run([env.bin("hub/minqing-hub"), "user", "add", "vil", "--role", "village",
+                        "--scope", VILLAGE, "--db", env.hub_db], input=PW["vil"] + "\n",
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"user add again: {r.stderr}")
+    check(gone.get("/api/me")[0] == 401, "a deleted account's session after it is re-added")
+    vil.login("vil", PW["vil"])
+    print("accounts: a password change or deletion ends live sessions and streams")
+
     # --- logout; a stream open at the time ends at its next wake-up
     vil_stream = Stream(vil)
     env.wait_until(lambda: vil_stream.status == 200, 10, "the village's stream")
