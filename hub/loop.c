@@ -708,32 +708,45 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 	return n;
 }
 
-/* Item messages in flight per call: libmosquitto queues without bound, and
- * the broker's queue for an offline station is finite. */
+/* Item messages in flight per call: the broker's queue for an offline
+ * station is finite. */
 #define DELIVER_WINDOW 200
+/* New item messages are handed to libmosquitto only while fewer than this
+ * many of the hub's messages wait there for the broker's acknowledgement:
+ * its queue is a list it walks on every publish and acknowledgement, and,
+ * unbounded, it grew to every item message of a burst, with receipts queued
+ * behind them. The rest wait in the downbox, published as acks come in. */
+#define DELIVER_QUEUE 400
 
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 	bool resend_all)
 {
+	int64_t room = DELIVER_QUEUE - proto_link_pending(link);
 	sqlite3_stmt *st;
 
 	if (!proto_link_connected(link))
 		return;
+	/* A station's own backlog on its birth goes whatever the queue: rare,
+	 * and bounded by the window. */
 	if (station) {
 		st = l->st[LS_DOWN_STATION];
 		sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
 		publish_rows(l, link, st, NULL);
 	}
+	if (room <= 0)
+		return;
 	if (resend_all) {
 		int64_t cursor = 0;
 		st = l->st[LS_DOWN_ONLINE];
 		sqlite3_bind_int64(st, 1, cursor);
-		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
-		publish_rows(l, link, st, &cursor);
+		sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
+		room -= publish_rows(l, link, st, &cursor);
+		if (room <= 0)
+			return;
 	}
 	st = l->st[LS_DOWN_NEXT];
 	sqlite3_bind_int64(st, 1, l->last_sent);
-	sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+	sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
 	publish_rows(l, link, st, &l->last_sent);
 }
