@@ -27,7 +27,9 @@ static const char schema[] =
 	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
 	"  resolved_at INTEGER);"         /* hub time of the last resolve */
 	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS items_origin ON items(origin);"
+	/* items(origin) alone was a prefix of items_area, which serves the
+	 * same ranges: one index fewer to keep per report. */
+	"DROP INDEX IF EXISTS items_origin;"
 	/* Covering indexes: the weather and surge queries read only these, so
 	 * they never touch the table's rows (a county has many). */
 	"CREATE INDEX IF NOT EXISTS items_area ON items(origin, state, colour, "
@@ -62,9 +64,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS hub_meta(key TEXT PRIMARY KEY, value INTEGER);";
 
 static const char *const sql[LS__COUNT] = {
+	/* With the values of its first event: an insert and then an update
+	 * of the same row rewrote each of its index entries twice. */
 	[LS_ITEM_INSERT] = "INSERT INTO items(item, origin, category, colour, state, "
 			   "handler, created, received, tier_since, sign_by, resolve_by, "
-			   "updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   "reminders, due, seq, updated) "
+			   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
 			"rating, into_item, created, received, tier_since, sign_by, "
 			"resolve_by, reminders, escalations, seq FROM items WHERE item = ?",
@@ -312,17 +317,25 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 
 /* ------------------------------------------------------------- delivery */
 
+/* Ids rise across restarts: the last one given out is stored with the row
+ * in the same transaction. The hub is the only writer, so it is read once;
+ * an id of a batch rolled back is not given out again, which only skips
+ * it (nothing with it was ever published). */
 static proto_err next_down_id(hub_loop *l, int64_t *id)
 {
 	sqlite3_stmt *st = l->st[LS_META_GET];
-	int64_t last = 0, now = proto_now_ms();
+	int64_t now = proto_now_ms();
 
-	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	*id = now > last ? now : last + 1;
+	if (!l->down_id_read) {
+		sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			l->last_down_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		l->down_id_read = true;
+	}
+	*id = now > l->last_down_id ? now : l->last_down_id + 1;
+	l->last_down_id = *id;
 	st = l->st[LS_META_SET];
 	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, *id);
@@ -408,18 +421,16 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	return loop_step(l, st);
 }
 
-proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
-	const char *note, const char *also, int64_t now)
+/* The event it->seq on an item already saved as it is after it, and its
+ * snapshot queued for everyone involved. */
+static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
+	const char *by, const char *note, const char *also, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_EVENT];
 	const char *sent[8];
 	int n = 0;
 	proto_err err;
 
-	it->seq++;
-	err = item_put(l, it, now);
-	if (err)
-		return err;
 	sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, it->seq);
 	sqlite3_bind_int64(st, 3, now);
@@ -468,6 +479,18 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	return err;
 }
 
+proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
+	const char *note, const char *also, int64_t now)
+{
+	proto_err err;
+
+	it->seq++;
+	err = item_put(l, it, now);
+	if (err)
+		return err;
+	return record_event(l, it, kind, by, note, also, now);
+}
+
 /* -------------------------------------------------------------- routing */
 
 bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
@@ -497,6 +520,9 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
 	if (!loop_route(&l->pol, it.origin, it.colour, it.handler))
 		return PROTO_ERR_BAD_VALUE;
 	loop_restart_limits(l, &it, now);
+	/* Saved as it is after its first event, "route". */
+	it.seq = 1;
+	int64_t due = next_due(l, &it, now);
 	sqlite3_bind_text(st, 1, it.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, it.origin, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, proto_category_name(it.category), -1, SQLITE_STATIC);
@@ -508,10 +534,14 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
 	sqlite3_bind_int64(st, 9, it.tier_since);
 	sqlite3_bind_int64(st, 10, it.sign_by);
 	sqlite3_bind_int64(st, 11, it.resolve_by);
-	sqlite3_bind_int64(st, 12, now);
+	sqlite3_bind_int(st, 12, it.reminders);
+	if (due)
+		sqlite3_bind_int64(st, 13, due);
+	sqlite3_bind_int64(st, 14, it.seq);
+	sqlite3_bind_int64(st, 15, now);
 	err = loop_step(l, st);
 	if (!err)
-		err = loop_event(l, &it, "route", "hub", NULL, NULL, now);
+		err = record_event(l, &it, "route", "hub", NULL, NULL, now);
 	if (!err)
 		err = loop_surge(l, &it, now);
 	if (!err)
