@@ -28,6 +28,8 @@ struct hub_loop {
 	hub_policy pol;
 	sqlite3_stmt *st[LS__COUNT];
 	int64_t last_sent; /* highest downbox id published since start */
+	int64_t last_down_id; /* highest downbox id given out */
+	bool down_id_read;    /* last_down_id read from hub_meta */
 	/* Areas whose weather may have changed since it was last computed. */
 	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
 	size_t n_dirty;

@@ -28,7 +28,9 @@ static const char schema[] =
 	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
 	"  resolved_at INTEGER);"         /* hub time of the last resolve */
 	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS items_origin ON items(origin);"
+	/* items(origin) alone was a prefix of items_area, which serves the
+	 * same ranges: one index fewer to keep per report. */
+	"DROP INDEX IF EXISTS items_origin;"
 	/* Covering indexes: the weather and surge queries read only these, so
 	 * they never touch the table's rows (a county has many). */
 	"CREATE INDEX IF NOT EXISTS items_area ON items(origin, state, colour, "
@@ -63,9 +65,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS hub_meta(key TEXT PRIMARY KEY, value INTEGER);";
 
 static const char *const sql[LS__COUNT] = {
+	/* With the values of its first event: an insert and then an update
+	 * of the same row rewrote each of its index entries twice. */
 	[LS_ITEM_INSERT] = "INSERT INTO items(item, origin, category, colour, state, "
 			   "handler, created, received, tier_since, sign_by, resolve_by, "
-			   "updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   "reminders, due, seq, updated) "
+			   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
 			"rating, into_item, created, received, tier_since, sign_by, "
 			"resolve_by, reminders, escalations, seq FROM items WHERE item = ?",
@@ -314,17 +319,25 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 
 /* ------------------------------------------------------------- delivery */
 
+/* Ids rise across restarts: the last one given out is stored with the row
+ * in the same transaction. The hub is the only writer, so it is read once;
+ * an id of a batch rolled back is not given out again, which only skips
+ * it (nothing with it was ever published). */
 static proto_err next_down_id(hub_loop *l, int64_t *id)
 {
 	sqlite3_stmt *st = l->st[LS_META_GET];
-	int64_t last = 0, now = proto_now_ms();
+	int64_t now = proto_now_ms();
 
-	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	*id = now > last ? now : last + 1;
+	if (!l->down_id_read) {
+		sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			l->last_down_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		l->down_id_read = true;
+	}
+	*id = now > l->last_down_id ? now : l->last_down_id + 1;
+	l->last_down_id = *id;
 	st = l->st[LS_META_SET];
 	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, *id);
@@ -410,18 +423,16 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	return loop_step(l, st);
 }
 
-proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
-	const char *note, const char *also, int64_t now)
+/* The event it->seq on an item already saved as it is after it, and its
+ * snapshot queued for everyone involved. */
+static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
+	const char *by, const char *note, const char *also, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_EVENT];
 	const char *sent[8];
 	int n = 0;
 	proto_err err;
 
-	it->seq++;
-	err = item_put(l, it, now);
-	if (err)
-		return err;
 	sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, it->seq);
 	sqlite3_bind_int64(st, 3, now);
@@ -470,6 +481,18 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	return err;
 }
 
+proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
+	const char *note, const char *also, int64_t now)
+{
+	proto_err err;
+
+	it->seq++;
+	err = item_put(l, it, now);
+	if (err)
+		return err;
+	return record_event(l, it, kind, by, note, also, now);
+}
+
 /* -------------------------------------------------------------- routing */
 
 bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
@@ -499,6 +522,9 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
 	if (!loop_route(&l->pol, it.origin, it.colour, it.handler))
 		return PROTO_ERR_BAD_VALUE;
 	loop_restart_limits(l, &it, now);
+	/* Saved as it is after its first event, "route". */
+	it.seq = 1;
+	int64_t due = next_due(l, &it, now);
 	sqlite3_bind_text(st, 1, it.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, it.origin, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, proto_category_name(it.category), -1, SQLITE_STATIC);
@@ -510,10 +536,14 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
 	sqlite3_bind_int64(st, 9, it.tier_since);
 	sqlite3_bind_int64(st, 10, it.sign_by);
 	sqlite3_bind_int64(st, 11, it.resolve_by);
-	sqlite3_bind_int64(st, 12, now);
+	sqlite3_bind_int(st, 12, it.reminders);
+	if (due)
+		sqlite3_bind_int64(st, 13, due);
+	sqlite3_bind_int64(st, 14, it.seq);
+	sqlite3_bind_int64(st, 15, now);
 	err = loop_step(l, st);
 	if (!err)
-		err = loop_event(l, &it, "route", "hub", NULL, NULL, now);
+		err = record_event(l, &it, "route", "hub", NULL, NULL, now);
 	if (!err)
 		err = loop_surge(l, &it, now);
 	if (!err)
@@ -710,32 +740,45 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 	return n;
 }
 
-/* Item messages in flight per call: libmosquitto queues without bound, and
- * the broker's queue for an offline station is finite. */
+/* Item messages in flight per call: the broker's queue for an offline
+ * station is finite. */
 #define DELIVER_WINDOW 200
+/* New item messages are handed to libmosquitto only while fewer than this
+ * many of the hub's messages wait there for the broker's acknowledgement:
+ * its queue is a list it walks on every publish and acknowledgement, and,
+ * unbounded, it grew to every item message of a burst, with receipts queued
+ * behind them. The rest wait in the downbox, published as acks come in. */
+#define DELIVER_QUEUE 400
 
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 	bool resend_all)
 {
+	int64_t room = DELIVER_QUEUE - proto_link_pending(link);
 	sqlite3_stmt *st;
 
 	if (!proto_link_connected(link))
 		return;
+	/* A station's own backlog on its birth goes whatever the queue: rare,
+	 * and bounded by the window. */
 	if (station) {
 		st = l->st[LS_DOWN_STATION];
 		sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
 		publish_rows(l, link, st, NULL);
 	}
+	if (room <= 0)
+		return;
 	if (resend_all) {
 		int64_t cursor = 0;
 		st = l->st[LS_DOWN_ONLINE];
 		sqlite3_bind_int64(st, 1, cursor);
-		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
-		publish_rows(l, link, st, &cursor);
+		sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
+		room -= publish_rows(l, link, st, &cursor);
+		if (room <= 0)
+			return;
 	}
 	st = l->st[LS_DOWN_NEXT];
 	sqlite3_bind_int64(st, 1, l->last_sent);
-	sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+	sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
 	publish_rows(l, link, st, &l->last_sent);
 }

@@ -24,6 +24,7 @@ struct proto_link {
 	bool connected;
 	bool stopped;                          /* proto_link_disconnect was called */
 	int64_t connects;
+	int64_t pending;                       /* QoS 1 publishes not yet acknowledged */
 	uint32_t rng;
 	proto_link_cbs cbs;
 	void *ud;
@@ -85,6 +86,11 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
 static void on_publish(struct mosquitto *m, void *ud, int mid)
 {
 	proto_link *l = ud;
+
+	/* Also called for QoS 0 once written, which were never counted: the
+	 * count errs low, never high. */
+	if (l->pending > 0)
+		l->pending--;
 	if (l->cbs.published)
 		l->cbs.published(l->ud, l, mid);
 }
@@ -262,6 +268,11 @@ int64_t proto_link_connects(const proto_link *l)
 	return l->connects;
 }
 
+int64_t proto_link_pending(const proto_link *l)
+{
+	return l->pending;
+}
+
 int proto_link_publish(proto_link *l, const char *topic, const void *payload,
 	size_t len, int qos, bool retain, int *mid)
 {
@@ -270,8 +281,10 @@ int proto_link_publish(proto_link *l, const char *topic, const void *payload,
 	if (!l->connected)
 		return -1;
 	rc = mosquitto_publish(l->mosq, mid, topic, (int)len, payload, qos, retain);
-	if (rc == MOSQ_ERR_SUCCESS)
+	if (rc == MOSQ_ERR_SUCCESS) {
+		l->pending += qos > 0;
 		return 0;
+	}
 	/* NO_CONN here may still have queued the message; callers keep their own
 	 * copy (outbox) and resend, so report failure either way. */
 	log_debug("publish failed: %s", mosquitto_strerror(rc));

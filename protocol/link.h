@@ -71,6 +71,10 @@ bool proto_link_connected(const proto_link *link);
 /* Number of successful connections so far (the first one included). */
 int64_t proto_link_connects(const proto_link *link);
 
+/* QoS 1 messages handed to the library and not yet acknowledged by the
+ * broker (in flight or queued): for callers that must bound the queue. */
+int64_t proto_link_pending(const proto_link *link);
+
 /* Publishes at QoS 1 (or 0 for qos 0). mid receives the MQTT message id when
  * not NULL. Returns 0 on success, -1 when not connected or on error. */
 int proto_link_publish(proto_link *link, const char *topic, const void *payload,

@@ -1,8 +1,10 @@
 /* Unit tests of protocol/link.c: the broker address parser, and the socket
- * options of a connection to a plain loopback listener (the MQTT exchange
- * itself needs a broker: tests/integration covers it). */
+ * options of a connection to a plain loopback listener, and the count of
+ * unacknowledged publishes against a few hand-written broker packets (the
+ * rest of the MQTT exchange needs a broker: tests/integration covers it). */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -126,11 +128,81 @@ static void test_nodelay(void)
 	close(ls);
 }
 
+/* Runs the link's I/O for up to ms, draining what it sends to the peer s,
+ * until done(l) holds. */
+static bool pump(proto_link *l, int s, int ms, bool (*done)(proto_link *))
+{
+	char buf[4096];
+
+	for (int i = 0; i < ms / 10; i++) {
+		struct pollfd p = {.fd = proto_link_fd(l), .events = proto_link_events(l)};
+		if (poll(&p, 1, 10) > 0)
+			proto_link_io(l, p.revents);
+		while (recv(s, buf, sizeof buf, MSG_DONTWAIT) > 0)
+			;
+		if (done(l))
+			return true;
+	}
+	return false;
+}
+
+static bool connected(proto_link *l) { return proto_link_connected(l); }
+static bool one_left(proto_link *l) { return proto_link_pending(l) == 1; }
+
+/* The hub bounds what it queues in libmosquitto by this count: up with each
+ * QoS 1 publish, down with each PUBACK. */
+static void test_pending(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof a;
+	int ls = socket(AF_INET, SOCK_STREAM, 0), s = -1, mid[3];
+	static const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
+	proto_link *l = NULL;
+
+	CHECK(ls >= 0);
+	CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(ls, 1) == 0);
+	CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
+	mosquitto_lib_init();
+	l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
+		.port = ntohs(a.sin_port), .client_id = "test-link", .keepalive = 30},
+		NULL, NULL);
+	CHECK(l != NULL);
+	if (!l)
+		goto done;
+	proto_link_service(l, 0);
+	s = accept(ls, NULL, NULL);
+	CHECK(s >= 0);
+	if (s < 0)
+		goto done;
+	CHECK(send(s, connack, sizeof connack, 0) == (ssize_t)sizeof connack);
+	CHECK(pump(l, s, 2000, connected));
+	CHECK_EQ_INT((int)proto_link_pending(l), 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(proto_link_publish(l, "t/x", "m", 1, 1, false, &mid[i]) == 0);
+	CHECK_EQ_INT((int)proto_link_pending(l), 3);
+	for (int i = 0; i < 2; i++) {
+		unsigned char puback[] = {0x40, 0x02, (unsigned char)(mid[i] >> 8),
+			(unsigned char)(mid[i] & 0xff)};
+		CHECK(send(s, puback, sizeof puback, 0) == (ssize_t)sizeof puback);
+	}
+	CHECK(pump(l, s, 2000, one_left));
+	CHECK_EQ_INT((int)proto_link_pending(l), 1);
+done:
+	proto_link_destroy(l);
+	mosquitto_lib_cleanup();
+	if (s >= 0)
+		close(s);
+	close(ls);
+}
+
 int main(void)
 {
 	test_good();
 	test_bad();
 	test_host_size();
 	test_nodelay();
+	test_pending();
 	return check_finish();
 }
