@@ -10,6 +10,7 @@
 
 #include "dashboard/dash-int.h"
 #include "hub/clock.h"
+#include "hub/loop.h"
 #include "protocol/db.h"
 #include "protocol/loop.h"
 
@@ -542,12 +543,11 @@ static void figures(sqlite3 *db, const char *scope, cJSON *out)
 
 static cJSON *urgent(sqlite3 *db, const char *scope)
 {
-	/* The 50 are picked from the partial index items_urgent alone; only
+	/* The 50 are picked from the partial index items_urgent_by alone; only
 	 * they are then read in full (the scope may hold thousands). */
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT " SUMMARY_COLS " " SUMMARY_FROM
 		"WHERE i.item IN (SELECT item FROM items WHERE " WITHIN("origin")
-		" AND state IN ('reported', 'signed', 'assigned') "
-		"AND colour IN ('red', 'orange') "
+		" AND " HUB_URGENT_WHERE " "
 		"ORDER BY CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END, "
 		"item LIMIT 50) "
 		"ORDER BY CASE i.state WHEN 'reported' THEN i.sign_by ELSE i.resolve_by END, "

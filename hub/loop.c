@@ -38,9 +38,9 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS items_surge_cover ON items(category, origin, received, state, item);"
 	"CREATE INDEX IF NOT EXISTS items_into ON items(into_item) WHERE into_item IS NOT NULL;"
 	/* The dashboard's open red and orange items, soonest deadline first. */
-	"CREATE INDEX IF NOT EXISTS items_urgent ON items(origin, state, sign_by, "
-	"  resolve_by, item) WHERE state IN ('reported', 'signed', 'assigned') "
-	"  AND colour IN ('red', 'orange');"
+	"DROP INDEX IF EXISTS items_urgent;" /* said with IN lists */
+	"CREATE INDEX IF NOT EXISTS items_urgent_by ON items(origin, state, sign_by, "
+	"  resolve_by, item) WHERE " HUB_URGENT_WHERE ";"
 	/* The dashboard's figures once read this index; the tally (tally.c)
 	 * serves them now, and each index costs every write. */
 	"DROP INDEX IF EXISTS items_figures;"
