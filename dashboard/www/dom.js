@@ -91,15 +91,21 @@ export function stateBadge(state) {
 // The hub's clock decides deadlines. Each answer that carries the hub's
 // `now` corrects the offset between it and this browser's clock, so that a
 // wrong PC clock does not make items look overdue.
-let offset = 0;
+let offset = null;
 
 export function setHubNow(now) {
-	if (typeof now === 'number')
-		offset = now - Date.now();
+	if (typeof now !== 'number')
+		return;
+	const o = now - Date.now();
+	// Each reading is late by the answer's travel time: a small difference
+	// is that, not the clocks moving apart, and must not make the
+	// countdowns stall or step back.
+	if (offset === null || Math.abs(o - offset) > 2000)
+		offset = o;
 }
 
 export function hubNow() {
-	return Date.now() + offset;
+	return Date.now() + (offset || 0);
 }
 
 /** A countdown to `deadline` (hub ms); kind "sign" or "resolve" is named. */
