@@ -46,7 +46,7 @@ def body(env):
     add_user(env, "clerk", "county", COUNTY, "first-password")
 
     # An idle hub: nothing wakes it but its own tick.
-    time.sleep(1.5)
+    time.sleep(1.2)
     writes(env, "idle hub", 3)
     t = user(env, "add", "second", "--role", "county", "--scope", COUNTY,
              password="second-password") + user(env, "del", "second")
@@ -54,8 +54,8 @@ def body(env):
     check(t <= 2 * LIMIT_S, f"idle hub: user add and del took {t:.1f} s")
 
     # A steady load below every station's rate.
-    fleet = env.start_fleet(stations=30, rate=300, duration=4, drain=30, name="steady")
-    env.wait_until(lambda: len(env.hub_reports()) >= 200, 20, "the fleet's first reports",
+    fleet = env.start_fleet(stations=30, rate=300, duration=3, drain=30, name="steady")
+    env.wait_until(lambda: len(env.hub_reports()) >= 150, 20, "the fleet's first reports",
                    interval=0.1)
     writes(env, "under load", 3)
     check(fleet.alive(), "the fleet ended before the writes; they were not under load")
