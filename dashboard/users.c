@@ -150,64 +150,76 @@ static int read_password(char *buf, size_t n)
 
 static const char *const roles[] = {"county", "town", "village"};
 
-static int add_or_passwd(sqlite3 *db, const char *name, const char *role,
-	const char *scope, const char *display, bool add)
+/* The checks of `user add` that need no write: role, scope, display. */
+static int check_add(sqlite3 *db, const char *role, const char *scope,
+	const char *display)
 {
-	char password[256], hash[crypto_pwhash_STRBYTES];
-	sqlite3_stmt *st = NULL;
-	int rc = 1;
+	sqlite3_stmt *st;
+	int tier = -1;
 
-	if (add) {
-		int tier = -1;
-		for (int i = 0; i < 3; i++)
-			if (role && strcmp(role, roles[i]) == 0)
-				tier = i;
-		if (tier < 0) {
-			fprintf(stderr, "minqing-hub user: --role must be county, town or village\n");
-			return 2;
-		}
-		if (!scope || proto_code_tier(scope) != (proto_tier)tier) {
-			fprintf(stderr, "minqing-hub user: --scope must be a %s station's code "
-				"(%zu digits)\n", role, proto_tier_digits((proto_tier)tier));
-			return 2;
-		}
-		st = proto_db_prepare(db, "SELECT name FROM stations WHERE code = ?");
-		if (!st)
-			return 1;
-		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-		bool known = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		if (!known) {
-			fprintf(stderr, "minqing-hub user: %s is not a registered station "
-				"(has the hub run once with this database?)\n", scope);
-			return 2;
-		}
-		if (display && (!proto_utf8_valid(display, strlen(display)) ||
-				proto_utf8_length(display) > 32)) {
-			fprintf(stderr, "minqing-hub user: --display must be UTF-8, at most "
-				"32 characters\n");
-			return 2;
-		}
+	for (int i = 0; i < 3; i++)
+		if (role && strcmp(role, roles[i]) == 0)
+			tier = i;
+	if (tier < 0) {
+		fprintf(stderr, "minqing-hub user: --role must be county, town or village\n");
+		return 2;
 	}
+	if (!scope || proto_code_tier(scope) != (proto_tier)tier) {
+		fprintf(stderr, "minqing-hub user: --scope must be a %s station's code "
+			"(%zu digits)\n", role, proto_tier_digits((proto_tier)tier));
+		return 2;
+	}
+	st = proto_db_prepare(db, "SELECT name FROM stations WHERE code = ?");
+	if (!st)
+		return 1;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	bool known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!known) {
+		fprintf(stderr, "minqing-hub user: %s is not a registered station "
+			"(has the hub run once with this database?)\n", scope);
+		return 2;
+	}
+	if (display && (!proto_utf8_valid(display, strlen(display)) ||
+			proto_utf8_length(display) > 32)) {
+		fprintf(stderr, "minqing-hub user: --display must be UTF-8, at most "
+			"32 characters\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Reads the password and hashes it into hash. */
+static int hash_password(char hash[crypto_pwhash_STRBYTES])
+{
+	char password[256];
+	int rc = 0;
+
 	if (read_password(password, sizeof password) || strlen(password) < 8) {
 		fprintf(stderr, "minqing-hub user: a password of at least 8 characters "
 			"is needed on standard input\n");
-		sodium_memzero(password, sizeof password);
-		return 2;
-	}
-	if (crypto_pwhash_str(hash, password, strlen(password),
-		    crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
-		sodium_memzero(password, sizeof password);
+		rc = 2;
+	} else if (crypto_pwhash_str(hash, password, strlen(password),
+			   crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			   crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
 		fprintf(stderr, "minqing-hub user: out of memory hashing the password\n");
-		return 1;
+		rc = 1;
 	}
 	sodium_memzero(password, sizeof password);
-	st = proto_db_prepare(db, add ?
+	return rc;
+}
+
+static int add_or_passwd(sqlite3 *db, const char *name, const char *role,
+	const char *scope, const char *display, const char *hash, bool add)
+{
+	sqlite3_stmt *st = proto_db_prepare(db, add ?
 		"INSERT INTO users(name, display, role, scope, hash, created) "
 		"VALUES(?1, coalesce(?2, ?1), ?3, ?4, ?5, ?6)" :
 		"UPDATE users SET hash = ?5 WHERE name = ?1");
+	int rc = 1;
+
 	if (!st)
-		goto done;
+		return 1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (display)
 		sqlite3_bind_text(st, 2, display, -1, SQLITE_STATIC);
@@ -229,9 +241,7 @@ static int add_or_passwd(sqlite3 *db, const char *name, const char *role,
 	} else {
 		rc = 0;
 	}
-done:
 	sqlite3_finalize(st);
-	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
 
@@ -321,31 +331,36 @@ int dash_user_main(int argc, char **argv)
 	db = proto_db_open(path, DASH_USERS_SCHEMA);
 	if (!db)
 		return 1;
-	/* The write lock first (waiting on the busy timeout while the hub
-	 * commits): a deferred transaction would fail on a snapshot the hub
-	 * moved on from meanwhile. */
+	bool add = strcmp(cmd, "add") == 0, passwd = strcmp(cmd, "passwd") == 0;
 	bool write = strcmp(cmd, "list") != 0;
-	int tries = 0;
-	/* A hub just started may hold its batch for a while (seen: up to
-	 * ~30 s after loading a service team); wait for it, within reason. */
-	while (write && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		if (++tries == 6) {
-			fprintf(stderr, "minqing-hub user: the database stays locked: %s\n",
-				sqlite3_errmsg(db));
-			proto_db_close(db);
-			return 1;
-		}
+	char hash[crypto_pwhash_STRBYTES] = "";
+	rc = add ? check_add(db, role, scope, display) : 0;
+	/* Checked and hashed (a quarter of a second) before the write lock
+	 * is taken: while it is held the hub's core waits for it, and with
+	 * the core every station's receipts. */
+	if (!rc && (add || passwd))
+		rc = hash_password(hash);
+	if (rc)
+		goto done;
+	/* The write lock first (waiting on the busy timeout while the hub
+	 * commits, a few milliseconds): a deferred transaction would fail on
+	 * a snapshot the hub moved on from meanwhile. */
+	if (write && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "minqing-hub user: the database stays locked: %s\n",
+			sqlite3_errmsg(db));
+		rc = 1;
+		goto done;
 	}
-	if (strcmp(cmd, "add") == 0)
-		rc = add_or_passwd(db, name, role, scope, display, true);
-	else if (strcmp(cmd, "passwd") == 0)
-		rc = add_or_passwd(db, name, NULL, NULL, NULL, false);
+	if (add || passwd)
+		rc = add_or_passwd(db, name, role, scope, display, hash, add);
 	else if (strcmp(cmd, "del") == 0)
 		rc = del(db, name);
 	else
 		rc = list(db);
 	if (write && proto_db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") && rc == 0)
 		rc = 1;
+done:
+	sodium_memzero(hash, sizeof hash);
 	proto_db_close(db);
 	return rc;
 }

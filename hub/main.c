@@ -323,6 +323,14 @@ static int run(hub *h)
 			}
 			next_tick = mono + 1000;
 		}
+		/* Whatever batch is open when the loop goes to sleep (the
+		 * tick's, above) holds the database's write lock: it is
+		 * committed within GROUP_MS like any other, never left open
+		 * across an idle second, where `minqing-hub user` and other
+		 * writers beside the hub would find the lock taken again and
+		 * again and wait until some message woke the hub. */
+		if (hub_store_in_batch(h->store) && !batch_at)
+			batch_at = mono;
 		if (next_tick - mono < wait)
 			wait = (int)(next_tick - mono);
 		int dw = dash_wait_ms(h->dash, mono);

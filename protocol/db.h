@@ -1,6 +1,7 @@
 /* SQLite conventions shared by the station store and the hub store: WAL,
- * synchronous=FULL (survives power loss), a busy timeout for the clerk's
- * client writing beside the agent, and errors logged once here. */
+ * synchronous=FULL (survives power loss), a busy handler that lets a
+ * second writer in promptly (the clerk's client beside the agent, `minqing-hub
+ * user` beside the hub), and errors logged once here. */
 #ifndef PROTO_DB_H
 #define PROTO_DB_H
 
