@@ -99,10 +99,15 @@ def body(env):
     hub = start_hub_http(env, "--members", members)
     # The HTTP pool runs at a lower priority than the core (ingest first
     # under a full CPU): nice is field 19 of a thread's stat.
-    nice = {}
-    for tid in os.listdir(f"/proc/{hub.p.pid}/task"):
-        with open(f"/proc/{hub.p.pid}/task/{tid}/stat") as f:
-            nice[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+    def nices():
+        out = {}
+        for tid in os.listdir(f"/proc/{hub.p.pid}/task"):
+            with open(f"/proc/{hub.p.pid}/task/{tid}/stat") as f:
+                out[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+        return out
+    # The port answers once bound, maybe before the pool has all its threads.
+    env.wait_until(lambda: len(nices()) >= 5, 10, "the HTTP pool's threads")
+    nice = nices()
     main_nice = nice.pop(hub.p.pid)
     check(len(nice) >= 4 and all(n >= min(main_nice + 10, 19) for n in nice.values()),
           f"core at nice {main_nice}, HTTP threads at {sorted(nice.values())}")
