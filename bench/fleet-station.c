@@ -210,6 +210,9 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 		log_warn("station %s: hub rejected report %lld: %s (%s)", s->reg->code,
 			(long long)rc->ref, proto_err_name(rc->error), rc->field);
 	} else {
+		/* Its snapshot, if any (the route's, PROTOCOL.md §5.4), asks
+		 * nothing of a reporter (fleet_content_action): accepted as
+		 * read. The steps on it come as item messages. */
 		m->state = FLEET_RECEIPTED;
 		f->c.receipted++;
 		if (rc->status == PROTO_RECEIPT_DUPLICATE)

@@ -89,12 +89,9 @@ void hub_ingest_destroy(hub_ingest *in)
 	free(in);
 }
 
-/* Queues a receipt to station for message ref. */
-static void receipt(hub_ingest *in, const char *station, int64_t ref,
-	proto_receipt_status status, proto_err err, const char *field,
-	const char *item)
+/* Queues json (taken), a receipt to station. */
+static void queue_out(hub_ingest *in, const char *station, char *json)
 {
-	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
 	receipt_out *o;
 
 	if (in->n_out == in->cap_out) {
@@ -102,11 +99,28 @@ static void receipt(hub_ingest *in, const char *station, int64_t ref,
 		receipt_out *p = realloc(in->out, cap * sizeof *p);
 		if (!p) {
 			log_error("out of memory queueing a receipt");
+			free(json);
 			return;
 		}
 		in->out = p, in->cap_out = cap;
 	}
 	o = &in->out[in->n_out];
+	if (!json || !proto_topic_for(o->topic, sizeof o->topic, station,
+			     PROTO_MSG_RECEIPT)) {
+		free(json);
+		return;
+	}
+	o->json = json;
+	in->n_out++;
+}
+
+/* The receipt to station for message ref. */
+static proto_msg receipt_msg(const char *station, int64_t ref,
+	proto_receipt_status status, proto_err err, const char *field,
+	const char *item)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
+
 	snprintf(m.station, sizeof m.station, "%s", station);
 	m.ts = proto_now_ms();
 	m.u.receipt.ref = ref;
@@ -114,11 +128,17 @@ static void receipt(hub_ingest *in, const char *station, int64_t ref,
 	m.u.receipt.error = err;
 	snprintf(m.u.receipt.field, sizeof m.u.receipt.field, "%s", field ? field : "");
 	snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s", item ? item : "");
-	if (!proto_topic_for(o->topic, sizeof o->topic, station, PROTO_MSG_RECEIPT))
-		return;
-	o->json = proto_msg_encode(&m);
-	if (o->json)
-		in->n_out++;
+	return m;
+}
+
+/* Queues a receipt to station for message ref. */
+static void receipt(hub_ingest *in, const char *station, int64_t ref,
+	proto_receipt_status status, proto_err err, const char *field,
+	const char *item)
+{
+	proto_msg m = receipt_msg(station, ref, status, err, field, item);
+
+	queue_out(in, station, proto_msg_encode(&m));
 }
 
 static void reject(hub_ingest *in, const char *station, int64_t ref, proto_err err,
@@ -158,10 +178,14 @@ static int64_t salvage_id(const void *payload, size_t len)
 	return 0;
 }
 
+/* A report's receipt carries its item's snapshot (PROTOCOL.md §5.4), made
+ * before the savepoint is released: when it cannot be made, the report is
+ * rolled back and gets no receipt, so that the station sends it again. */
 static void handle_report(hub_ingest *in, const proto_msg *m)
 {
-	char item[PROTO_ITEM_ID_MAX];
+	char item[PROTO_ITEM_ID_MAX], *json = NULL;
 	bool dup = false;
+	proto_msg rc;
 	proto_err err;
 
 	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
@@ -169,21 +193,26 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 	err = hub_store_stage_report(in->store, m, proto_now_ms(), &dup);
 	if (!err && !dup && in->loop)
 		err = hub_loop_route(in->loop, m, hub_clock_now());
+	proto_item_id(item, m->station, m->id);
+	rc = receipt_msg(m->station, m->id,
+		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED, PROTO_OK, NULL,
+		item);
+	if (!err && in->loop)
+		err = hub_loop_receipt(in->loop, &rc, &json);
 	err = hub_store_release(in->store, err);
 	if (err == PROTO_ERR_REPLAY) {
 		reject(in, m->station, m->id, err, "id");
 		return;
 	}
-	if (err)
+	if (err) {
+		free(json);
 		return;
-	proto_item_id(item, m->station, m->id);
+	}
 	if (dup)
 		in->stats.duplicates++;
 	else
 		in->stats.accepted++;
-	receipt(in, m->station, m->id,
-		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED,
-		PROTO_OK, NULL, item);
+	queue_out(in, m->station, json ? json : proto_msg_encode(&rc));
 }
 
 static void handle_action(hub_ingest *in, const proto_msg *m)

@@ -80,6 +80,7 @@ static const char *const sql[LS__COUNT] = {
 			"updated = ? WHERE item = ?",
 	[LS_RESOLVED] = "UPDATE items SET resolved_at = ? WHERE item = ?",
 	[LS_DUE_LATER] = "UPDATE items SET due = ? WHERE item = ?",
+	[LS_EVENT_GET] = "SELECT at, actor, kind, note FROM events WHERE item = ? AND seq = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
 		     "handler) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
@@ -345,9 +346,11 @@ static proto_err next_down_id(hub_loop *l, int64_t *id)
 }
 
 /* The item message for station: the item as it is after its latest event.
- * Names and phones only for its handler and its reporter. */
+ * Names and phones only for its handler and its reporter. With receipt, that
+ * receipt carrying the same snapshot instead (PROTOCOL.md §5.4). */
 static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
-	int64_t id, const char *event, const char *by, const char *note, int64_t now)
+	int64_t id, const char *event, const char *by, const char *note, int64_t now,
+	const proto_msg *receipt)
 {
 	sqlite3_stmt *st = l->st[LS_REPORT];
 	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id};
@@ -387,7 +390,14 @@ static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	p->member = it->member[0] ? (char *)it->member : NULL;
 	p->rating = it->rating[0] ? (char *)it->rating : NULL;
 	p->escalations = it->escalations;
-	json = proto_msg_encode(&m);
+	if (receipt) {
+		proto_msg r = *receipt;
+		r.ts = now;
+		r.u.receipt.snapshot = p;
+		json = proto_msg_encode(&r);
+	} else {
+		json = proto_msg_encode(&m);
+	}
 	free(p->reporter_name);
 	free(p->reporter_phone);
 done:
@@ -408,7 +418,7 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 
 	if (err)
 		return err;
-	json = snapshot(l, it, station, id, event, by, note, now);
+	json = snapshot(l, it, station, id, event, by, note, now, NULL);
 	if (!json)
 		return PROTO_ERR_NOMEM;
 	sealed = hub_secret_seal(l->secret, json, &len);
@@ -454,7 +464,9 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 	/* Everyone involved hears of it once: handler, reporter, a former
 	 * handler, and the reporters of items merged into this one. */
 	sent[n++] = it->handler;
-	if (strcmp(it->origin, it->handler) != 0)
+	/* The reporter learns of the route from its report's receipt, which
+	 * carries this snapshot (hub_loop_receipt). */
+	if (strcmp(it->origin, it->handler) != 0 && strcmp(kind, "route") != 0)
 		sent[n++] = it->origin;
 	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
 		sent[n++] = also;
@@ -491,6 +503,45 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	if (err)
 		return err;
 	return record_event(l, it, kind, by, note, also, now);
+}
+
+proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
+{
+	sqlite3_stmt *st = l->st[LS_EVENT_GET];
+	char *by = NULL, *kind = NULL, *note = NULL;
+	bool nomem = false;
+	int64_t at = 0;
+	loop_item it;
+	proto_err err;
+
+	*json = NULL;
+	err = loop_item_get(l, receipt->u.receipt.item, &it);
+	if (err == PROTO_ERR_UNKNOWN_ITEM)
+		return PROTO_OK; /* stored before the hub ran the loop */
+	if (err)
+		return err;
+	/* The latest event's own words and time, as its item message has them. */
+	sqlite3_bind_text(st, 1, it.id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, it.seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t;
+		at = sqlite3_column_int64(st, 0);
+		if ((t = (const char *)sqlite3_column_text(st, 1)))
+			nomem |= !(by = strdup(t));
+		if ((t = (const char *)sqlite3_column_text(st, 2)))
+			nomem |= !(kind = strdup(t));
+		if ((t = (const char *)sqlite3_column_text(st, 3)))
+			nomem |= !(note = strdup(t));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!nomem)
+		*json = snapshot(l, &it, receipt->station, 0, kind, by, note,
+			at ? at : it.received, receipt);
+	free(by);
+	free(kind);
+	free(note);
+	return *json ? PROTO_OK : PROTO_ERR_NOMEM;
 }
 
 /* -------------------------------------------------------------- routing */

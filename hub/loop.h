@@ -47,6 +47,11 @@ void hub_loop_set_policy(hub_loop *l, const hub_policy *p);
 /* Makes the item of a report just staged (not a duplicate) at hub time now. */
 proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now);
 
+/* The receipt (accepted or duplicate) for a report whose item exists, with
+ * the item's current snapshot for its reporter; its ts is then that of the
+ * latest event. *json is malloc'd, NULL (with PROTO_OK) for an unknown item. */
+proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json);
+
 /* Applies a station's step. On error field names what is wrong; on success
  * item receives the item id for the receipt. */
 proto_err hub_loop_apply(hub_loop *l, const proto_msg *action, int64_t now,

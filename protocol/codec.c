@@ -17,12 +17,13 @@
 
 typedef struct reader {
 	cJSON *obj;
-	char *field; /* caller's buffer for the offending field's name */
+	char *field;        /* caller's buffer for the offending field's name */
+	const char *prefix; /* "snapshot." inside a receipt's item, else "" */
 } reader;
 
 static proto_err fault(reader *r, proto_err err, const char *key)
 {
-	snprintf(r->field, PROTO_FIELD_MAX, "%s", key);
+	snprintf(r->field, PROTO_FIELD_MAX, "%s%s", r->prefix, key);
 	return err;
 }
 
@@ -248,46 +249,6 @@ static proto_err decode_status(reader *r, proto_status *st)
 	return err;
 }
 
-static proto_err decode_receipt(reader *r, proto_receipt *rc)
-{
-	int status = 0;
-	proto_err err = read_int(r, "ref", false, 1, MAX_SAFE_INT, &rc->ref);
-
-	if (!err)
-		err = read_enum(r, "status", proto_receipt_status_parse, &status);
-	rc->status = (proto_receipt_status)status;
-	if (!err && rc->status == PROTO_RECEIPT_REJECTED) {
-		char *name = NULL, *fld = NULL;
-		err = read_string(r, "error", true, 32, false, &name);
-		if (!err) {
-			rc->error = proto_err_from_name(name);
-			/* A newer hub may use codes we do not know: keep it a rejection. */
-			if ((rc->error == PROTO_ERR_INVAL && strcmp(name, "inval") != 0) ||
-			    rc->error == PROTO_OK)
-				rc->error = PROTO_ERR_BAD_VALUE;
-		}
-		if (!err)
-			err = read_string(r, "field", false, PROTO_FIELD_MAX - 1, false, &fld);
-		if (!err && fld) {
-			/* 31 code points need not fit in 31 bytes: cut before a
-			 * partial character so that the copy stays valid UTF-8. */
-			size_t n = strlen(fld);
-			if (n >= sizeof rc->field) {
-				n = sizeof rc->field - 1;
-				while (n > 0 && ((unsigned char)fld[n] & 0xC0) == 0x80)
-					n--;
-			}
-			memcpy(rc->field, fld, n);
-			rc->field[n] = '\0';
-		}
-		free(name);
-		free(fld);
-	}
-	if (!err)
-		err = read_item_id(r, "item", false, rc->item);
-	return err;
-}
-
 static proto_err decode_item(reader *r, proto_item *it)
 {
 	int colour = 0, cat = 0;
@@ -336,6 +297,70 @@ static proto_err decode_item(reader *r, proto_item *it)
 		err = read_item_id(r, "into", false, it->into);
 	it->colour = (proto_colour)colour;
 	it->category = (proto_category)cat;
+	return err;
+}
+
+/* A receipt's optional "snapshot": the body of an item message, read by the
+ * same code as one, its faults named "snapshot.<field>". It must be the
+ * snapshot of the item the receipt names. */
+static proto_err decode_snapshot(reader *r, proto_receipt *rc)
+{
+	cJSON *obj = cJSON_GetObjectItemCaseSensitive(r->obj, "snapshot");
+	reader in = {.obj = obj, .field = r->field, .prefix = "snapshot."};
+	proto_err err;
+
+	if (!obj || cJSON_IsNull(obj))
+		return PROTO_OK;
+	if (!cJSON_IsObject(obj))
+		return fault(r, PROTO_ERR_BAD_TYPE, "snapshot");
+	rc->snapshot = calloc(1, sizeof *rc->snapshot);
+	if (!rc->snapshot)
+		return PROTO_ERR_NOMEM;
+	err = decode_item(&in, rc->snapshot);
+	if (!err && strcmp(rc->snapshot->item, rc->item) != 0)
+		err = fault(&in, PROTO_ERR_BAD_VALUE, "item");
+	return err;
+}
+
+static proto_err decode_receipt(reader *r, proto_receipt *rc)
+{
+	int status = 0;
+	proto_err err = read_int(r, "ref", false, 1, MAX_SAFE_INT, &rc->ref);
+
+	if (!err)
+		err = read_enum(r, "status", proto_receipt_status_parse, &status);
+	rc->status = (proto_receipt_status)status;
+	if (!err && rc->status == PROTO_RECEIPT_REJECTED) {
+		char *name = NULL, *fld = NULL;
+		err = read_string(r, "error", true, 32, false, &name);
+		if (!err) {
+			rc->error = proto_err_from_name(name);
+			/* A newer hub may use codes we do not know: keep it a rejection. */
+			if ((rc->error == PROTO_ERR_INVAL && strcmp(name, "inval") != 0) ||
+			    rc->error == PROTO_OK)
+				rc->error = PROTO_ERR_BAD_VALUE;
+		}
+		if (!err)
+			err = read_string(r, "field", false, PROTO_FIELD_MAX - 1, false, &fld);
+		if (!err && fld) {
+			/* 31 code points need not fit in 31 bytes: cut before a
+			 * partial character so that the copy stays valid UTF-8. */
+			size_t n = strlen(fld);
+			if (n >= sizeof rc->field) {
+				n = sizeof rc->field - 1;
+				while (n > 0 && ((unsigned char)fld[n] & 0xC0) == 0x80)
+					n--;
+			}
+			memcpy(rc->field, fld, n);
+			rc->field[n] = '\0';
+		}
+		free(name);
+		free(fld);
+	}
+	if (!err)
+		err = read_item_id(r, "item", false, rc->item);
+	if (!err)
+		err = decode_snapshot(r, rc);
 	return err;
 }
 
@@ -404,7 +429,7 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 {
 	const char *end = NULL;
 	char dummy[PROTO_FIELD_MAX];
-	reader r = {.field = field ? field : dummy};
+	reader r = {.field = field ? field : dummy, .prefix = ""};
 	int64_t v = 0, salvaged = 0;
 	int type = 0;
 	proto_err err;
@@ -494,6 +519,22 @@ done:
 	return err;
 }
 
+static void item_clear(proto_item *it)
+{
+	if (!it)
+		return;
+	free(it->title);
+	free(it->text);
+	free(it->state);
+	free(it->event);
+	free(it->by);
+	free(it->note);
+	free(it->member);
+	free(it->rating);
+	free(it->reporter_name);
+	free(it->reporter_phone);
+}
+
 void proto_msg_clear(proto_msg *m)
 {
 	if (!m)
@@ -515,17 +556,12 @@ void proto_msg_clear(proto_msg *m)
 	case PROTO_MSG_HUB:
 		free(m->u.status.agent);
 		break;
+	case PROTO_MSG_RECEIPT:
+		item_clear(m->u.receipt.snapshot);
+		free(m->u.receipt.snapshot);
+		break;
 	case PROTO_MSG_ITEM:
-		free(m->u.item.title);
-		free(m->u.item.text);
-		free(m->u.item.state);
-		free(m->u.item.event);
-		free(m->u.item.by);
-		free(m->u.item.note);
-		free(m->u.item.member);
-		free(m->u.item.rating);
-		free(m->u.item.reporter_name);
-		free(m->u.item.reporter_phone);
+		item_clear(&m->u.item);
 		break;
 	default:
 		break;
@@ -564,6 +600,39 @@ static void put_time(writer *w, const char *key, int64_t ms)
 	char text[PROTO_TIME_TEXT];
 	proto_time_format(ms, text);
 	put_string(w, key, text);
+}
+
+/* The body of an item message, also a receipt's snapshot. */
+static void put_item(writer *w, const proto_item *it)
+{
+	put_string(w, "item", it->item);
+	put_string(w, "origin", it->origin);
+	put_string(w, "colour", proto_colour_name(it->colour));
+	put_string(w, "category", proto_category_name(it->category));
+	put_string(w, "title", it->title);
+	put_string(w, "text", it->text);
+	put_string(w, "state", it->state);
+	if (it->deadline > 0)
+		put_time(w, "deadline", it->deadline);
+	if (it->handler[0])
+		put_string(w, "handler", it->handler);
+	if (it->seq > 0)
+		put_int(w, "seq", it->seq);
+	if (it->created > 0)
+		put_time(w, "created", it->created);
+	put_string(w, "event", it->event);
+	put_string(w, "by", it->by);
+	put_string(w, "note", it->note);
+	put_string(w, "member", it->member);
+	put_string(w, "rating", it->rating);
+	if (it->escalations > 0)
+		put_int(w, "escalations", it->escalations);
+	if (it->people > 0)
+		put_int(w, "people", it->people);
+	put_string(w, "reporter", it->reporter_name);
+	put_string(w, "phone", it->reporter_phone);
+	if (it->into[0])
+		put_string(w, "into", it->into);
 }
 
 char *proto_msg_encode(const proto_msg *m)
@@ -637,40 +706,18 @@ char *proto_msg_encode(const proto_msg *m)
 		}
 		if (rc->item[0])
 			put_string(&w, "item", rc->item);
+		if (rc->snapshot) {
+			writer in = {.obj = cJSON_AddObjectToObject(w.obj, "snapshot"),
+				     .ok = true};
+			if (in.obj)
+				put_item(&in, rc->snapshot);
+			w.ok = w.ok && in.obj && in.ok;
+		}
 		break;
 	}
-	case PROTO_MSG_ITEM: {
-		const proto_item *it = &m->u.item;
-		put_string(&w, "item", it->item);
-		put_string(&w, "origin", it->origin);
-		put_string(&w, "colour", proto_colour_name(it->colour));
-		put_string(&w, "category", proto_category_name(it->category));
-		put_string(&w, "title", it->title);
-		put_string(&w, "text", it->text);
-		put_string(&w, "state", it->state);
-		if (it->deadline > 0)
-			put_time(&w, "deadline", it->deadline);
-		if (it->handler[0])
-			put_string(&w, "handler", it->handler);
-		if (it->seq > 0)
-			put_int(&w, "seq", it->seq);
-		if (it->created > 0)
-			put_time(&w, "created", it->created);
-		put_string(&w, "event", it->event);
-		put_string(&w, "by", it->by);
-		put_string(&w, "note", it->note);
-		put_string(&w, "member", it->member);
-		put_string(&w, "rating", it->rating);
-		if (it->escalations > 0)
-			put_int(&w, "escalations", it->escalations);
-		if (it->people > 0)
-			put_int(&w, "people", it->people);
-		put_string(&w, "reporter", it->reporter_name);
-		put_string(&w, "phone", it->reporter_phone);
-		if (it->into[0])
-			put_string(&w, "into", it->into);
+	case PROTO_MSG_ITEM:
+		put_item(&w, &m->u.item);
 		break;
-	}
 	default:
 		w.ok = false;
 	}

@@ -92,6 +92,8 @@ typedef struct proto_receipt {
 	proto_err error;               /* for rejected */
 	char field[PROTO_FIELD_MAX];   /* offending field, may be empty */
 	char item[PROTO_ITEM_ID_MAX];  /* id of the stored item, may be empty */
+	struct proto_item *snapshot;   /* optional: the item as it is now, for a
+	                                  report's reporter; owned when decoded */
 } proto_receipt;
 
 typedef struct proto_item {

@@ -218,6 +218,31 @@ static void forget(station_agent *a, int64_t id)
 	}
 }
 
+/* A report's receipt with its item's snapshot (PROTOCOL.md §5.4): stored as
+ * an item message with that body would be, in the same batch as the
+ * receipt; the highest seq wins whichever came first. Not answered: the hub
+ * keeps no copy of it to deliver. */
+static void take_snapshot(station_agent *a, const proto_msg *m)
+{
+	/* The report's id stands for the item message that never came. */
+	proto_msg im = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM,
+			.id = m->u.receipt.ref, .ts = m->ts, .u.item = *m->u.receipt.snapshot};
+	const proto_item *it = &im.u.item;
+	bool newer = false;
+	char *json;
+
+	snprintf(im.station, sizeof im.station, "%s", station_store_code(a->store));
+	json = proto_msg_encode(&im);
+	if (!json || station_store_item(a->store, &im, json, strlen(json), &newer))
+		log_error("item %s of a receipt not stored; its next change will be",
+			it->item);
+	else
+		log_info("item %s seq %lld (%s, in a receipt)%s", it->item,
+			(long long)it->seq, it->event ? it->event : "-",
+			newer ? "" : ": already known");
+	free(json);
+}
+
 static void handle_receipt(station_agent *a, const proto_msg *m)
 {
 	const proto_receipt *rc = &m->u.receipt;
@@ -241,8 +266,11 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 	if (!batch(a))
 		return; /* not forgotten: the receipt will come again */
 	note_link(a, false);
-	if (station_store_receipt(a->store, rc) == PROTO_OK)
+	if (station_store_receipt(a->store, rc) == PROTO_OK) {
 		forget(a, rc->ref);
+		if (rc->snapshot && rc->status != PROTO_RECEIPT_REJECTED)
+			take_snapshot(a, m);
+	}
 }
 
 /* A hub status delivered live (not the retained copy sent on subscribe)

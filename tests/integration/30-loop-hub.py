@@ -32,15 +32,16 @@ class Stations:
         self.next_id = 1795400000000
         time.sleep(0.5)
 
-    def send(self, station, kind, body):
-        self.next_id += 1
-        msg = {"v": 1, "type": kind, "station": station, "id": self.next_id, "ts": TS,
-               **body}
+    def send(self, station, kind, body, mid=None):
+        if mid is None:
+            self.next_id += 1
+            mid = self.next_id
+        msg = {"v": 1, "type": kind, "station": station, "id": mid, "ts": TS, **body}
         subprocess.run(self.env.mqtt("mosquitto_pub", INJECTOR, "-q", "1", "-t",
                                      f"minqing/{COUNTY}/up/{station}/{kind}",
                                      "-m", json.dumps(msg, ensure_ascii=False)),
                        check=True, timeout=20)
-        return self.next_id
+        return mid
 
     def down(self, kind):
         out = []
@@ -58,11 +59,13 @@ class Stations:
             return None
         return self.env.wait_until(find, timeout, f"receipt for {ref}")
 
-    def report(self, station, colour, category="livelihood", title="测试"):
-        mid = self.send(station, "report", {"colour": colour, "category": category,
-                                            "title": title, "text": "内容"})
+    def report(self, station, colour, category="livelihood", title="测试", **kw):
+        body = {"colour": colour, "category": category, "title": title, "text": "内容",
+                **kw}
+        mid = self.send(station, "report", body)
         r = self.receipt(station, mid)
         check(r["status"] == "accepted", f"report refused: {r}")
+        self.last = (mid, body, r)
         return r["item"]
 
     def act(self, station, item, action, **kw):
@@ -121,12 +124,36 @@ def body(env):
             got = item_row(env, item)["handler"]
             check(got == handler, f"{colour} from {origin}: handled by {got}, "
                                   f"want {handler}")
+            # The reporter learns the route from its receipt.
+            snap = st.last[2].get("snapshot") or {}
+            check(snap.get("item") == item and snap.get("handler") == handler and
+                  snap.get("event") == "route" and snap.get("seq") == 1 and
+                  snap.get("state") == "reported" and snap.get("colour") == colour and
+                  snap.get("deadline"), f"receipt's snapshot: {st.last[2]}")
     print("routing: 12 of 12 (3 colours x 4 tiers) at the right station")
 
     # 2. The whole loop, group -> village, with illegal steps on the way.
-    item = st.report(GROUP, "blue", title="路灯坏了")
+    item = st.report(GROUP, "blue", title="路灯坏了", reporter="王秀英",
+                     phone="13912345678")
+    mid, body, first = st.last
     def state():
         return item_row(env, item)["state"]
+    # The route's snapshot for the reporter came in its receipt, with its
+    # own personal fields: no item message for it waits in the box.
+    snap = first.get("snapshot") or {}
+    check(snap.get("handler") == VILLAGE and snap.get("origin") == GROUP and
+          snap.get("reporter") == "王秀英" and snap.get("phone") == "13912345678" and
+          snap.get("title") == "路灯坏了" and snap.get("by") == "hub",
+          f"receipt's snapshot: {first}")
+    def boxed(station):
+        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM downbox WHERE station = ? AND "
+                              "item = ?", (station, item)).fetchone()[0]
+        finally:
+            db.close()
+    check(boxed(GROUP) == 0 and boxed(VILLAGE) == 1,
+          f"route messages boxed: group {boxed(GROUP)}, village {boxed(VILLAGE)}")
     bad = st.act(GROUP, item, "sign")
     check(bad["status"] == "rejected" and bad["error"] == "not_allowed", f"{bad}")
     bad = st.act(VILLAGE, item, "resolve", note="x")
@@ -136,6 +163,18 @@ def body(env):
     bad = st.act(VILLAGE, "611025100201001-1", "sign")
     check(bad["error"] == "unknown_item", f"{bad}")
     check(st.act(VILLAGE, item, "sign")["status"] == "accepted", "sign")
+    # A copy of the report (its first receipt lost): the duplicate's receipt
+    # carries the item as it is now.
+    st.send(GROUP, "report", body, mid=mid)
+    def dup():
+        rs = [r for s_, r in st.down("receipt") if s_ == GROUP and r.get("ref") == mid
+              and r.get("status") == "duplicate"]
+        return rs[0] if rs else None
+    env.wait_until(dup, 20, "the duplicate's receipt")
+    snap = dup().get("snapshot") or {}
+    check(snap.get("state") == "signed" and snap.get("seq") == 2 and
+          snap.get("event") == "sign" and snap.get("by") == VILLAGE and
+          snap.get("reporter") == "王秀英", f"duplicate's snapshot: {dup()}")
     bad = st.act(VILLAGE, item, "assign", member="m-404")
     check(bad["error"] == "bad_value" and bad["field"] == "member", f"{bad}")
     bad = st.act(VILLAGE, item, "assign", member="m-2")  # a town member: above
@@ -157,10 +196,13 @@ def body(env):
     check(bad["error"] == "bad_state", f"reopened a rated item: {bad}")
     kinds = [e["event"] for e in events(env, item)]
     check(kinds == ["route", "sign", "assign", "resolve", "verify", "rate"], f"{kinds}")
-    # Both stations got every snapshot (item messages), in seq order.
-    for who in (VILLAGE, GROUP):
+    # Both stations got every later snapshot (item messages), in seq order;
+    # the reporter's first was in its receipt.
+    for who, want in ((VILLAGE, [1, 2, 3, 4, 5, 6]), (GROUP, [2, 3, 4, 5, 6])):
         seqs = [m["seq"] for s, m in st.down("item") if s == who and m["item"] == item]
-        check(sorted(set(seqs)) == [1, 2, 3, 4, 5, 6], f"{who} got seqs {seqs}")
+        check(sorted(set(seqs)) == want, f"{who} got seqs {seqs}")
+    check(boxed(GROUP) == 5 and boxed(VILLAGE) == 6,
+          f"item messages boxed: group {boxed(GROUP)}, village {boxed(VILLAGE)}")
     print("whole loop: route, sign, assign, resolve, verify, rate; 11 illegal steps "
           "rejected with reasons; both stations got all 6 snapshots")
 

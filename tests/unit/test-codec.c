@@ -317,6 +317,92 @@ static void test_receipt(void)
 	check_case = NULL;
 }
 
+/* A report's receipt may carry the item's snapshot for its reporter: the
+ * body of an item message, read by the same code, faults named inside it. */
+static void test_receipt_snapshot(void)
+{
+	proto_item snap = {
+		.item = GROUP "-42", .origin = GROUP, .handler = VILLAGE,
+		.colour = PROTO_COLOUR_BLUE, .category = PROTO_CAT_DISPUTE,
+		.title = "邻里纠纷", .text = "两户因排水沟发生争执。", .state = "reported",
+		.deadline = 1795435200000, .seq = 1, .created = 1795424400000,
+		.event = "route", .by = "hub", .people = 2,
+		.reporter_name = "王秀英", .reporter_phone = "13912345678",
+	};
+	proto_msg in = {
+		.type = PROTO_MSG_RECEIPT, .station = GROUP, .ts = 1795424400001,
+		.u.receipt = {.ref = 42, .status = PROTO_RECEIPT_ACCEPTED,
+			      .item = GROUP "-42", .snapshot = &snap},
+	};
+	char field[PROTO_FIELD_MAX];
+	proto_msg out;
+
+	if (round_trip(&in, &out) && CHECK(out.u.receipt.snapshot != NULL)) {
+		const proto_item *o = out.u.receipt.snapshot;
+		CHECK_STR(out.u.receipt.item, GROUP "-42");
+		CHECK_STR(o->item, GROUP "-42");
+		CHECK_STR(o->origin, GROUP);
+		CHECK_STR(o->handler, VILLAGE);
+		CHECK_EQ_INT(o->colour, PROTO_COLOUR_BLUE);
+		CHECK_EQ_INT(o->category, PROTO_CAT_DISPUTE);
+		CHECK_STR(o->title, "邻里纠纷");
+		CHECK_STR(o->state, "reported");
+		CHECK_EQ_INT(o->deadline, 1795435200000);
+		CHECK_EQ_INT(o->seq, 1);
+		CHECK_EQ_INT(o->created, 1795424400000);
+		CHECK_STR(o->event, "route");
+		CHECK_STR(o->by, "hub");
+		CHECK_EQ_INT(o->people, 2);
+		CHECK_STR(o->reporter_name, "王秀英");
+		CHECK_STR(o->reporter_phone, "13912345678");
+	}
+	proto_msg_clear(&out);
+
+	/* Without one (an older hub), as before. */
+	in.u.receipt.snapshot = NULL;
+	if (round_trip(&in, &out))
+		CHECK(out.u.receipt.snapshot == NULL);
+	proto_msg_clear(&out);
+
+#define RC "{\"v\":1,\"type\":\"receipt\",\"station\":\"" GROUP "\"," \
+	"\"ref\":42,\"status\":\"accepted\",\"item\":\"" GROUP "-42\","
+#define SNAP_HEAD "\"snapshot\":{\"item\":\"" GROUP "-42\",\"origin\":\"" GROUP "\"," \
+	"\"colour\":\"blue\",\"category\":\"dispute\",\"title\":\"t\",\"text\":\"x\","
+	CHECK_EQ_INT(decode_str(RC SNAP_HEAD "\"state\":\"reported\"}}", &out, field),
+		PROTO_OK);
+	CHECK(out.u.receipt.snapshot != NULL);
+	proto_msg_clear(&out);
+	/* Malformed inside: the nested field is named. */
+	CHECK_EQ_INT(decode_str(RC SNAP_HEAD "\"seq\":0,\"state\":\"reported\"}}", &out,
+		field), PROTO_ERR_BAD_VALUE);
+	CHECK_STR(field, "snapshot.seq");
+	CHECK(out.u.receipt.snapshot == NULL);
+	CHECK_EQ_INT(out.id, 0);
+	CHECK_EQ_INT(decode_str(RC SNAP_HEAD "\"state\":\"reported\",\"handler\":7}}",
+		&out, field), PROTO_ERR_BAD_TYPE);
+	CHECK_STR(field, "snapshot.handler");
+	CHECK_EQ_INT(decode_str(RC SNAP_HEAD "\"state\":\"reported\",\"deadline\":\"soon\"}}", &out, field),
+		PROTO_ERR_BAD_VALUE);
+	CHECK_STR(field, "snapshot.deadline");
+	CHECK_EQ_INT(decode_str(RC SNAP_HEAD "\"deadline\":null}}", &out, field),
+		PROTO_ERR_MISSING_FIELD);
+	CHECK_STR(field, "snapshot.state");
+	/* Not an object, or the snapshot of another item than the receipt's. */
+	CHECK_EQ_INT(decode_str(RC "\"snapshot\":[1]}", &out, field), PROTO_ERR_BAD_TYPE);
+	CHECK_STR(field, "snapshot");
+	CHECK_EQ_INT(decode_str(RC "\"snapshot\":\"x\"}", &out, field), PROTO_ERR_BAD_TYPE);
+	CHECK_STR(field, "snapshot");
+	CHECK_EQ_INT(decode_str("{\"v\":1,\"type\":\"receipt\",\"station\":\"" GROUP "\","
+		"\"ref\":42,\"status\":\"accepted\",\"item\":\"" GROUP "-43\","
+		SNAP_HEAD "\"state\":\"reported\"}}", &out, field), PROTO_ERR_BAD_VALUE);
+	CHECK_STR(field, "snapshot.item");
+	CHECK_EQ_INT(decode_str(RC "\"snapshot\":null}", &out, field), PROTO_OK);
+	CHECK(out.u.receipt.snapshot == NULL);
+	proto_msg_clear(&out);
+#undef RC
+#undef SNAP_HEAD
+}
+
 static void test_item(void)
 {
 	proto_msg in = {
@@ -670,6 +756,8 @@ static const struct {
 	{"bad_type-colour-number", PROTO_ERR_BAD_TYPE, "colour", 7},
 	{"bad_type-status-session-string", PROTO_ERR_BAD_TYPE, "session", 0},
 	{"bad_type-receipt-ref-string", PROTO_ERR_BAD_TYPE, "ref", 0},
+	{"bad_type-receipt-snapshot-string", PROTO_ERR_BAD_TYPE, "snapshot", 0},
+	{"bad_value-receipt-snapshot-state", PROTO_ERR_BAD_VALUE, "snapshot.state", 0},
 
 	{"bad_value-colour-unknown", PROTO_ERR_BAD_VALUE, "colour", 7},
 	{"bad_value-colour-chinese", PROTO_ERR_BAD_VALUE, "colour", 7},
@@ -811,6 +899,7 @@ int main(int argc, char **argv)
 	test_action();
 	test_status();
 	test_receipt();
+	test_receipt_snapshot();
 	test_item();
 	test_hub();
 	test_decode_by_hand();
