@@ -151,10 +151,13 @@ static void late_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts)
 				s->reg->code, (long long)rc->ref, proto_err_name(rc->error));
 		return;
 	}
-	if (ts == m->receipt) {
-		f->c.repeats++;
-	} else if (rc->status == PROTO_RECEIPT_DUPLICATE) {
+	/* The status first: a duplicate's receipt that carries the item's
+	 * snapshot has the time of the item's last event, which may be that of
+	 * the first receipt (PROTOCOL.md §5.4). */
+	if (rc->status == PROTO_RECEIPT_DUPLICATE) {
 		f->c.duplicates++;
+	} else if (ts == m->receipt) {
+		f->c.repeats++;
 	} else {
 		f->c.reaccepted++;
 		log_error("station %s: report %lld accepted again", s->reg->code,
