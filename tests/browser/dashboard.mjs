@@ -8,25 +8,12 @@
 // file: {base, user, password, screenshots, chromium, county, town, village,
 // group, report: {red: argv, xss: argv}, red_title, xss_title, member}.
 import {readFileSync, mkdirSync} from 'node:fs';
-import {execFileSync} from 'node:child_process';
 import {chromium} from 'playwright-core';
+import {check, shot, step, stepsPassed, submit, watch} from './common.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const LIVE_LIMIT_MS = 2000;
 const failures = [];
-let steps = 0;
-
-function check(cond, what) {
-	if (!cond)
-		throw new Error(what);
-}
-
-async function step(name, fn) {
-	const t0 = Date.now();
-	await fn();
-	steps++;
-	console.log(`ok ${steps} - ${name} (${Date.now() - t0} ms)`);
-}
 
 mkdirSync(cfg.screenshots, {recursive: true});
 const browser = await chromium.launch({
@@ -41,34 +28,9 @@ try {
 	const page = await context.newPage();
 	page.setDefaultTimeout(10000);
 
-	// Whatever goes wrong in the page is a failure of the test: a script
-	// error, a dialog (an injected alert would open one), a request that
-	// leaves the hub, a Content-Security-Policy violation.
-	const origin = new URL(cfg.base).origin;
-	page.on('pageerror', e => failures.push(`page error: ${e.message}`));
-	page.on('dialog', d => {
-		failures.push(`a dialog opened: ${d.type()} ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('request', r => {
-		const u = r.url();
-		if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'))
-			failures.push(`request outside the hub: ${u}`);
-	});
-	page.on('console', m => {
-		const text = m.text();
-		if (m.type() !== 'error')
-			return;
-		// The first /api/me before logging in answers 401, by design.
-		if (/Failed to load resource.*\b401\b/.test(text))
-			return;
-		failures.push(`console error: ${text}`);
-	});
+	watch(page, new URL(cfg.base).origin, failures);
 
-	const shot = name => page.screenshot({path: `${cfg.screenshots}/${name}.png`, fullPage: true});
-	const submit = argv => {
-		execFileSync(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit'], timeout: 60000});
-	};
+	const shoot = name => shot(page, cfg.screenshots, name);
 
 	await step('the login page comes first, in Chinese', async () => {
 		await page.goto(cfg.base + '/');
@@ -129,7 +91,7 @@ try {
 		await page.waitForFunction(b => document.querySelector('[data-fig=fig_collected] dd')
 			.textContent !== b, before);
 	});
-	await shot('overview');
+	await shoot('overview');
 
 	let itemUrl = null;
 	await step('drill down county → town → village → group to the item', async () => {
@@ -174,7 +136,7 @@ try {
 		check(note === '请今天到现场', `assign note "${note}"`);
 		await page.waitForSelector('[data-field=item_member] dd');
 	});
-	await shot('item');
+	await shoot('item');
 
 	await step('switch to English; it sticks across a reload', async () => {
 		await page.click('#lang');
@@ -186,7 +148,7 @@ try {
 		await page.goto(cfg.base + '/#/overview');
 		await page.waitForSelector('[data-fig=fig_collected] dt:has-text("Opinions collected")');
 		await page.waitForSelector('nav a[data-route=stats]:has-text("Statistics")');
-		await shot('overview-en');
+		await shoot('overview-en');
 		await page.click('#lang');
 		await page.waitForSelector('[data-fig=fig_collected] dt:has-text("收集民意")');
 		check(await page.getAttribute('html', 'lang') === 'zh-CN', 'back to Chinese');
@@ -214,7 +176,7 @@ try {
 		await page.waitForSelector('#ranking');
 		await page.waitForFunction(() => window.Chart && document.querySelector('#chart-category')
 			&& window.Chart.getChart(document.querySelector('#chart-category')));
-		await shot('stats');
+		await shoot('stats');
 		await page.goto(cfg.base + '/#/export');
 		const href = await page.getAttribute('#export-xlsx', 'href');
 		check(href.startsWith('/api/export.xlsx?') && href.includes(`scope=${cfg.county}`),
@@ -241,7 +203,7 @@ try {
 	if (failures.length)
 		throw new Error(failures.join('\n'));
 	console.log(`# screenshots in ${cfg.screenshots}`);
-	console.log(`${steps} passed, 0 failed`);
+	console.log(`${stepsPassed()} passed, 0 failed`);
 } catch (e) {
 	console.error(`not ok: ${e.message}`);
 	for (const f of failures)

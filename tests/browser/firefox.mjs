@@ -7,25 +7,12 @@
 // Run by tests/integration/66-dashboard-firefox.py with the JSON file that
 // tests/integration/browser.py writes (see dashboard.mjs).
 import {readFileSync, mkdirSync} from 'node:fs';
-import {execFileSync} from 'node:child_process';
 import puppeteer from 'puppeteer-core';
+import {check, shot, step, stepsPassed, submit, watch} from './common.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const LIVE_LIMIT_MS = 2000;
 const failures = [];
-let steps = 0;
-
-function check(cond, what) {
-	if (!cond)
-		throw new Error(what);
-}
-
-async function step(name, fn) {
-	const t0 = Date.now();
-	await fn();
-	steps++;
-	console.log(`ok ${steps} - ${name} (${Date.now() - t0} ms)`);
-}
 
 // Waits until an element matching selector holds text (exactly, or
 // containing it when partial).
@@ -44,26 +31,8 @@ try {
 	const page = await browser.newPage();
 	await page.setViewport({width: 1440, height: 1000});
 	page.setDefaultTimeout(10000);
-	const origin = new URL(cfg.base).origin;
-	page.on('pageerror', e => failures.push(`page error: ${e.message}`));
-	page.on('dialog', d => {
-		failures.push(`a dialog opened: ${d.type()} ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('request', r => {
-		const u = r.url();
-		if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'))
-			failures.push(`request outside the hub: ${u}`);
-	});
-	page.on('console', m => {
-		// The first /api/me before logging in answers 401, by design.
-		if (m.type() === 'error' && !/\b401\b/.test(m.text()))
-			failures.push(`console error: ${m.text()}`);
-	});
-	const shot = name => page.screenshot({path: `${cfg.screenshots}/${name}.png`, fullPage: true});
-	const submit = argv => {
-		execFileSync(argv[0], argv.slice(1), {stdio: ['ignore', 'pipe', 'inherit'], timeout: 60000});
-	};
+	watch(page, new URL(cfg.base).origin, failures);
+	const shoot = name => shot(page, cfg.screenshots, name);
 
 	await step('the login page comes first, in Chinese', async () => {
 		await page.goto(cfg.base + '/');
@@ -93,7 +62,7 @@ try {
 		check(ms <= LIVE_LIMIT_MS, `the red report took ${ms} ms to appear (limit ${LIVE_LIMIT_MS})`);
 		check(await page.evaluate(() => window.__sameDocument === true), 'the page was reloaded');
 	});
-	await shot('overview-firefox');
+	await shoot('overview-firefox');
 
 	await step('its item page; sign it: the state and the timeline change', async () => {
 		await page.$$eval('#urgent a.item-link', (as, t) => as.find(a => a.textContent === t).click(),
@@ -107,7 +76,7 @@ try {
 		const actor = await page.$eval('#timeline li[data-kind=sign] .ev-actor', e => e.textContent);
 		check(actor === cfg.user, `the sign event's actor is "${actor}"`);
 	});
-	await shot('item-firefox');
+	await shoot('item-firefox');
 
 	await step('switch to English and back', async () => {
 		await page.click('#lang');
@@ -132,7 +101,7 @@ try {
 
 	if (failures.length)
 		throw new Error(failures.join('\n'));
-	console.log(`${steps} passed, 0 failed`);
+	console.log(`${stepsPassed()} passed, 0 failed`);
 } catch (e) {
 	console.error(`not ok: ${e.message}`);
 	for (const f of failures)
