@@ -22,9 +22,26 @@ export async function step(name, fn) {
 	console.log(`ok ${steps} - ${name} (${Date.now() - t0} ms)`);
 }
 
-/** The steps passed so far. */
-export function stepsPassed() {
-	return steps;
+/**
+ * Runs the steps in body, then fails on anything watch collected; closes
+ * the browser and exits 0 only when all went well.
+ */
+export async function runSteps(browser, failures, body) {
+	let code = 0;
+	try {
+		await body();
+		if (failures.length)
+			throw new Error(failures.join('\n'));
+		console.log(`${steps} passed, 0 failed`);
+	} catch (e) {
+		console.error(`not ok: ${e.message}`);
+		for (const f of failures)
+			console.error(`  ${f}`);
+		code = 1;
+	} finally {
+		await browser.close();
+	}
+	process.exit(code);
 }
 
 /** Collects into failures whatever goes wrong in page, served from origin. */

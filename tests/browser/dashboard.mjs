@@ -9,7 +9,7 @@
 // group, report: {red: argv, xss: argv}, red_title, xss_title, member}.
 import {readFileSync, mkdirSync} from 'node:fs';
 import {chromium} from 'playwright-core';
-import {check, shot, step, stepsPassed, submit, watch} from './common.mjs';
+import {check, runSteps, shot, step, submit, watch} from './common.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const LIVE_LIMIT_MS = 2000;
@@ -20,8 +20,7 @@ const browser = await chromium.launch({
 	executablePath: cfg.chromium || '/usr/bin/chromium',
 	args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
-let code = 0;
-try {
+await runSteps(browser, failures, async () => {
 	const context = await browser.newContext({
 		locale: 'zh-CN', viewport: {width: 1440, height: 1000}, timezoneId: 'Asia/Shanghai',
 	});
@@ -200,16 +199,5 @@ try {
 	});
 
 	check(itemUrl, 'no item page');
-	if (failures.length)
-		throw new Error(failures.join('\n'));
 	console.log(`# screenshots in ${cfg.screenshots}`);
-	console.log(`${stepsPassed()} passed, 0 failed`);
-} catch (e) {
-	console.error(`not ok: ${e.message}`);
-	for (const f of failures)
-		console.error(`  ${f}`);
-	code = 1;
-} finally {
-	await browser.close();
-}
-process.exit(code);
+});

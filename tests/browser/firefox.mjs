@@ -8,7 +8,7 @@
 // tests/integration/browser.py writes (see dashboard.mjs).
 import {readFileSync, mkdirSync} from 'node:fs';
 import puppeteer from 'puppeteer-core';
-import {check, shot, step, stepsPassed, submit, watch} from './common.mjs';
+import {check, runSteps, shot, step, submit, watch} from './common.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const LIVE_LIMIT_MS = 2000;
@@ -26,8 +26,7 @@ const browser = await puppeteer.launch({
 	browser: 'firefox', executablePath: cfg.browser, headless: true,
 	extraPrefsFirefox: {'intl.accept_languages': 'zh-CN, zh'},
 });
-let code = 0;
-try {
+await runSteps(browser, failures, async () => {
 	const page = await browser.newPage();
 	await page.setViewport({width: 1440, height: 1000});
 	page.setDefaultTimeout(10000);
@@ -98,16 +97,4 @@ try {
 		await waitText(page, '#item-text', cfg.xss_title);
 		check(await page.$$eval('img[src="x"]', l => l.length) === 0, 'an <img src=x> on the item page');
 	});
-
-	if (failures.length)
-		throw new Error(failures.join('\n'));
-	console.log(`${stepsPassed()} passed, 0 failed`);
-} catch (e) {
-	console.error(`not ok: ${e.message}`);
-	for (const f of failures)
-		console.error(`  ${f}`);
-	code = 1;
-} finally {
-	await browser.close();
-}
-process.exit(code);
+});

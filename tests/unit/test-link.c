@@ -97,26 +97,35 @@ static void test_host_size(void)
 	CHECK(!proto_link_parse_address("[::1]:1883", host, 3, &port));
 }
 
-/* Nagle's algorithm on the link's socket held every small receipt for the
- * peer's delayed ACK (40 ms on Linux): the socket must have TCP_NODELAY. */
-static void test_nodelay(void)
+/* A listening loopback socket (*ls) and a link created towards it, not yet
+ * connected; NULL (checked) on failure. */
+static proto_link *link_to_listener(int *ls)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t alen = sizeof a;
-	int ls = socket(AF_INET, SOCK_STREAM, 0), on = 0;
-	socklen_t olen = sizeof on;
-	proto_link *l = NULL;
 
-	CHECK(ls >= 0);
-	CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
-	CHECK(listen(ls, 1) == 0);
-	CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
+	*ls = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(*ls >= 0);
+	CHECK(bind(*ls, (struct sockaddr *)&a, sizeof a) == 0);
+	CHECK(listen(*ls, 1) == 0);
+	CHECK(getsockname(*ls, (struct sockaddr *)&a, &alen) == 0);
 	mosquitto_lib_init();
-	l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
+	proto_link *l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
 		.port = ntohs(a.sin_port), .client_id = "test-link", .keepalive = 30},
 		NULL, NULL);
 	CHECK(l != NULL);
+	return l;
+}
+
+/* Nagle's algorithm on the link's socket held every small receipt for the
+ * peer's delayed ACK (40 ms on Linux): the socket must have TCP_NODELAY. */
+static void test_nodelay(void)
+{
+	int ls, on = 0;
+	socklen_t olen = sizeof on;
+	proto_link *l = link_to_listener(&ls);
+
 	if (l) {
 		proto_link_service(l, 0);
 		CHECK(proto_link_fd(l) >= 0);
@@ -153,22 +162,10 @@ static bool one_left(proto_link *l) { return proto_link_pending(l) == 1; }
  * QoS 1 publish, down with each PUBACK. */
 static void test_pending(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a;
-	int ls = socket(AF_INET, SOCK_STREAM, 0), s = -1, mid[3];
+	int ls, s = -1, mid[3];
 	static const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
-	proto_link *l = NULL;
+	proto_link *l = link_to_listener(&ls);
 
-	CHECK(ls >= 0);
-	CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0);
-	CHECK(listen(ls, 1) == 0);
-	CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0);
-	mosquitto_lib_init();
-	l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
-		.port = ntohs(a.sin_port), .client_id = "test-link", .keepalive = 30},
-		NULL, NULL);
-	CHECK(l != NULL);
 	if (!l)
 		goto done;
 	proto_link_service(l, 0);
