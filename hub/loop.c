@@ -102,28 +102,22 @@ static const char *const sql[LS__COUNT] = {
 	[LS_META_SET] = "INSERT OR REPLACE INTO hub_meta(key, value) VALUES(?, ?)",
 	/* Areas are code prefixes: [code, code || ';') is the range of codes
 	 * within code (';' sorts right after '9'), which the index serves. */
+	/* ORs, not an IN list, whose table SQLite builds at every run. */
 	[LS_SURGE] = "SELECT item FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
-		     "AND category = ?2 AND received >= ?3 "
-		     "AND state IN ('reported', 'signed', 'assigned') LIMIT ?4",
+		     "AND category = ?2 AND received >= ?3 AND (state = 'reported' "
+		     "OR state = 'signed' OR state = 'assigned') LIMIT ?4",
 	[LS_ALERT] = "INSERT INTO alerts(area, category, colour, at, count, items) "
 		     "VALUES(?, ?, ?, ?, ?, ?)",
-	[LS_AREA] = "SELECT colour, count(*), "
-		    "sum(CASE WHEN reminders > 0 OR "
-		    "  (CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) <= ?2 "
-		    "  THEN 1 ELSE 0 END) "
-		    "FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
-		    "AND state IN ('reported', 'signed', 'assigned') GROUP BY colour",
-	[LS_AREA_OWN] = "SELECT colour, count(*), "
-		    "sum(CASE WHEN reminders > 0 OR "
-		    "  (CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) <= ?2 "
-		    "  THEN 1 ELSE 0 END) "
-		    "FROM items WHERE origin = ?1 "
-		    "AND state IN ('reported', 'signed', 'assigned') GROUP BY colour",
+	/* The weather's counts, from the tally (tally.c): a row per station
+	 * of the area, never a scan of its items. */
+	[LS_AREA] = "SELECT sum(hand_blue), sum(hand_orange), sum(hand_red), "
+		    "sum(late_orange) FROM tally WHERE origin >= ?1 AND origin < ?1 || ';'",
+	[LS_AREA_OWN] = "SELECT hand_blue, hand_orange, hand_red, late_orange "
+			"FROM tally WHERE origin = ?1",
 	[LS_CHILD_WEATHER] = "SELECT weather FROM weather WHERE code > ?1 "
 			     "AND code < ?1 || ';' AND length(code) = ?2",
-	[LS_BLUE_MAX] = "SELECT max(n) FROM (SELECT count(*) AS n FROM items "
-			"WHERE origin >= ?1 AND origin < ?1 || ';' AND colour = 'blue' "
-			"AND state IN ('reported', 'signed', 'assigned') "
+	[LS_BLUE_MAX] = "SELECT max(n) FROM (SELECT sum(hand_blue) AS n FROM tally "
+			"WHERE origin >= ?1 AND origin < ?1 || ';' "
 			"GROUP BY substr(origin, 1, ?2))",
 	[LS_WEATHER_GET] = "SELECT weather FROM weather WHERE code = ?",
 	[LS_WEATHER_SET] = "INSERT OR REPLACE INTO weather(code, weather, at) VALUES(?, ?, ?)",

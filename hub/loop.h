@@ -83,13 +83,9 @@ int hub_loop_tick(hub_loop *l, int64_t now);
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 	bool resend_all);
 
-/* Recomputes the weather of the areas changed since the last call, at most
- * every few hundred ms unless force: the county's weather reads every open
- * item, which must not happen per report under load. In the open batch. */
+/* Recomputes the weather (晴 多云 阴 雨 雷暴: clear cloudy overcast rain
+ * storm) of the areas changed since the last call, at most every few
+ * hundred ms unless force, and stores what changed. In the open batch. */
 proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force);
-
-/* The weather (晴 多云 阴 雨 雷暴 as clear cloudy overcast rain storm) of
- * an area from its open items at hub time now. */
-const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now);
 
 #endif

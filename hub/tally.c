@@ -1,8 +1,9 @@
 /* The tally: one row per reporting station holding what the dashboard's
- * headline figures and area counts are made of. SQLite triggers keep it in
- * the same transaction as every change to items, whoever writes them, so it
- * can never drift from the items it counts. */
+ * headline figures and area counts, and the areas' weather, are made of.
+ * SQLite triggers keep it in the same transaction as every change to items,
+ * whoever writes them, so it can never drift from the items it counts. */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "hub/tally.h"
 #include "protocol/db.h"
@@ -24,16 +25,26 @@
 	r ".resolved_at <= " r ".resolve_by, 0)"
 #define P_RATED(r) "ifnull(" r ".rating IS NOT NULL, 0)"
 #define P_SATISFIED(r) "ifnull(" r ".rating = 'satisfied' OR " r ".rating = 'basic', 0)"
+/* The weather's (weather.c): in hand, that is waiting on a handler, and
+ * orange items already reminded. */
+#define IN_HAND(r) "(" r ".state = 'reported' OR " r ".state = 'signed' OR " \
+	r ".state = 'assigned')"
+#define P_HAND(r, c) "ifnull(" IN_HAND(r) " AND " r ".colour = '" c "', 0)"
+#define P_LATE(r) "ifnull(" IN_HAND(r) " AND " r ".colour = 'orange' AND " \
+	r ".reminders > 0, 0)"
 #define PARTS(r) P_SOLVED(r) ", " P_MEDIATED(r) ", " P_OPEN(r, "blue") ", " \
 	P_OPEN(r, "orange") ", " P_OPEN(r, "red") ", " P_ON_TIME(r) ", " \
-	P_RATED(r) ", " P_SATISFIED(r)
-/* The same parts named o1..o8, to be subtracted or summed. */
+	P_RATED(r) ", " P_SATISFIED(r) ", " P_HAND(r, "blue") ", " \
+	P_HAND(r, "orange") ", " P_HAND(r, "red") ", " P_LATE(r)
+/* The same parts named o1..o12, to be subtracted or summed. */
 #define PARTS_AS(r) P_SOLVED(r) " AS o1, " P_MEDIATED(r) " AS o2, " \
 	P_OPEN(r, "blue") " AS o3, " P_OPEN(r, "orange") " AS o4, " \
 	P_OPEN(r, "red") " AS o5, " P_ON_TIME(r) " AS o6, " P_RATED(r) " AS o7, " \
-	P_SATISFIED(r) " AS o8"
+	P_SATISFIED(r) " AS o8, " P_HAND(r, "blue") " AS o9, " \
+	P_HAND(r, "orange") " AS o10, " P_HAND(r, "red") " AS o11, " \
+	P_LATE(r) " AS o12"
 #define COLS "solved, mediated, open_blue, open_orange, open_red, on_time, " \
-	"rated, satisfied"
+	"rated, satisfied, hand_blue, hand_orange, hand_red, late_orange"
 #define ADD_NEW "INSERT INTO tally(origin, collected, " COLS ") " \
 	"VALUES(NEW.origin, 1, " PARTS("NEW") ") ON CONFLICT(origin) DO UPDATE SET " \
 	"collected = collected + 1, solved = solved + excluded.solved, " \
@@ -42,10 +53,15 @@
 	"open_orange = open_orange + excluded.open_orange, " \
 	"open_red = open_red + excluded.open_red, " \
 	"on_time = on_time + excluded.on_time, rated = rated + excluded.rated, " \
-	"satisfied = satisfied + excluded.satisfied;"
+	"satisfied = satisfied + excluded.satisfied, " \
+	"hand_blue = hand_blue + excluded.hand_blue, " \
+	"hand_orange = hand_orange + excluded.hand_orange, " \
+	"hand_red = hand_red + excluded.hand_red, " \
+	"late_orange = late_orange + excluded.late_orange;"
 #define TAKE_OLD "UPDATE tally SET collected = collected - 1, " \
 	"(" COLS ") = (SELECT solved - o1, mediated - o2, open_blue - o3, " \
-	"open_orange - o4, open_red - o5, on_time - o6, rated - o7, satisfied - o8 " \
+	"open_orange - o4, open_red - o5, on_time - o6, rated - o7, satisfied - o8, " \
+	"hand_blue - o9, hand_orange - o10, hand_red - o11, late_orange - o12 " \
 	"FROM (SELECT " PARTS_AS("OLD") ")) WHERE origin = OLD.origin;"
 
 static const char schema[] =
@@ -54,7 +70,9 @@ static const char schema[] =
 	"  solved INTEGER NOT NULL, mediated INTEGER NOT NULL,"
 	"  open_blue INTEGER NOT NULL, open_orange INTEGER NOT NULL,"
 	"  open_red INTEGER NOT NULL, on_time INTEGER NOT NULL,"
-	"  rated INTEGER NOT NULL, satisfied INTEGER NOT NULL) WITHOUT ROWID;"
+	"  rated INTEGER NOT NULL, satisfied INTEGER NOT NULL,"
+	"  hand_blue INTEGER NOT NULL, hand_orange INTEGER NOT NULL,"
+	"  hand_red INTEGER NOT NULL, late_orange INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TRIGGER IF NOT EXISTS tally_insert AFTER INSERT ON items BEGIN "
 	ADD_NEW " END;"
 	/* Most updates (deadlines, reminders, sequence numbers) change none of
@@ -67,27 +85,36 @@ static const char schema[] =
 
 #define FILL "INSERT INTO tally(origin, collected, " COLS ") " \
 	"SELECT origin, count(*), sum(o1), sum(o2), sum(o3), sum(o4), sum(o5), " \
-	"sum(o6), sum(o7), sum(o8) FROM (SELECT origin, " PARTS_AS("items") \
+	"sum(o6), sum(o7), sum(o8), sum(o9), sum(o10), sum(o11), sum(o12) " \
+	"FROM (SELECT origin, " PARTS_AS("items") \
 	" FROM items) GROUP BY origin;"
+
+/* A tally of the current shape: its newest column is there. */
+static bool current(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool have = sqlite3_prepare_v2(db, "SELECT late_orange FROM tally LIMIT 0", -1,
+		&st, NULL) == SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return have;
+}
 
 proto_err hub_tally_install(sqlite3 *db)
 {
-	sqlite3_stmt *st = proto_db_prepare(db,
-		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'tally'");
-	bool have;
-
-	if (!st)
-		return PROTO_ERR_IO;
-	have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	if (have)
+	if (current(db))
 		return proto_db_exec(db, schema);
-	/* A database from before the tally: counted once, in the transaction
-	 * that creates the triggers, so nothing slips between the two. */
+	/* A database from before the tally, or before its latest columns:
+	 * counted afresh once, in the transaction that creates the triggers,
+	 * so nothing slips between the two. */
 	log_info("counting the stored items into the tally");
 	if (proto_db_exec(db, "BEGIN IMMEDIATE"))
 		return PROTO_ERR_IO;
-	if (proto_db_exec(db, schema) || proto_db_exec(db, FILL) ||
+	if (proto_db_exec(db, "DROP TRIGGER IF EXISTS tally_insert;"
+			      "DROP TRIGGER IF EXISTS tally_update;"
+			      "DROP TRIGGER IF EXISTS tally_delete;"
+			      "DROP TABLE IF EXISTS tally;") ||
+	    proto_db_exec(db, schema) || proto_db_exec(db, FILL) ||
 	    proto_db_exec(db, "COMMIT")) {
 		proto_db_exec(db, "ROLLBACK");
 		return PROTO_ERR_IO;

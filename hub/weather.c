@@ -1,7 +1,8 @@
-/* 民情气象: an area's weather from the open items reported within it.
- * storm 雷暴: any red; rain 雨: an orange overdue (reminded or past its
- * limit); overcast 阴: any orange, or many open blue at one station of
- * blue's tier; cloudy 多云: blue only; clear 晴: nothing open.
+/* 民情气象: an area's weather from the items in hand reported within it.
+ * storm 雷暴: any red; rain 雨: an orange overdue (reminded: at its limit
+ * it turns red); overcast 阴: any orange, or many blue at one station of
+ * blue's tier; cloudy 多云: blue only; clear 晴: nothing in hand. The
+ * counts are the tally's (tally.c), kept by triggers as items change.
  *
  * Every rule asks whether some item, or some station of blue's tier, is so:
  * above blue's tier an area's weather is the worst of its own station's
@@ -27,32 +28,30 @@ static int rank(const char *w)
 }
 
 /* The weather of the items of the stations under code, or (own) of the
- * station code itself only. */
-static const char *compute_items(hub_loop *l, const char *code, int64_t now, bool own)
+ * station code itself only, from their rows in the tally. "Overdue" is an
+ * orange item already reminded: at its limit the timer raises it to red. */
+static const char *compute_items(hub_loop *l, const char *code, bool own)
 {
 	sqlite3_stmt *st = l->st[own ? LS_AREA_OWN : LS_AREA];
-	int64_t n[PROTO_COLOUR__COUNT] = {0}, overdue[PROTO_COLOUR__COUNT] = {0};
 	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
-	int64_t most_blue = 0;
+	int64_t blue = 0, orange = 0, red = 0, late = 0, most_blue = 0;
 
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int c = proto_colour_parse((const char *)sqlite3_column_text(st, 0));
-		if (c < 0)
-			continue;
-		n[c] = sqlite3_column_int64(st, 1);
-		overdue[c] = sqlite3_column_int64(st, 2);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		blue = sqlite3_column_int64(st, 0);
+		orange = sqlite3_column_int64(st, 1);
+		red = sqlite3_column_int64(st, 2);
+		late = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (n[PROTO_COLOUR_RED])
+	if (red)
 		return "storm";
-	if (overdue[PROTO_COLOUR_ORANGE])
+	if (late)
 		return "rain";
 	if (own) {
-		most_blue = n[PROTO_COLOUR_BLUE]; /* one station */
-	} else if (n[PROTO_COLOUR_BLUE] >= l->pol.weather.many_blue && blue_width > 0) {
+		most_blue = blue; /* one station */
+	} else if (blue >= l->pol.weather.many_blue && blue_width > 0) {
 		/* Counted per station of blue's tier, else a county of 200
 		 * villages would never be clear of cloud. */
 		st = l->st[LS_BLUE_MAX];
@@ -63,14 +62,14 @@ static const char *compute_items(hub_loop *l, const char *code, int64_t now, boo
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
-	if (n[PROTO_COLOUR_ORANGE] || most_blue >= l->pol.weather.many_blue)
+	if (orange || most_blue >= l->pol.weather.many_blue)
 		return "overcast";
-	if (n[PROTO_COLOUR_BLUE])
+	if (blue)
 		return "cloudy";
 	return "clear";
 }
 
-static const char *compute(hub_loop *l, const char *code, int64_t now)
+static const char *compute(hub_loop *l, const char *code)
 {
 	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
 	int width = (int)strlen(code);
@@ -79,8 +78,8 @@ static const char *compute(hub_loop *l, const char *code, int64_t now)
 	const char *w;
 
 	if (blue_width <= 0 || width >= blue_width || tier >= PROTO_TIER_GROUP)
-		return compute_items(l, code, now, false);
-	w = compute_items(l, code, now, true);
+		return compute_items(l, code, false);
+	w = compute_items(l, code, true);
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)proto_tier_digits((proto_tier)(tier + 1)));
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -93,16 +92,11 @@ static const char *compute(hub_loop *l, const char *code, int64_t now)
 	return w;
 }
 
-const char *hub_loop_weather(hub_loop *l, const char *code, int64_t now)
-{
-	return compute(l, code, now);
-}
-
 /* Weather of one area now, stored when it changed. */
 static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_WEATHER_GET];
-	const char *w = compute(l, area, now);
+	const char *w = compute(l, area);
 	char was[16] = "";
 
 	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);

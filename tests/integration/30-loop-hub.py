@@ -282,8 +282,17 @@ def body(env):
     st.act("611025102", o2, "withdraw", note="重复上报")
     st.act(v2, b2, "withdraw", note="重复上报")
     wait_weather("611025102", "clear")
+    # Rain: an orange item reminded (at 75 % of its hour to sign), until
+    # its limit raises it to red.
+    v3 = "611025102203"
+    o3 = st.report(v3, "orange", category="dispute")
+    wait_weather(v3, "overcast")
+    env.wait_until(lambda: weather(env, v3) == "rain", 15, f"{v3} to be rain")
+    env.wait_until(lambda: weather(env, v3) == "storm", 15, f"{v3} to be storm")
+    st.act(v3, o3, "withdraw", note="重复上报")
+    wait_weather(v3, "clear")
     print("weather of a village: clear -> cloudy -> overcast -> storm -> clear; "
-          "its town: the worst of its villages")
+          "its town: the worst of its villages; an orange item reminded: rain")
 
     # 7. Delivery is kept until receipted: nothing receipted so far, so
     #    every snapshot waits in the box; a receipt removes one.

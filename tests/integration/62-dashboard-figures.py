@@ -4,10 +4,11 @@ from the definitions in docs/API.md. A fleet works every item of a town's
 subtree through the loop; the county overview counts them all solved, all on
 time, and its satisfaction is that of the ratings stored. A database from
 before resolved_at and the tally (both dropped here) gets them back from the
-events and the items when the hub starts, with the same figures. Then a fleet
-leaves items open in every state: tally, area counts and urgent list checked
-against the items again."""
-import sys, os, sqlite3
+events and the items when the hub starts, with the same figures, as does a
+tally from before the weather's columns. Then a fleet leaves items open in
+every state: tally, area counts, urgent list and every area's weather
+checked against the items again."""
+import sys, os, sqlite3, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, start_hub_http, add_user, Web
 
@@ -23,19 +24,81 @@ def overview(env):
 def counted(db):
     """Per origin, what the tally should hold, counted from the items."""
     out = {}
-    for o, state, colour, cat, rating, esc, res_at, res_by in db.execute(
+    for o, state, colour, cat, rating, esc, res_at, res_by, reminders in db.execute(
             "SELECT origin, state, colour, category, rating, escalations, resolved_at, "
-            "resolve_by FROM items"):
+            "resolve_by, reminders FROM items"):
         solved = state in ("verified", "rated")
         is_open = state in ("reported", "signed", "assigned", "resolved")
-        row = out.setdefault(o, [0] * 9)
+        in_hand = state in ("reported", "signed", "assigned")
+        row = out.setdefault(o, [0] * 13)
         for k, v in enumerate([1, solved, solved and cat == "dispute",
                                is_open and colour == "blue", is_open and colour == "orange",
                                is_open and colour == "red",
                                solved and esc == 0 and res_at is not None and res_at <= res_by,
-                               rating is not None, rating in ("satisfied", "basic")]):
+                               rating is not None, rating in ("satisfied", "basic"),
+                               in_hand and colour == "blue", in_hand and colour == "orange",
+                               in_hand and colour == "red",
+                               in_hand and colour == "orange" and reminders > 0]):
             row[k] += int(bool(v))
     return {o: tuple(r) for o, r in out.items()}
+
+
+WEATHERS = ["clear", "cloudy", "overcast", "rain", "storm"]
+
+
+def weather_of(db, code, many_blue=5, blue_width=12):
+    """An area's weather from its items in hand (docs/DESIGN: 民情气象),
+    counted afresh: at and below the village (blue's tier) from every item
+    under it; above, the worst of its own items' and each station's under
+    it."""
+    rows = db.execute("SELECT origin, colour, reminders FROM items WHERE "
+                      "state IN ('reported', 'signed', 'assigned') AND "
+                      "substr(origin, 1, ?) = ?", (len(code), code)).fetchall()
+
+    def rule(items, most_blue):
+        if any(c == "red" for _, c, _ in items):
+            return 4
+        if any(c == "orange" and r > 0 for _, c, r in items):
+            return 3
+        if any(c == "orange" for _, c, _ in items) or most_blue >= many_blue:
+            return 2
+        return 1 if items else 0
+    if len(code) >= blue_width:
+        per = {}
+        for o, c, _ in rows:
+            if c == "blue":
+                per[o[:blue_width]] = per.get(o[:blue_width], 0) + 1
+        return WEATHERS[rule(rows, max(per.values(), default=0))]
+    worst = 0
+    for s in {o if len(o) < blue_width else o[:blue_width] for o, _, _ in rows}:
+        if len(s) < blue_width:
+            own = [r for r in rows if r[0] == s]
+            worst = max(worst, rule(own, sum(1 for r in own if r[1] == "blue")))
+        else:
+            worst = max(worst, WEATHERS.index(weather_of(db, s, many_blue, blue_width)))
+    return WEATHERS[worst]
+
+
+def check_weather(env, when):
+    """Every area's stored weather is its items' (the hub recomputes changed
+    areas within a second)."""
+    def differs():
+        db = sqlite3.connect(env.hub_db)
+        try:
+            stored = dict(db.execute("SELECT code, weather FROM weather"))
+            origins = {r[0] for r in db.execute(
+                "SELECT DISTINCT origin FROM items WHERE state IN "
+                "('reported', 'signed', 'assigned')")}
+            areas = set(stored) | {o[:n] for o in origins for n in (6, 9, 12, 15) if len(o) >= n}
+            return {a: (stored.get(a, "clear"), weather_of(db, a)) for a in areas
+                    if stored.get(a, "clear") != weather_of(db, a)}
+        finally:
+            db.close()
+    end = time.time() + 5
+    while (bad := differs()) and time.time() < end:
+        time.sleep(0.2)
+    check(not bad, f"{when}: stored weather differs from the items in {len(bad)} "
+          f"areas, e.g. {sorted(bad.items())[:3]} (stored, counted)")
 
 
 def check_tally(env, when):
@@ -43,7 +106,8 @@ def check_tally(env, when):
     want = counted(db)
     got = {r[0]: tuple(r[1:]) for r in db.execute(
         "SELECT origin, collected, solved, mediated, open_blue, open_orange, open_red, "
-        "on_time, rated, satisfied FROM tally") if any(r[1:])}
+        "on_time, rated, satisfied, hand_blue, hand_orange, hand_red, late_orange "
+        "FROM tally") if any(r[1:])}
     db.close()
     bad = [o for o in set(want) | set(got) if want.get(o) != got.get(o)]
     check(not bad, f"{when}: tally differs from the items at {len(bad)} stations, e.g. "
@@ -88,12 +152,25 @@ def body(env):
     check_tally(env, "after the upgrade")
     again = overview(env)
     check(again == fig, f"figures changed by the upgrade: {fig} -> {again}")
+    # A tally from before the weather's columns, and wrong besides: counted
+    # afresh when the hub opens it.
+    env.hub.stop()
+    db = sqlite3.connect(env.hub_db)
+    db.executescript("DROP TRIGGER tally_insert; DROP TRIGGER tally_update; "
+                     "DROP TRIGGER tally_delete; ALTER TABLE tally DROP COLUMN late_orange; "
+                     "ALTER TABLE tally DROP COLUMN hand_red; "
+                     "UPDATE tally SET collected = collected + 7;")
+    db.close()
+    start_hub_http(env)
+    check_tally(env, "after upgrading a tally without the weather's columns")
+    check_weather(env, "after the upgrades")
     # The urgent list: open red and orange items, soonest deadline first,
     # picked from their own index (items_urgent_by).
     fleet = env.start_fleet("--all-tiers", "--colours", "blue=1,orange=1,red=1",
                             stations=60, rate=30, duration=3, drain=60, name="open")
     env.finish_fleet(fleet, 90)
     tally = check_tally(env, "with items open in every state")
+    check_weather(env, "with items open in every state")
     db = sqlite3.connect(env.hub_db)
     # The index's condition without IN lists (each costs a throwaway table
     # on every write of an items row), and the dashboard's words use it.
