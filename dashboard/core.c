@@ -2,9 +2,9 @@
  * threads: an HTTP worker validates the request, queues it under
  * queue_lock and writes the eventfd; the core (dash_core_run, on its poll
  * loop) stages it in its open batch exactly as a station's action, with
- * the user's station for the rules and "user:NAME" as the actor; after the
- * batch commits (dash_core_committed, from the hub's commit notice) it
- * marks the request done and signals queue_done. The worker waits for
+ * the user's station for the rules and "user:NAME" as the actor; once the
+ * batch is committed and on disk (dash_core_committed, dash_core_durable,
+ * from the hub's notices) it marks the request done and signals queue_done. The worker waits for
  * that, then answers with the item as it now is. */
 #include <errno.h>
 #include <stdio.h>
@@ -89,17 +89,39 @@ void dash_core_run(dash *d)
 	}
 }
 
-void dash_core_committed(dash *d, bool ok)
+/* Answers every step of list with err. */
+static void finish_all(dash *d, dash_action **list, proto_err err)
 {
-	if (!d->staged)
+	if (!*list)
 		return;
 	pthread_mutex_lock(&d->queue_lock);
-	for (dash_action *a = d->staged, *next; a; a = next) {
+	for (dash_action *a = *list, *next; a; a = next) {
 		next = a->next;
-		finish(d, a, ok ? PROTO_OK : PROTO_ERR_IO);
+		finish(d, a, err);
 	}
-	d->staged = NULL;
+	*list = NULL;
 	pthread_mutex_unlock(&d->queue_lock);
+}
+
+void dash_core_committed(dash *d, bool ok)
+{
+	if (!ok) {
+		finish_all(d, &d->staged, PROTO_ERR_IO);
+		return;
+	}
+	/* Answered when on disk: the hub syncs one commit at a time, so the
+	 * steps syncing are all of the last commit's. */
+	while (d->staged) {
+		dash_action *a = d->staged;
+		d->staged = a->next;
+		a->next = d->syncing;
+		d->syncing = a;
+	}
+}
+
+void dash_core_durable(dash *d, bool ok)
+{
+	finish_all(d, &d->syncing, ok ? PROTO_OK : PROTO_ERR_IO);
 }
 
 void dash_core_fail_all(dash *d)
@@ -116,6 +138,11 @@ void dash_core_fail_all(dash *d)
 		finish(d, a, PROTO_ERR_IO);
 	}
 	d->staged = NULL;
+	for (dash_action *a = d->syncing, *next; a; a = next) {
+		next = a->next;
+		finish(d, a, PROTO_ERR_IO);
+	}
+	d->syncing = NULL;
 	pthread_mutex_unlock(&d->queue_lock);
 }
 

@@ -43,11 +43,12 @@ struct dash {
 	size_t n_readers;
 
 	/* Changes for the core: queued by HTTP threads, staged by the core,
-	 * answered after its commit (core.c). */
+	 * answered once their commit is on disk (core.c). */
 	pthread_mutex_t queue_lock;
 	pthread_cond_t queue_done;
 	dash_action *queued;      /* waiting for the core */
 	dash_action *staged;      /* in the core's open batch (core thread only) */
+	dash_action *syncing;     /* committed, not yet on disk (core thread only) */
 	int wake_fd;              /* eventfd the core polls */
 	bool closing;
 
@@ -119,8 +120,10 @@ bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1]);
 
 /* ---- core.c: changes through the core */
 void dash_api_action(dash_req *r, const char *id);
-/* Core thread: the batch holding the staged steps committed (or not). */
+/* Core thread: the batch holding the staged steps committed (or not), and
+ * the last commit reached the disk (or not). */
 void dash_core_committed(dash *d, bool ok);
+void dash_core_durable(dash *d, bool ok);
 /* Fails every waiting step and refuses new ones (the hub is stopping). */
 void dash_core_fail_all(dash *d);
 

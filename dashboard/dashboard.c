@@ -68,6 +68,11 @@ static void on_commit(void *ud, bool ok)
 	dash_events_commit(d->events, ok);
 }
 
+static void on_durable(void *ud, bool ok)
+{
+	dash_core_durable(ud, ok);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 dash *dash_create(const dash_opts *o)
@@ -94,7 +99,7 @@ dash *dash_create(const dash_opts *o)
 	if (proto_db_exec(hub_store_db(o->store), DASH_USERS_SCHEMA))
 		goto fail;
 	hub_loop_set_notify(d->loop, &(hub_notify){.change = on_change,
-		.commit = on_commit, .ud = d});
+		.commit = on_commit, .durable = on_durable, .ud = d});
 	d->mhd = dash_http_start(d, o->listen);
 	if (!d->mhd)
 		goto fail;

@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "hub/ingest.h"
 #include "hub/clock.h"
+#include "hub/durable.h"
 #include "hub/loop.h"
 #include "hub/ratelimit.h"
 #include "protocol/clock.h"
@@ -34,6 +37,14 @@ struct hub_ingest {
 	char county[PROTO_CODE_MAX + 1];
 	receipt_out *out;
 	size_t n_out, cap_out;
+	/* With durable: the receipts of the last commit, held until it is on
+	 * disk, and the newest item message it holds. */
+	hub_durable *durable;
+	receipt_out *held;
+	size_t n_held, cap_held;
+	bool syncing;
+	int64_t held_down_id;
+	int64_t changes; /* the store's count of rows changed, at the last sync */
 	hub_ingest_stats stats;
 };
 
@@ -79,12 +90,26 @@ static void drop_pending(hub_ingest *in)
 	in->n_out = 0;
 }
 
+static void drop_held(hub_ingest *in)
+{
+	for (size_t i = 0; i < in->n_held; i++)
+		free(in->held[i].json);
+	in->n_held = 0;
+}
+
+void hub_ingest_set_durable(hub_ingest *in, hub_durable *d)
+{
+	in->durable = d;
+}
+
 void hub_ingest_destroy(hub_ingest *in)
 {
 	if (!in)
 		return;
 	drop_pending(in);
+	drop_held(in);
 	free(in->out);
+	free(in->held);
 	hub_ratelimit_destroy(in->limit);
 	free(in);
 }
@@ -191,13 +216,13 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
 		return; /* no receipt: the station resends */
 	err = hub_store_stage_report(in->store, m, proto_now_ms(), &dup);
-	if (!err && !dup && in->loop)
-		err = hub_loop_route(in->loop, m, hub_clock_now());
 	proto_item_id(item, m->station, m->id);
 	rc = receipt_msg(m->station, m->id,
 		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED, PROTO_OK, NULL,
 		item);
-	if (!err && in->loop)
+	if (!err && !dup && in->loop)
+		err = hub_loop_route(in->loop, m, hub_clock_now(), &rc, &json);
+	else if (!err && in->loop)
 		err = hub_loop_receipt(in->loop, &rc, &json);
 	err = hub_store_release(in->store, err);
 	if (err == PROTO_ERR_REPLAY) {
@@ -340,16 +365,40 @@ size_t hub_ingest_pending(const hub_ingest *in)
 	return in->n_out;
 }
 
+/* Publishes n receipts, then the item messages on disk. */
+static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n,
+	int64_t upto)
+{
+	for (size_t i = 0; i < n; i++)
+		proto_link_publish(link, out[i].topic, out[i].json, strlen(out[i].json), 1,
+			false, NULL);
+	if (in->loop) {
+		for (size_t i = 0; i < in->n_redeliver; i++)
+			hub_loop_deliver(in->loop, link, in->redeliver[i], false, upto);
+		in->n_redeliver = 0;
+		hub_loop_deliver(in->loop, link, NULL, false, upto);
+	}
+}
+
 proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 {
 	proto_err err = PROTO_OK;
+	bool committed = false;
 
+	/* One sync at a time: what is staged meanwhile is the next commit. */
+	if (in->syncing)
+		return PROTO_OK;
 	if (hub_store_in_batch(in->store)) {
 		/* Weather is derived: its failure must not hold back receipts. */
 		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
 			log_error("weather not updated; it will be at the next change");
 		err = hub_store_commit(in->store);
 		in->stats.batches++;
+		/* A batch that changed nothing (a quiet tick, duplicates only)
+		 * has nothing to sync: what it answers from is on disk. */
+		int64_t changes = sqlite3_total_changes64(hub_store_db(in->store));
+		committed = !err && changes != in->changes;
+		in->changes = changes;
 	}
 	if (in->loop)
 		hub_loop_notify_commit(in->loop, err == PROTO_OK);
@@ -359,17 +408,51 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		drop_pending(in);
 		return err;
 	}
-	for (size_t i = 0; i < in->n_out; i++) {
-		receipt_out *o = &in->out[i];
-		proto_link_publish(link, o->topic, o->json, strlen(o->json), 1, false, NULL);
+	if (!in->durable || !committed) {
+		/* Synced by the commit itself, or nothing new to sync. */
+		if (in->loop)
+			hub_loop_notify_durable(in->loop, true);
+		publish(in, link, in->out, in->n_out, INT64_MAX);
+		drop_pending(in);
+		return PROTO_OK;
 	}
-	drop_pending(in);
-	if (in->loop) {
-		for (size_t i = 0; i < in->n_redeliver; i++)
-			hub_loop_deliver(in->loop, link, in->redeliver[i], false);
-		in->n_redeliver = 0;
-		hub_loop_deliver(in->loop, link, NULL, false);
+	/* Held until the disk has it; the next batch fills the other array. */
+	receipt_out *t = in->held;
+	size_t cap = in->cap_held;
+	in->held = in->out, in->cap_held = in->cap_out, in->n_held = in->n_out;
+	in->out = t, in->cap_out = cap, in->n_out = 0;
+	in->held_down_id = in->loop ? hub_loop_last_down_id(in->loop) : 0;
+	in->syncing = true;
+	hub_durable_request(in->durable);
+	return PROTO_OK;
+}
+
+bool hub_ingest_syncing(const hub_ingest *in)
+{
+	return in->syncing;
+}
+
+proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
+{
+	bool synced;
+	proto_err err;
+
+	if (!in->syncing)
+		return PROTO_OK;
+	err = hub_durable_take(in->durable, wait, &synced);
+	if (!synced)
+		return PROTO_OK;
+	in->syncing = false;
+	if (in->loop)
+		hub_loop_notify_durable(in->loop, err == PROTO_OK);
+	if (err) {
+		log_error("the disk failed to sync a commit; %zu receipts withheld",
+			in->n_held);
+		drop_held(in);
+		return err;
 	}
+	publish(in, link, in->held, in->n_held, in->held_down_id);
+	drop_held(in);
 	return PROTO_OK;
 }
 

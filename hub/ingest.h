@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub/durable.h"
 #include "hub/loop.h"
 #include "hub/store.h"
 #include "protocol/link.h"
@@ -38,9 +39,23 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 /* Number of receipts waiting for the batch to commit. */
 size_t hub_ingest_pending(const hub_ingest *in);
 
-/* Commits the batch, then publishes its receipts on link. If the commit
- * fails the receipts are dropped: the stations will resend. */
+/* Syncs commits through d (not owned) from now on: receipts wait for it. */
+void hub_ingest_set_durable(hub_ingest *in, hub_durable *d);
+
+/* Commits the batch, then publishes its receipts on link, or, with a
+ * durable, asks for the sync and holds them (hub_ingest_synced publishes
+ * them); while a sync is under way it does nothing: the batch grows. If
+ * the commit fails the receipts are dropped: the stations will resend. */
 proto_err hub_ingest_flush(hub_ingest *in, proto_link *link);
+
+/* A commit's sync is under way: the next commit waits for its end. */
+bool hub_ingest_syncing(const hub_ingest *in);
+
+/* Publishes the held receipts and item messages if their sync has ended
+ * (wait: blocking until it has). PROTO_ERR_IO when the disk failed: they
+ * are dropped, and the hub must stop rather than answer from a store the
+ * disk may not hold. */
+proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait);
 
 const hub_ingest_stats *hub_ingest_get_stats(const hub_ingest *in);
 

@@ -31,9 +31,12 @@ struct hub_loop {
 	int64_t last_sent; /* highest downbox id published since start */
 	int64_t last_down_id; /* highest downbox id given out */
 	bool down_id_read;    /* last_down_id read from hub_meta */
-	/* Areas whose weather may have changed since it was last computed. */
+	/* Areas whose weather may have changed since it was last computed,
+	 * and an index of them by hash (1 + their place; 0: empty), looked
+	 * up for every report. */
 	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
 	size_t n_dirty;
+	uint16_t dirty_at[LOOP_DIRTY_MAX * 4];
 	int64_t weather_at; /* monotonic ms of the last recompute */
 	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };

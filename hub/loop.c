@@ -86,13 +86,15 @@ static const char *const sql[LS__COUNT] = {
 	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
 			   "VALUES(?, ?, ?, ?, ?)",
 	[LS_DOWN_DELETE] = "DELETE FROM downbox WHERE id = ? AND station = ?",
-	[LS_DOWN_NEXT] = "SELECT id, station, payload FROM downbox WHERE id > ? "
-			 "ORDER BY id LIMIT ?",
-	[LS_DOWN_STATION] = "SELECT id, station, payload FROM downbox WHERE station = ? "
-			    "ORDER BY id LIMIT ?",
+	/* ?3: the last id of a batch on disk (the open batch's rows are
+	 * visible to the hub's connection before they are). */
+	[LS_DOWN_NEXT] = "SELECT id, station, payload FROM downbox WHERE id > ?1 "
+			 "AND id <= ?3 ORDER BY id LIMIT ?2",
+	[LS_DOWN_STATION] = "SELECT id, station, payload FROM downbox WHERE station = ?1 "
+			    "AND id <= ?3 ORDER BY id LIMIT ?2",
 	[LS_DOWN_ONLINE] = "SELECT d.id, d.station, d.payload FROM downbox d "
 			   "JOIN stations s ON s.code = d.station "
-			   "WHERE s.online = 1 AND d.id > ? ORDER BY d.id LIMIT ?",
+			   "WHERE s.online = 1 AND d.id > ?1 AND d.id <= ?3 ORDER BY d.id LIMIT ?2",
 	[LS_DUE] = "SELECT item FROM items WHERE due <= ? ORDER BY due LIMIT 64",
 	[LS_REPORT] = "SELECT title, text, reporter, phone, people FROM reports "
 		      "WHERE item = ?",
@@ -341,39 +343,50 @@ static proto_err next_down_id(hub_loop *l, int64_t *id)
 
 /* The item message for station: the item as it is after its latest event.
  * Names and phones only for its handler and its reporter. With receipt, that
- * receipt carrying the same snapshot instead (PROTOCOL.md §5.4). */
+ * receipt carrying the same snapshot instead (PROTOCOL.md §5.4). The report's
+ * words are rep's when given (a report being routed), else read back. */
 static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	int64_t id, const char *event, const char *by, const char *note, int64_t now,
-	const proto_msg *receipt)
+	const proto_msg *receipt, const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_REPORT];
 	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id};
 	proto_item *p = &m.u.item;
 	bool personal = strcmp(station, it->handler) == 0 || strcmp(station, it->origin) == 0;
+	bool opened = false;
 	char *json = NULL;
 
 	snprintf(m.station, sizeof m.station, "%s", station);
 	/* The event's hub time, fixed in the stored message: a resend keeps it,
 	 * so a station's timeline shows when things happened. */
 	m.ts = now;
-	sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto done;
 	snprintf(p->item, sizeof p->item, "%s", it->id);
 	snprintf(p->origin, sizeof p->origin, "%s", it->origin);
 	snprintf(p->handler, sizeof p->handler, "%s", it->handler);
 	snprintf(p->into, sizeof p->into, "%s", it->into);
 	p->colour = it->colour;
 	p->category = it->category;
-	p->title = (char *)sqlite3_column_text(st, 0);
-	p->text = (char *)sqlite3_column_text(st, 1);
-	if (personal && sqlite3_column_type(st, 2) == SQLITE_BLOB)
-		p->reporter_name = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 2),
-			(size_t)sqlite3_column_bytes(st, 2));
-	if (personal && sqlite3_column_type(st, 3) == SQLITE_BLOB)
-		p->reporter_phone = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 3),
-			(size_t)sqlite3_column_bytes(st, 3));
-	p->people = sqlite3_column_int(st, 4);
+	if (rep) {
+		p->title = rep->title;
+		p->text = rep->text;
+		p->reporter_name = personal ? rep->reporter_name : NULL;
+		p->reporter_phone = personal ? rep->reporter_phone : NULL;
+		p->people = rep->people;
+	} else {
+		sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto done;
+		p->title = (char *)sqlite3_column_text(st, 0);
+		p->text = (char *)sqlite3_column_text(st, 1);
+		if (personal && sqlite3_column_type(st, 2) == SQLITE_BLOB)
+			p->reporter_name = hub_secret_open_blob(l->secret,
+				sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		if (personal && sqlite3_column_type(st, 3) == SQLITE_BLOB)
+			p->reporter_phone = hub_secret_open_blob(l->secret,
+				sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3));
+		p->people = sqlite3_column_int(st, 4);
+		opened = true;
+	}
 	p->state = (char *)proto_state_name(it->state);
 	p->deadline = proto_state_open(it->state) ? loop_deadline(it) : 0;
 	p->seq = it->seq;
@@ -392,8 +405,10 @@ static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	} else {
 		json = proto_msg_encode(&m);
 	}
-	free(p->reporter_name);
-	free(p->reporter_phone);
+	if (opened) {
+		free(p->reporter_name);
+		free(p->reporter_phone);
+	}
 done:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -401,7 +416,8 @@ done:
 }
 
 static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
-	const char *event, const char *by, const char *note, int64_t now)
+	const char *event, const char *by, const char *note, int64_t now,
+	const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
 	unsigned char *sealed;
@@ -412,7 +428,7 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 
 	if (err)
 		return err;
-	json = snapshot(l, it, station, id, event, by, note, now, NULL);
+	json = snapshot(l, it, station, id, event, by, note, now, NULL, rep);
 	if (!json)
 		return PROTO_ERR_NOMEM;
 	sealed = hub_secret_seal(l->secret, json, &len);
@@ -428,9 +444,10 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 }
 
 /* The event it->seq on an item already saved as it is after it, and its
- * snapshot queued for everyone involved. */
+ * snapshot queued for everyone involved (rep: the report, when at hand). */
 static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
-	const char *by, const char *note, const char *also, int64_t now)
+	const char *by, const char *note, const char *also, int64_t now,
+	const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_EVENT];
 	const char *sent[8];
@@ -465,7 +482,7 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
 		sent[n++] = also;
 	for (int i = 0; !err && i < n; i++)
-		err = enqueue(l, it, sent[i], kind, by, note, now);
+		err = enqueue(l, it, sent[i], kind, by, note, now, rep);
 	if (!err) {
 		sqlite3_stmt *q = l->st[LS_MERGED];
 		char origins[8][PROTO_CODE_MAX + 1];
@@ -481,7 +498,7 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 			for (int j = 0; j < n; j++)
 				dup |= strcmp(origins[i], sent[j]) == 0;
 			if (!dup)
-				err = enqueue(l, it, origins[i], kind, by, note, now);
+				err = enqueue(l, it, origins[i], kind, by, note, now, rep);
 		}
 	}
 	return err;
@@ -496,7 +513,7 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	err = item_put(l, it, now);
 	if (err)
 		return err;
-	return record_event(l, it, kind, by, note, also, now);
+	return record_event(l, it, kind, by, note, also, now, NULL);
 }
 
 proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
@@ -531,7 +548,7 @@ proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
 	sqlite3_clear_bindings(st);
 	if (!nomem)
 		*json = snapshot(l, &it, receipt->station, 0, kind, by, note,
-			at ? at : it.received, receipt);
+			at ? at : it.received, receipt, NULL);
 	free(by);
 	free(kind);
 	free(note);
@@ -555,7 +572,8 @@ bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
 	return proto_code_ancestor(origin, want, out);
 }
 
-proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
+proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
+	const proto_msg *receipt, char **json)
 {
 	sqlite3_stmt *st = l->st[LS_ITEM_INSERT];
 	loop_item it = {.colour = m->u.report.colour, .category = m->u.report.category,
@@ -586,13 +604,18 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now)
 		sqlite3_bind_int64(st, 13, due);
 	sqlite3_bind_int64(st, 14, it.seq);
 	sqlite3_bind_int64(st, 15, now);
+	*json = NULL;
 	err = loop_step(l, st);
 	if (!err)
-		err = record_event(l, &it, "route", "hub", NULL, NULL, now);
+		err = record_event(l, &it, "route", "hub", NULL, NULL, now, &m->u.report);
 	if (!err)
 		err = loop_surge(l, &it, now);
 	if (!err)
 		err = loop_weather_update(l, it.origin, now);
+	/* The item is at hand: not read back as for a duplicate's receipt. */
+	if (!err && !(*json = snapshot(l, &it, receipt->station, 0, "route", "hub", NULL,
+			now, receipt, &m->u.report)))
+		err = PROTO_ERR_NOMEM;
 	return err;
 }
 
@@ -749,6 +772,12 @@ void hub_loop_notify_commit(hub_loop *l, bool ok)
 		l->notify.commit(l->notify.ud, ok);
 }
 
+void hub_loop_notify_durable(hub_loop *l, bool ok)
+{
+	if (l->notify.durable)
+		l->notify.durable(l->notify.ud, ok);
+}
+
 proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
 {
 	sqlite3_stmt *st = l->st[LS_DOWN_DELETE];
@@ -795,8 +824,13 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
  * behind them. The rest wait in the downbox, published as acks come in. */
 #define DELIVER_QUEUE 400
 
+int64_t hub_loop_last_down_id(const hub_loop *l)
+{
+	return l->last_down_id;
+}
+
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
-	bool resend_all)
+	bool resend_all, int64_t upto)
 {
 	int64_t room = DELIVER_QUEUE - proto_link_pending(link);
 	sqlite3_stmt *st;
@@ -809,6 +843,7 @@ void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 		st = l->st[LS_DOWN_STATION];
 		sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
+		sqlite3_bind_int64(st, 3, upto);
 		publish_rows(l, link, st, NULL);
 	}
 	if (room <= 0)
@@ -818,6 +853,7 @@ void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 		st = l->st[LS_DOWN_ONLINE];
 		sqlite3_bind_int64(st, 1, cursor);
 		sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
+		sqlite3_bind_int64(st, 3, upto);
 		room -= publish_rows(l, link, st, &cursor);
 		if (room <= 0)
 			return;
@@ -825,5 +861,6 @@ void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 	st = l->st[LS_DOWN_NEXT];
 	sqlite3_bind_int64(st, 1, l->last_sent);
 	sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
+	sqlite3_bind_int64(st, 3, upto);
 	publish_rows(l, link, st, &l->last_sent);
 }

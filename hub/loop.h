@@ -44,8 +44,10 @@ int hub_members_check(const char *path, void (*report)(void *ud, const char *msg
  * the limits they were given, new limits and reminders follow p. */
 void hub_loop_set_policy(hub_loop *l, const hub_policy *p);
 
-/* Makes the item of a report just staged (not a duplicate) at hub time now. */
-proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now);
+/* Makes the item of a report just staged (not a duplicate) at hub time now,
+ * and *json its receipt as hub_loop_receipt would (malloc'd). */
+proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now,
+	const proto_msg *receipt, char **json);
 
 /* The receipt (accepted or duplicate) for a report whose item exists, with
  * the item's current snapshot for its reporter; its ts is then that of the
@@ -69,6 +71,7 @@ void hub_loop_set_notify(hub_loop *l, const hub_notify *n);
 void hub_loop_notify(hub_loop *l, hub_change kind, const char *key, const char *text,
 	int64_t n);
 void hub_loop_notify_commit(hub_loop *l, bool ok);
+void hub_loop_notify_durable(hub_loop *l, bool ok);
 
 /* A station's receipt for an item message: that delivery is done. */
 proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref);
@@ -77,11 +80,15 @@ proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref);
  * the number of items it changed (they are in the open batch). */
 int hub_loop_tick(hub_loop *l, int64_t now);
 
-/* Publishes undelivered item messages: new ones, those of station again
- * when it (re)connects (NULL: none), and all of online stations' when
- * resend_all. At most a window at a time; call after each commit. */
+/* Publishes undelivered item messages with ids up to upto (those on disk):
+ * new ones, those of station again when it (re)connects (NULL: none), and
+ * all of online stations' when resend_all. At most a window at a time;
+ * call after each commit is durable. */
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
-	bool resend_all);
+	bool resend_all, int64_t upto);
+
+/* The id of the newest item message queued, committed or not. */
+int64_t hub_loop_last_down_id(const hub_loop *l);
 
 /* Recomputes the weather (晴 多云 阴 雨 雷暴: clear cloudy overcast rain
  * storm) of the areas changed since the last call, at most every few

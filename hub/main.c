@@ -1,7 +1,9 @@
-/* minqing-hub: the county hub. One thread: a poll loop over the MQTT socket
- * and the signal pipe. Each wake-up reads what the socket has, stages it in
- * one SQLite batch, commits, and only then publishes the receipts (group
- * commit: under load one fsync serves many reports). */
+/* minqing-hub: the county hub. One core thread: a poll loop over the MQTT
+ * socket and the signal pipe. Each wake-up reads what the socket has and
+ * stages it in one SQLite batch; the batch is committed, synced by
+ * durable.c's thread while the core reads on, and only then are its
+ * receipts published (group commit: under load one fsync serves many
+ * reports, and the next batch gathers during it). */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -18,6 +20,7 @@
 #include "hub/admin.h"
 #include "dashboard/dashboard.h"
 #include "hub/clock.h"
+#include "hub/durable.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
 #include "hub/policy.h"
@@ -70,6 +73,7 @@ typedef struct hub {
 	hub_store *store;
 	hub_secret *secret;
 	hub_ingest *ingest;
+	hub_durable *durable;
 	hub_loop *loop;
 	dash *dash;
 	proto_link *link;
@@ -226,6 +230,18 @@ static int parse_args(int argc, char **argv, config *cfg)
 	return 0;
 }
 
+/* Commits what is staged and waits until it is on disk and receipted. */
+static proto_err settle(hub *h)
+{
+	proto_err err = hub_ingest_synced(h->ingest, h->link, true);
+
+	if (!err)
+		err = hub_ingest_flush(h->ingest, h->link);
+	if (!err)
+		err = hub_ingest_synced(h->ingest, h->link, true);
+	return err;
+}
+
 static int run(hub *h)
 {
 	static const proto_link_cbs cbs = {
@@ -288,6 +304,10 @@ static int run(hub *h)
 		(double)h->cfg.rate_limit, (double)h->cfg.rate_burst);
 	if (!h->ingest)
 		goto done;
+	h->durable = hub_durable_create(hub_store_db(h->store), h->cfg.db);
+	if (!h->durable)
+		goto done;
+	hub_ingest_set_durable(h->ingest, h->durable);
 	if (h->cfg.http) {
 		h->dash = dash_create(&(dash_opts){.listen = h->cfg.http, .db = h->cfg.db,
 			.county = h->cfg.county, .store = h->store, .loop = h->loop,
@@ -309,8 +329,9 @@ static int run(hub *h)
 
 	int64_t next_tick = proto_mono_ms(), batch_at = 0;
 	for (;;) {
-		struct pollfd p[3] = {{.fd = sigfd, .events = POLLIN},
-			{.fd = -1}, {.fd = dash_fd(h->dash), .events = POLLIN}};
+		struct pollfd p[4] = {{.fd = sigfd, .events = POLLIN},
+			{.fd = -1}, {.fd = dash_fd(h->dash), .events = POLLIN},
+			{.fd = hub_durable_fd(h->durable), .events = POLLIN}};
 		int64_t mono = proto_mono_ms();
 		int wait = proto_link_service(h->link, mono);
 
@@ -336,13 +357,14 @@ static int run(hub *h)
 		int dw = dash_wait_ms(h->dash, mono);
 		if (dw >= 0 && dw < wait)
 			wait = dw;
-		/* Group commit: one fsync for what arrives within GROUP_MS. */
-		if (batch_at && batch_at + GROUP_MS - mono < wait)
+		/* Group commit: one fsync for what arrives within GROUP_MS. While a
+		 * sync is under way its end wakes the loop instead. */
+		if (batch_at && !hub_ingest_syncing(h->ingest) && batch_at + GROUP_MS - mono < wait)
 			wait = batch_at + GROUP_MS > mono ? (int)(batch_at + GROUP_MS - mono) : 0;
 
 		p[1].fd = proto_link_fd(h->link);
 		p[1].events = proto_link_events(h->link);
-		if (poll(p, 3, wait) < 0 && errno != EINTR) {
+		if (poll(p, 4, wait) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
@@ -351,7 +373,10 @@ static int run(hub *h)
 				break;
 			/* Reload between batches: what is staged is committed and
 			 * receipted under the old rules first. */
-			hub_ingest_flush(h->ingest, h->link);
+			if (settle(h)) {
+				log_error("stopping: the disk failed to sync a commit");
+				goto done;
+			}
 			batch_at = 0;
 			hub_reload(&(hub_reload_files){h->cfg.policy, h->cfg.registry,
 				h->cfg.members}, h->store, h->loop, h->ingest, &reg);
@@ -360,18 +385,25 @@ static int run(hub *h)
 			proto_link_io(h->link, p[1].revents);
 		if (p[2].revents & POLLIN)
 			dash_core_run(h->dash);
+		if ((p[3].revents & POLLIN) && hub_ingest_synced(h->ingest, h->link, false)) {
+			log_error("stopping: what the disk may not hold must not be receipted");
+			goto done;
+		}
 		mono = proto_mono_ms();
 		if (hub_store_in_batch(h->store) && !batch_at)
 			batch_at = mono;
 		/* Commit when the socket has gone quiet, the batch is old enough or
 		 * big enough: under load many messages share one fsync, idle a
 		 * report is receipted at once. */
-		if (!(p[1].revents & POLLIN) || mono - batch_at >= GROUP_MS ||
-		    hub_ingest_pending(h->ingest) >= GROUP_MAX) {
+		if (!hub_ingest_syncing(h->ingest) && (!(p[1].revents & POLLIN) ||
+		    mono - batch_at >= GROUP_MS || hub_ingest_pending(h->ingest) >= GROUP_MAX)) {
 			hub_ingest_flush(h->ingest, h->link);
 			batch_at = 0;
 		}
 	}
+	/* The last commit's receipts, once synced; what is staged is rolled
+	 * back and resent by its stations. */
+	hub_ingest_synced(h->ingest, h->link, true);
 	const hub_ingest_stats *s = hub_ingest_get_stats(h->ingest);
 	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected, %lld over rate "
 		 "in %lld batches", (long long)s->accepted, (long long)s->duplicates,
@@ -388,6 +420,7 @@ static int run(hub *h)
 done:
 	dash_destroy(h->dash);
 	proto_link_destroy(h->link);
+	hub_durable_destroy(h->durable);
 	hub_ingest_destroy(h->ingest);
 	hub_loop_destroy(h->loop);
 	hub_store_close(h->store);

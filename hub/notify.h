@@ -1,6 +1,6 @@
 /* What the hub's core tells an observer (the dashboard) about its changes:
  * each change as it is staged, then whether the batch holding it was
- * committed. Called on the core's thread, so an observer must only note
+ * committed, then whether it reached the disk. Called on the core's thread, so an observer must only note
  * things down; with no observer the core pays one NULL check. */
 #ifndef HUB_NOTIFY_H
 #define HUB_NOTIFY_H
@@ -22,6 +22,9 @@ typedef struct hub_notify {
 	/* After each flush of the batch: ok false when it was rolled back (the
 	 * changes noted since the last call did not happen). */
 	void (*commit)(void *ud, bool ok);
+	/* After the last batch committed is on disk (ok), or the disk failed
+	 * to sync it (the hub then stops). NULL: not told. */
+	void (*durable)(void *ud, bool ok);
 	void *ud;
 } hub_notify;
 

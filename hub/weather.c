@@ -135,8 +135,23 @@ proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
 	for (size_t i = 0; !err && i < l->n_dirty; i++)
 		err = store_weather(l, l->dirty[i], now);
 	l->n_dirty = 0;
+	memset(l->dirty_at, 0, sizeof l->dirty_at);
 	l->weather_at = mono;
 	return err;
+}
+
+/* The slot of area in the dirty index: where it is, or the empty slot
+ * where it would go. The index has four slots per entry, never full. */
+static size_t slot_of(const hub_loop *l, const char *area)
+{
+	const size_t n = sizeof l->dirty_at / sizeof l->dirty_at[0];
+	size_t h = 2166136261u;
+
+	for (const char *p = area; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (h %= n;; h = (h + 1) % n)
+		if (!l->dirty_at[h] || strcmp(l->dirty[l->dirty_at[h] - 1], area) == 0)
+			return h;
 }
 
 proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
@@ -145,17 +160,18 @@ proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
 
 	snprintf(area, sizeof area, "%s", code);
 	for (;;) {
-		size_t i;
-		for (i = 0; i < l->n_dirty && strcmp(l->dirty[i], area) != 0; i++)
-			;
-		if (i == l->n_dirty) {
-			if (l->n_dirty == LOOP_DIRTY_MAX) {
-				proto_err err = hub_loop_weather_flush(l, now, true);
-				if (err)
-					return err;
-			}
-			snprintf(l->dirty[l->n_dirty++], PROTO_CODE_MAX + 1, "%s", area);
+		size_t h = slot_of(l, area);
+		/* An area's ancestors were marked with it. */
+		if (l->dirty_at[h])
+			break;
+		if (l->n_dirty == LOOP_DIRTY_MAX) {
+			proto_err err = hub_loop_weather_flush(l, now, true);
+			if (err)
+				return err;
+			h = slot_of(l, area);
 		}
+		snprintf(l->dirty[l->n_dirty++], PROTO_CODE_MAX + 1, "%s", area);
+		l->dirty_at[h] = (uint16_t)l->n_dirty;
 		char parent[PROTO_CODE_MAX + 1];
 		if (!proto_code_parent(area, parent))
 			break;

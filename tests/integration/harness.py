@@ -180,7 +180,7 @@ class Env:
             self.broker.p.wait(10)
         self.broker = None
 
-    def start_hub(self, *extra, registry=REGISTRY, testing=False):
+    def start_hub(self, *extra, registry=REGISTRY, testing=False, env=None):
         """testing: overrides the provisioned `production = 1`, so that
         --time-scale is allowed."""
         conf = os.path.join(self.provision(), "hub.conf")
@@ -191,7 +191,7 @@ class Env:
                 f.write("# a test hub: scaled time allowed\nproduction = 0\n")
             argv += ["--config", test_conf]
         argv += ["--db", self.hub_db, "--registry", registry, *extra]
-        self.hub = Proc("minqing-hub", argv, os.path.join(self.dir, "hub.log"))
+        self.hub = Proc("minqing-hub", argv, os.path.join(self.dir, "hub.log"), env=env)
         self.procs.append(self.hub)
         return self.hub
 
