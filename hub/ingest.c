@@ -392,7 +392,9 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		/* Weather is derived: its failure must not hold back receipts. */
 		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
 			log_error("weather not updated; it will be at the next change");
-		err = hub_store_commit(in->store);
+		if (in->loop)
+			err = hub_loop_before_commit(in->loop);
+		err = err ? err : hub_store_commit(in->store);
 		in->stats.batches++;
 		/* A batch that changed nothing (a quiet tick, duplicates only)
 		 * has nothing to sync: what it answers from is on disk. */

@@ -30,7 +30,7 @@ struct hub_loop {
 	sqlite3_stmt *st[LS__COUNT];
 	int64_t last_sent; /* highest downbox id published since start */
 	int64_t last_down_id; /* highest downbox id given out */
-	bool down_id_read;    /* last_down_id read from hub_meta */
+	bool down_id_dirty;   /* last_down_id not yet in hub_meta's batch */
 	/* Areas whose weather may have changed since it was last computed,
 	 * and an index of them by hash (1 + their place; 0: empty), looked
 	 * up for every report. */

@@ -152,6 +152,8 @@ static int add_resolved_at(sqlite3 *db)
 		"WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;");
 }
 
+static proto_err read_down_id(hub_loop *l);
+
 hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 {
 	hub_loop *l = calloc(1, sizeof *l);
@@ -170,6 +172,8 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 		if (!l->st[i])
 			goto fail;
 	}
+	if (read_down_id(l))
+		goto fail;
 	return l;
 fail:
 	hub_loop_destroy(l);
@@ -320,25 +324,45 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
  * in the same transaction. The hub is the only writer, so it is read once;
  * an id of a batch rolled back is not given out again, which only skips
  * it (nothing with it was ever published). */
-static proto_err next_down_id(hub_loop *l, int64_t *id)
+/* Item message ids: Unix ms, or one more than the last when a burst gives
+ * out more than one a millisecond. The last is kept in hub_meta, written
+ * once per batch (hub_loop_before_commit), so that ids run on after a
+ * restart even when they had run ahead of the clock. */
+static proto_err read_down_id(hub_loop *l)
 {
 	sqlite3_stmt *st = l->st[LS_META_GET];
+	int rc;
+
+	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		l->last_down_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PROTO_OK : PROTO_ERR_IO;
+}
+
+static int64_t next_down_id(hub_loop *l)
+{
 	int64_t now = proto_now_ms();
 
-	if (!l->down_id_read) {
-		sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			l->last_down_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		l->down_id_read = true;
-	}
-	*id = now > l->last_down_id ? now : l->last_down_id + 1;
-	l->last_down_id = *id;
-	st = l->st[LS_META_SET];
+	l->last_down_id = now > l->last_down_id ? now : l->last_down_id + 1;
+	l->down_id_dirty = true;
+	return l->last_down_id;
+}
+
+proto_err hub_loop_before_commit(hub_loop *l)
+{
+	sqlite3_stmt *st = l->st[LS_META_SET];
+
+	if (!l->down_id_dirty)
+		return PROTO_OK;
 	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *id);
-	return loop_step(l, st);
+	sqlite3_bind_int64(st, 2, l->last_down_id);
+	proto_err err = loop_step(l, st);
+	if (!err)
+		l->down_id_dirty = false;
+	return err;
 }
 
 /* The item message for station: the item as it is after its latest event.
@@ -347,7 +371,7 @@ static proto_err next_down_id(hub_loop *l, int64_t *id)
  * words are rep's when given (a report being routed), else read back. */
 static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	int64_t id, const char *event, const char *by, const char *note, int64_t now,
-	const proto_msg *receipt, const proto_report *rep)
+	const proto_msg *receipt, const proto_report *rep, bool *named)
 {
 	sqlite3_stmt *st = l->st[LS_REPORT];
 	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id};
@@ -397,6 +421,8 @@ static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	p->member = it->member[0] ? (char *)it->member : NULL;
 	p->rating = it->rating[0] ? (char *)it->rating : NULL;
 	p->escalations = it->escalations;
+	if (named)
+		*named = p->reporter_name || p->reporter_phone;
 	if (receipt) {
 		proto_msg r = *receipt;
 		r.ts = now;
@@ -422,23 +448,27 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
 	unsigned char *sealed;
 	size_t len;
-	int64_t id;
+	int64_t id = next_down_id(l);
+	bool named;
 	char *json;
-	proto_err err = next_down_id(l, &id);
 
-	if (err)
-		return err;
-	json = snapshot(l, it, station, id, event, by, note, now, NULL, rep);
+	json = snapshot(l, it, station, id, event, by, note, now, NULL, rep, &named);
 	if (!json)
 		return PROTO_ERR_NOMEM;
-	sealed = hub_secret_seal(l->secret, json, &len);
-	free(json);
-	if (!sealed)
-		return PROTO_ERR_NOMEM;
+	/* Sealed (a blob) when it names the resident, as the report's own
+	 * row does; else as text, like the report's title and words. */
+	if (named) {
+		sealed = hub_secret_seal(l->secret, json, &len);
+		free(json);
+		if (!sealed)
+			return PROTO_ERR_NOMEM;
+		sqlite3_bind_blob(st, 4, sealed, (int)len, free);
+	} else {
+		sqlite3_bind_text(st, 4, json, -1, free);
+	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, it->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, sealed, (int)len, free);
 	sqlite3_bind_int64(st, 5, now);
 	return loop_step(l, st);
 }
@@ -548,7 +578,7 @@ proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
 	sqlite3_clear_bindings(st);
 	if (!nomem)
 		*json = snapshot(l, &it, receipt->station, 0, kind, by, note,
-			at ? at : it.received, receipt, NULL);
+			at ? at : it.received, receipt, NULL, NULL);
 	free(by);
 	free(kind);
 	free(note);
@@ -614,7 +644,7 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
 		err = loop_weather_update(l, it.origin, now);
 	/* The item is at hand: not read back as for a duplicate's receipt. */
 	if (!err && !(*json = snapshot(l, &it, receipt->station, 0, "route", "hub", NULL,
-			now, receipt, &m->u.report)))
+			now, receipt, &m->u.report, NULL)))
 		err = PROTO_ERR_NOMEM;
 	return err;
 }
@@ -796,8 +826,11 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *station = (const char *)sqlite3_column_text(st, 1);
 		char topic[PROTO_TOPIC_MAX];
-		char *json = hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 2),
-			(size_t)sqlite3_column_bytes(st, 2));
+		/* Text: stored plain (enqueue); a blob: sealed. */
+		char *json = sqlite3_column_type(st, 2) == SQLITE_TEXT ?
+			strdup((const char *)sqlite3_column_text(st, 2)) :
+			hub_secret_open_blob(l->secret, sqlite3_column_blob(st, 2),
+				(size_t)sqlite3_column_bytes(st, 2));
 
 		if (json && station &&
 		    proto_topic_for(topic, sizeof topic, station, PROTO_MSG_ITEM) &&

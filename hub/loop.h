@@ -87,6 +87,10 @@ int hub_loop_tick(hub_loop *l, int64_t now);
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 	bool resend_all, int64_t upto);
 
+/* Writes what the batch must hold besides its messages' rows (the last
+ * item message id); call right before each commit of the hub's batch. */
+proto_err hub_loop_before_commit(hub_loop *l);
+
 /* The id of the newest item message queued, committed or not. */
 int64_t hub_loop_last_down_id(const hub_loop *l);
 

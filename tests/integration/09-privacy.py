@@ -1,6 +1,7 @@
 """Residents' names and phones are sealed at the hub: a copy of the database
-(with its WAL) shows neither in clear, not even to sqlite3; the key holder
-can unseal them; no log line carries them."""
+(with its WAL) shows neither in clear, not even to sqlite3, in the reports
+or in the item messages kept for a handler; the key holder can unseal them;
+no log line carries them."""
 import sys, os, shutil, subprocess
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
@@ -16,7 +17,21 @@ def body(env):
     env.start_station(CODE)
     item = env.report(CODE, title="低保申请", category="livelihood", text="家中困难",
                       reporter=NAME, phone=PHONE)
-    env.wait_until(lambda: env.hub_reports(), 20, "the report at the hub")
+    # Orange: the town handles it, so its item message to the town names the
+    # resident; one more without a name.
+    env.report(CODE, title="道路塌方", colour="orange", category="infrastructure",
+               text="路断", reporter=NAME, phone=PHONE)
+    env.report(CODE, title="路灯损坏", colour="orange", category="infrastructure",
+               text="不亮")
+    env.wait_until(lambda: len(env.hub_reports()) == 3, 20, "the reports at the hub")
+    import sqlite3
+    db = sqlite3.connect(env.hub_db)
+    kinds = sorted(r[0] for r in db.execute(
+        "SELECT typeof(payload) FROM downbox WHERE station = ?", (CODE[:9],)))
+    db.close()
+    # The one that names the resident sealed; the other plain, as its words
+    # are in the reports table.
+    check(kinds == ["blob", "text"], f"the town's item messages stored as {kinds}")
     # A thief's copy: the database and its WAL, without the key.
     copy = os.path.join(env.dir, "stolen")
     os.makedirs(copy)

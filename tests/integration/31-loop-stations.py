@@ -114,6 +114,19 @@ def body(env):
         check(seqs == [1], f"{i}: timeline {seqs}")
     print("village offline: 5 items kept at the hub, delivered once each on return")
 
+    # 2b. The same across a hub restart, with nothing new after it: what the
+    #     downbox held goes out to the village on its return.
+    env.stations[VILLAGE].stop()
+    kept = [env.report(GROUP, title=f"重启之前{i}", category="livelihood") for i in range(3)]
+    env.wait_until(lambda: downbox(env, VILLAGE) >= 3, 30, "3 items kept for the village")
+    env.hub.kill9()
+    env.start_hub("--members", os.path.join(env.dir, "members.csv"))
+    env.start_station(VILLAGE)
+    env.wait_until(lambda: set(kept) <= set(inbox(env, VILLAGE)), 30,
+                   "the 3 items kept across the restart at the village")
+    env.wait_until(lambda: downbox(env, VILLAGE) == 0, 30, "every kept item receipted")
+    print("hub restarted with items kept: delivered on the village's return")
+
     # 3. The hub killed while reports are being routed.
     burst = []
     for i in range(20):
