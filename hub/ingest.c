@@ -369,6 +369,7 @@ size_t hub_ingest_pending(const hub_ingest *in)
 static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n,
 	int64_t upto)
 {
+	proto_link_cork(link, true);
 	for (size_t i = 0; i < n; i++)
 		proto_link_publish(link, out[i].topic, out[i].json, strlen(out[i].json), 1,
 			false, NULL);
@@ -378,6 +379,7 @@ static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n
 		in->n_redeliver = 0;
 		hub_loop_deliver(in->loop, link, NULL, false, upto);
 	}
+	proto_link_cork(link, false);
 }
 
 proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)

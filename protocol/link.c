@@ -3,6 +3,8 @@
  * otherwise provide. State is "no socket" (waiting for retry_at), "socket but
  * no CONNACK yet", or "connected". */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +268,19 @@ bool proto_link_connected(const proto_link *l)
 int64_t proto_link_connects(const proto_link *l)
 {
 	return l->connects;
+}
+
+void proto_link_cork(proto_link *l, bool on)
+{
+#ifdef TCP_CORK
+	int fd = mosquitto_socket(l->mosq), v = on;
+
+	/* Best effort: a socket that refuses only costs the segments. */
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+#else
+	(void)l, (void)on;
+#endif
 }
 
 int64_t proto_link_pending(const proto_link *l)

@@ -75,6 +75,12 @@ int64_t proto_link_connects(const proto_link *link);
  * broker (in flight or queued): for callers that must bound the queue. */
 int64_t proto_link_pending(const proto_link *link);
 
+/* Holds what is published until uncorked, then sends it in as few segments
+ * as it fills (TCP_CORK where there is one): libmosquitto writes each packet
+ * on its own, and each segment wakes the broker. For bursts, such as a
+ * batch's receipts. */
+void proto_link_cork(proto_link *link, bool on);
+
 /* Publishes at QoS 1 (or 0 for qos 0). mid receives the MQTT message id when
  * not NULL. Returns 0 on success, -1 when not connected or on error. */
 int proto_link_publish(proto_link *link, const char *topic, const void *payload,
