@@ -131,6 +131,15 @@ static void test_nodelay(void)
 		CHECK(proto_link_fd(l) >= 0);
 		CHECK(getsockopt(proto_link_fd(l), IPPROTO_TCP, TCP_NODELAY, &on, &olen) == 0);
 		CHECK_EQ_INT(on != 0, 1);
+#ifdef TCP_CORK
+		/* A burst corked, then let go: the flag follows. */
+		proto_link_cork(l, true);
+		CHECK(getsockopt(proto_link_fd(l), IPPROTO_TCP, TCP_CORK, &on, &olen) == 0);
+		CHECK_EQ_INT(on != 0, 1);
+		proto_link_cork(l, false);
+		CHECK(getsockopt(proto_link_fd(l), IPPROTO_TCP, TCP_CORK, &on, &olen) == 0);
+		CHECK_EQ_INT(on, 0);
+#endif
 	}
 	proto_link_destroy(l);
 	mosquitto_lib_cleanup();
