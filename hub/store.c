@@ -1,4 +1,5 @@
-/* The hub store on SQLite: WAL, synchronous=FULL, statements prepared once.
+/* The hub store on SQLite: WAL, synchronous=FULL (the running hub hands its
+ * syncs to durable.c), statements prepared once.
  * (station, id) in `inbound` is the idempotence key for every message type,
  * so redeliveries and resends after a crash are recognised, never stored
  * twice. */

@@ -173,6 +173,16 @@ static void test_report(void)
 		CHECK_EQ_INT(out.u.report.people, PROTO_PEOPLE_MAX);
 	}
 	proto_msg_clear(&out);
+
+	/* The longest text, ~12 KB: past the encoder's first buffer. */
+	static char text[PROTO_TEXT_MAX * 3 + 1];
+	for (int i = 0; i < PROTO_TEXT_MAX; i++)
+		memcpy(text + 3 * i, "民", 3);
+	text[PROTO_TEXT_MAX * 3] = '\0';
+	in.u.report.text = text;
+	if (round_trip(&in, &out))
+		CHECK_STR(out.u.report.text, text);
+	proto_msg_clear(&out);
 }
 
 static void test_action(void)
