@@ -23,16 +23,16 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hub/durable.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
 
-/* A checkpoint once the WAL has grown past this, as SQLite's automatic one
- * would at its default of 1,000 pages of 4 KiB. */
-#define CHECKPOINT_BYTES (4 * 1024 * 1024)
+/* A checkpoint once the WAL holds this many frames since it was last
+ * restarted, as SQLite's automatic one would (its default). The file itself
+ * never shrinks, so its size says nothing. */
+#define CHECKPOINT_FRAMES 1000
 
 enum { IDLE, SYNCING, SYNCED, FAILED };
 
@@ -45,6 +45,7 @@ struct hub_durable {
 	int wake;          /* eventfd: the thread tells the core */
 	int wal;           /* the WAL file, opened when first synced */
 	char *wal_path;
+	int frames;        /* in the WAL after the last commit (under lock) */
 	sqlite3 *ckpt;     /* the thread's own connection, for checkpoints */
 };
 
@@ -66,11 +67,8 @@ static int sync_wal(hub_durable *d)
 
 static void checkpoint(hub_durable *d)
 {
-	struct stat sb;
 	int frames = 0, copied = 0;
 
-	if (fstat(d->wal, &sb) != 0 || sb.st_size < CHECKPOINT_BYTES)
-		return;
 	/* Passive: it never waits on the core's writes or the dashboard's
 	 * reads; what it cannot copy now, a later one does. */
 	int rc = sqlite3_wal_checkpoint_v2(d->ckpt, NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -97,16 +95,34 @@ static void *run(void *arg)
 		d->asked = false;
 		pthread_mutex_unlock(&d->lock);
 		int rc = sync_wal(d);
-		if (rc == 0)
-			checkpoint(d);
 		pthread_mutex_lock(&d->lock);
 		d->state = rc == 0 ? SYNCED : FAILED;
+		/* Written under the lock: whoever sees the state sees it done. */
 		uint64_t one = 1;
 		if (write(d->wake, &one, sizeof one) < 0)
 			log_error("durable: cannot wake the core: %s", strerror(errno));
+		bool full = rc == 0 && d->frames >= CHECKPOINT_FRAMES;
+		pthread_mutex_unlock(&d->lock);
+		/* After the core has its answer: the next sync may wait for
+		 * this, the one just reported does not. */
+		if (full)
+			checkpoint(d);
+		pthread_mutex_lock(&d->lock);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
+}
+
+/* SQLite's hook after each commit of the core's connection, on the core. */
+static int on_commit(void *ud, sqlite3 *db, const char *name, int frames)
+{
+	hub_durable *d = ud;
+
+	(void)db, (void)name;
+	pthread_mutex_lock(&d->lock);
+	d->frames = frames;
+	pthread_mutex_unlock(&d->lock);
+	return SQLITE_OK;
 }
 
 hub_durable *hub_durable_create(sqlite3 *db, const char *path)
@@ -119,16 +135,20 @@ hub_durable *hub_durable_create(sqlite3 *db, const char *path)
 	pthread_cond_init(&d->cond, NULL);
 	d->wal = -1;
 	d->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	d->wal_path = malloc(strlen(path) + sizeof "-wal");
+	/* SQLite's own name for it: the database's path resolved. */
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+	d->wal_path = wal ? strdup(wal) : NULL;
 	if (d->wake < 0 || !d->wal_path)
 		goto fail;
-	sprintf(d->wal_path, "%s-wal", path);
 	if (sqlite3_open_v2(path, &d->ckpt, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		log_error("durable: cannot open %s: %s", path, sqlite3_errmsg(d->ckpt));
 		goto fail;
 	}
 	if (proto_db_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0"))
 		goto fail;
+	/* After the pragma, which would drop it: the hook is where SQLite's
+	 * own automatic checkpoint sits. */
+	sqlite3_wal_hook(db, on_commit, d);
 	if (pthread_create(&d->thread, NULL, run, d) != 0) {
 		log_error("durable: cannot start its thread");
 		goto fail;
@@ -182,10 +202,6 @@ proto_err hub_durable_take(hub_durable *d, bool wait, bool *synced)
 	int state;
 
 	for (;;) {
-		/* Drained before the state is read: an end reported after the
-		 * read writes the eventfd again and wakes the core. */
-		if (read(d->wake, &n, sizeof n) < 0 && errno != EAGAIN)
-			log_debug("durable: eventfd: %s", strerror(errno));
 		pthread_mutex_lock(&d->lock);
 		state = d->state;
 		if (state == SYNCED || state == FAILED)
@@ -197,6 +213,11 @@ proto_err hub_durable_take(hub_durable *d, bool wait, bool *synced)
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			break;
 	}
+	/* The end's wake-up was written before the state could be seen:
+	 * drained now, none is left to wake the core again for nothing. */
+	if ((state == SYNCED || state == FAILED) &&
+	    read(d->wake, &n, sizeof n) < 0 && errno != EAGAIN)
+		log_debug("durable: eventfd: %s", strerror(errno));
 	*synced = state == SYNCED || state == FAILED;
 	return state == FAILED ? PROTO_ERR_IO : PROTO_OK;
 }

@@ -14,6 +14,7 @@
 #include "hub/loop.h"
 #include "hub/ratelimit.h"
 #include "protocol/clock.h"
+#include "protocol/db.h"
 #include "protocol/log.h"
 #include "protocol/topic.h"
 
@@ -369,7 +370,8 @@ size_t hub_ingest_pending(const hub_ingest *in)
 static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n,
 	int64_t upto)
 {
-	proto_link_cork(link, true);
+	if (n)
+		proto_link_cork(link, true);
 	for (size_t i = 0; i < n; i++)
 		proto_link_publish(link, out[i].topic, out[i].json, strlen(out[i].json), 1,
 			false, NULL);
@@ -379,7 +381,8 @@ static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n
 		in->n_redeliver = 0;
 		hub_loop_deliver(in->loop, link, NULL, false, upto);
 	}
-	proto_link_cork(link, false);
+	if (n)
+		proto_link_cork(link, false);
 }
 
 proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
@@ -394,15 +397,23 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		/* Weather is derived: its failure must not hold back receipts. */
 		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
 			log_error("weather not updated; it will be at the next change");
-		if (in->loop)
-			err = hub_loop_before_commit(in->loop);
-		err = err ? err : hub_store_commit(in->store);
+		if (in->loop && hub_loop_before_commit(in->loop)) {
+			/* Not committed half-written: the whole batch goes. */
+			proto_db_exec(hub_store_db(in->store), "ROLLBACK");
+			hub_store_abandon(in->store);
+			err = PROTO_ERR_IO;
+		} else {
+			err = hub_store_commit(in->store);
+		}
 		in->stats.batches++;
 		/* A batch that changed nothing (a quiet tick, duplicates only)
-		 * has nothing to sync: what it answers from is on disk. */
+		 * has nothing to sync: what it answers from is on disk. After a
+		 * failure the count is no guide (SQLite may have dropped the
+		 * batch and committed what came after on its own): the next
+		 * commit syncs whatever it holds. */
 		int64_t changes = sqlite3_total_changes64(hub_store_db(in->store));
 		committed = !err && changes != in->changes;
-		in->changes = changes;
+		in->changes = err ? -1 : changes;
 	}
 	if (in->loop)
 		hub_loop_notify_commit(in->loop, err == PROTO_OK);

@@ -230,15 +230,17 @@ static int parse_args(int argc, char **argv, config *cfg)
 	return 0;
 }
 
-/* Commits what is staged and waits until it is on disk and receipted. */
+/* Commits what is staged and waits until it is on disk and receipted. An
+ * error only when the disk failed a sync (a failed commit drops its
+ * receipts, as at any flush: the stations resend). */
 static proto_err settle(hub *h)
 {
 	proto_err err = hub_ingest_synced(h->ingest, h->link, true);
 
-	if (!err)
-		err = hub_ingest_flush(h->ingest, h->link);
-	if (!err)
+	if (!err) {
+		hub_ingest_flush(h->ingest, h->link);
 		err = hub_ingest_synced(h->ingest, h->link, true);
+	}
 	return err;
 }
 

@@ -4,7 +4,7 @@ inbox, or read what stations send the hub; a TLS client with another CA is
 refused while the county CA works; replayed ids change nothing."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, Proc, MONITOR, COUNTY
+from harness import run, check, Proc, MONITOR, COUNTY, whole_lines
 
 A = "611025100201"
 B = "611025100202"
@@ -120,8 +120,8 @@ def body(env):
             continue
         pub(env, env.mqtt("mosquitto_pub", A, "-q", "1", "-t", f"{up}/{A}/report",
                           "-m", report(A, mid, title)))
-    env.wait_until(lambda: len(receipts.text().splitlines()) >= 5, 20, "5 receipts")
-    got = [json.loads(l) for l in receipts.text().splitlines()]
+    env.wait_until(lambda: len(whole_lines(receipts.text())) >= 5, 20, "5 receipts")
+    got = [json.loads(l) for l in whole_lines(receipts.text())]
     check([g["status"] for g in got] ==
           ["accepted", "duplicate", "duplicate", "rejected", "accepted"], f"receipts {got}")
     check(got[3]["error"] == "replay" and got[3]["ref"] == base - 5, f"{got[3]}")

@@ -4,7 +4,7 @@ its rate limit while three others report normally: the flooder is told
 publish-to-commit latency stays within 2x of the latency without a flood."""
 import sys, os, json, subprocess, time, threading, statistics
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, Proc, MONITOR
+from harness import run, check, Proc, MONITOR, whole_lines
 import harness
 
 FLOODER = "611025106201"
@@ -92,7 +92,7 @@ def body(env):
     p50b, p50f = statistics.median(base), statistics.median(load)
     maxb, maxf = max(base), max(load)
     stored = sum(1 for r in env.hub_reports() if r["station"] == FLOODER)
-    limited = [json.loads(l) for l in told.text().splitlines()
+    limited = [json.loads(l) for l in whole_lines(told.text())
                if '"rate_limited"' in l]
     print(f"flood: {result['sent']} messages in {FLOOD_SECONDS}s, {stored} stored, "
           f"{len(limited)} rate_limited receipts")

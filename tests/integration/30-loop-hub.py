@@ -6,7 +6,7 @@ first (hub time scaled); the surge rule firing on the N-th report; item
 messages delivered until receipted; the weather following the items."""
 import sys, os, json, subprocess, time, sqlite3
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, Proc, MONITOR, INJECTOR, COUNTY
+from harness import run, check, Proc, MONITOR, INJECTOR, COUNTY, whole_lines
 
 COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
 TIERS = [COUNTY_ST, TOWN, VILLAGE, GROUP]
@@ -45,7 +45,7 @@ class Stations:
 
     def down(self, kind):
         out = []
-        for line in self.sub.text().splitlines():
+        for line in whole_lines(self.sub.text()):
             topic, _, payload = line.partition(" ")
             if topic.endswith("/" + kind):
                 out.append((topic.split("/")[3], json.loads(payload)))

@@ -3,8 +3,9 @@ core reads on; a receipt must still wait until its report is on disk. A
 preloaded library (tests/fault/syncfault.c) makes every sync of the WAL
 slow, then fail. Slow: a report's receipt comes no sooner than the sync
 delay after the report. Failed: the hub receipts nothing of that commit and
-stops with an error; restarted on a good disk, it takes the station's resend
-and the report is stored exactly once."""
+stops with an error; restarted on a good disk (the database named through a
+symlink), it takes the station's resend and the report is stored exactly
+once."""
 import sys, os, re, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, start_monitor, COUNTY
@@ -74,8 +75,13 @@ def body(env):
     st = {x["id"]: x for x in env.station_list(CODE)}
     check(not st[item2]["received"], "the station holds the second report as received")
 
-    # A good disk again: the resend is taken, stored once.
+    # A good disk again: the resend is taken, stored once. The database
+    # named through a symlink this time: SQLite names the WAL after the
+    # file it resolves to, and that is the file to sync.
     os.unlink(fail)
+    link = os.path.join(env.dir, "hub-link.db")
+    os.symlink(env.hub_db, link)
+    env.hub_db = link
     env.start_hub()
     env.wait_until(lambda: all(x["received"] for x in env.station_list(CODE)), 30,
                    "the station to get the second report's receipt")

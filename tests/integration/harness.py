@@ -499,6 +499,12 @@ class Monitor:
         self.proc.kill9()
 
 
+def whole_lines(text):
+    """The complete lines of a file another process may be writing: its
+    last line may not have reached the file whole yet."""
+    return text[:text.rfind("\n") + 1].splitlines()
+
+
 def inject_user():
     """The account that publishes as the hub in station-side tests."""
     return INJECTOR if "INJECTOR" in globals() else MONITOR
