@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/echo.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/link.h"
@@ -60,26 +61,17 @@ static void on_connected(void *ud, proto_link *link)
 	free(json);
 }
 
-/* Decodes like the hub (the codec is part of any responder's cost) and
- * answers "accepted" at once, with nothing written anywhere. */
+/* Answers "accepted" at once (echo-receipt.c), with nothing written
+ * anywhere. */
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	echo *e = ud;
 	proto_topic t;
-	proto_msg in, out = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
 	char topic[PROTO_TOPIC_MAX], *json;
 
 	if (proto_topic_parse(msg->topic, &t) || !t.up || t.type != PROTO_MSG_REPORT)
 		return;
-	if (proto_msg_decode(msg->payload, (size_t)msg->payloadlen, &in, NULL))
-		return;
-	snprintf(out.station, sizeof out.station, "%s", t.station);
-	out.ts = proto_now_ms();
-	out.u.receipt.ref = in.id;
-	out.u.receipt.status = PROTO_RECEIPT_ACCEPTED;
-	proto_item_id(out.u.receipt.item, t.station, in.id);
-	proto_msg_clear(&in);
-	json = proto_msg_encode(&out);
+	json = echo_receipt(t.station, msg->payload, (size_t)msg->payloadlen);
 	if (json && proto_topic_for(topic, sizeof topic, t.station, PROTO_MSG_RECEIPT) &&
 	    proto_link_publish(link, topic, json, strlen(json), 1, false, NULL) == 0)
 		e->receipted++;

@@ -13,7 +13,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: minqing-fleet --broker HOST:PORT (--registry FILE | --towns T\n"
+		"usage: minqing-fleet --towns T --villages V --groups G --write-registry FILE\n"
+		"       minqing-fleet --broker HOST:PORT (--registry FILE | --towns T\n"
 		"           --villages V --groups G [--write-registry FILE])\n"
 		"           --rate R (--count N | --duration S) [--json OUT] [--ids FILE]\n"
 		"           [--user-file F] [--cafile F] [--stations N|all] [--all-tiers]\n"
@@ -33,6 +34,8 @@ static void usage(FILE *out)
 		"send every receipted report again after each connect and every --resend S.\n"
 		"An --act-share of the stations work the items the hub sends them: sign\n"
 		"and resolve as handler, verify and rate as the reporting station.\n"
+		"Without --broker, writes the made-up county's registry and exits (to\n"
+		"provision a broker and a hub for it, then run with --registry FILE).\n"
 		"Exits 0 when every report was receipted and none rejected, else 1.\n");
 }
 
@@ -225,19 +228,23 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		if (!ok)
 			return 2;
 	}
-	if (optind < argc || !broker || !o->rate || (!o->count && !o->duration_ms) ||
+	/* Only a registry to write. */
+	o->write_only = !broker && o->towns && o->write_registry;
+	if (optind < argc || (!o->write_only && (!broker || !o->rate ||
+	    (!o->count && !o->duration_ms))) ||
 	    (!o->registry == !o->towns) || (o->towns && !o->villages)) {
 		usage(stderr);
-		return 2;
-	}
-	if (!proto_link_parse_address(broker, o->host, sizeof o->host, &o->port)) {
-		fprintf(stderr, "minqing-fleet: broker address '%s' is not HOST:PORT\n",
-			broker);
 		return 2;
 	}
 	if (proto_code_tier(o->county) != PROTO_TIER_COUNTY) {
 		fprintf(stderr, "minqing-fleet: '%s' is not a 6-digit county code\n",
 			o->county);
+		return 2;
+	}
+	if (!o->write_only &&
+	    !proto_link_parse_address(broker, o->host, sizeof o->host, &o->port)) {
+		fprintf(stderr, "minqing-fleet: broker address '%s' is not HOST:PORT\n",
+			broker);
 		return 2;
 	}
 	return 0;

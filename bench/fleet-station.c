@@ -165,6 +165,8 @@ static void late_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts)
 	}
 }
 
+static int queue_action(fleet_station *s, const proto_item *it);
+
 static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts)
 {
 	fleet *f = s->f;
@@ -214,12 +216,18 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 			(long long)rc->ref, proto_err_name(rc->error), rc->field);
 	} else {
 		/* Its snapshot, if any (the route's, PROTOCOL.md §5.4), asks
-		 * nothing of a reporter (fleet_content_action): accepted as
-		 * read. The steps on it come as item messages. */
+		 * nothing of a reporter (fleet_content_action) unless it also
+		 * handles the item (a village's own blue report): then this is
+		 * the only news of it, as at a real station. Later steps come
+		 * as item messages. */
 		m->state = FLEET_RECEIPTED;
 		f->c.receipted++;
 		if (rc->status == PROTO_RECEIPT_DUPLICATE)
 			f->c.duplicates++;
+		else if (rc->snapshot && s->actor && f->phase != FLEET_DONE &&
+			 strcmp(rc->snapshot->handler, s->reg->code) == 0 &&
+			 queue_action(s, rc->snapshot))
+			log_error("out of memory queueing a step");
 		if (m->first_pub > 0)
 			fleet_stats_latency(f, now - m->first_pub);
 		if (s->replayer)

@@ -135,10 +135,12 @@ static proto_registry *open_registry(const fleet_opts *o)
 		log_error("synthetic registry: %s", err);
 	if (reg && o->write_registry) {
 		FILE *out = fopen(o->write_registry, "w");
-		if (!out || fputs(text, out) < 0 || fclose(out) != 0) {
+		bool ok = out && fputs(text, out) >= 0;
+		/* Closed once, whatever happened: fclose frees it even when it fails. */
+		if (out && fclose(out) != 0)
+			ok = false;
+		if (!ok) {
 			log_error("cannot write %s", o->write_registry);
-			if (out)
-				fclose(out);
 			proto_registry_destroy(reg);
 			reg = NULL;
 		}
@@ -451,6 +453,12 @@ int main(int argc, char **argv)
 	f.rng = f.o.seed ? f.o.seed :
 		((uint64_t)proto_now_ms() ^ ((uint64_t)getpid() << 40)) & ((1ULL << 53) - 1);
 	f.o.seed = f.rng;
+	if (f.o.write_only) {
+		proto_registry *reg = open_registry(&f.o);
+		rc = reg ? 0 : 1;
+		proto_registry_destroy(reg);
+		return rc;
+	}
 	mosquitto_lib_init();
 	rc = 1;
 	if (setup(&f) == 0 && run(&f) == 0 && fleet_stats_finish(&f, f.t_end) == 0 &&

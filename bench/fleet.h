@@ -68,6 +68,7 @@ typedef struct fleet_opts {
 	char host[256];
 	int port;
 	const char *cafile, *user_file, *registry, *json, *ids, *write_registry;
+	bool write_only;        /* no broker: write the made-up registry, exit */
 	const char *county;
 	double rate;            /* reports a second, whole fleet */
 	int64_t count;          /* reports to create; 0: by duration */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -37,6 +38,21 @@ static void set_cookie(dash_req *r, const char *token, int64_t max_age)
 		MHD_add_response_header(r->resp, "Set-Cookie", c);
 }
 
+/* Whether the request says its body is JSON. A page of another site can
+ * only post a form (urlencoded, multipart or text/plain) without asking
+ * the hub first, which it does not allow: a text/plain form can still
+ * spell valid JSON, and would log the browser in as someone else (login
+ * CSRF). */
+static bool says_json(dash_req *r)
+{
+	const char *t = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+		MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen("application/json");
+
+	return t && strncasecmp(t, "application/json", n) == 0 &&
+	       (t[n] == '\0' || t[n] == ';' || t[n] == ' ');
+}
+
 void dash_api_login(dash_req *r)
 {
 	dash *d = r->d;
@@ -49,6 +65,11 @@ void dash_api_login(dash_req *r)
 	sqlite3 *db;
 	bool ok;
 
+	if (!says_json(r)) {
+		dash_reply_error(r, 415, "unsupported_media_type",
+			"send the login as Content-Type: application/json");
+		goto done;
+	}
 	if (!cJSON_IsObject(body) || !cJSON_IsString(user) || !cJSON_IsString(pass) ||
 	    strlen(user->valuestring) > 64 || strlen(pass->valuestring) > 1024) {
 		dash_reply_error(r, 400, "bad_request",

@@ -53,8 +53,9 @@ static void put(out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* One CSV field: quoted when it must be; a leading = + - @ is defused with
- * an apostrophe so that a spreadsheet never runs a resident's text as a
+/* One CSV field: quoted when it must be; a leading = + - @ (and tab or CR,
+ * which some spreadsheets skip before reading a formula) is defused with an
+ * apostrophe so that a spreadsheet never runs a resident's text as a
  * formula. */
 static void csv_field(out *o, const char *s, bool last)
 {
@@ -62,7 +63,7 @@ static void csv_field(out *o, const char *s, bool last)
 
 	if (quote)
 		put(o, "\"", 1);
-	if (strchr("=+-@", s[0]) && s[0])
+	if (s[0] && strchr("=+-@\t\r", s[0]))
 		put(o, "'", 1);
 	for (const char *p = s; *p; p++) {
 		if (*p == '"')

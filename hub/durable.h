@@ -24,8 +24,11 @@ void hub_durable_destroy(hub_durable *d);
 /* Readable when a sync asked for has ended. */
 int hub_durable_fd(const hub_durable *d);
 
-/* Asks for everything committed so far to be made durable; one at a time. */
-void hub_durable_request(hub_durable *d);
+/* Asks for everything committed so far to be made durable; one at a time.
+ * True when the WAL has grown long enough that the core must begin no
+ * batch until this sync ends: it comes with a full checkpoint, and the
+ * next batch writes the WAL from its start. */
+bool hub_durable_request(hub_durable *d);
 
 /* Takes the end of the sync asked for (wait: blocking until it ends).
  * *synced tells whether it has ended; PROTO_ERR_IO when the disk failed,

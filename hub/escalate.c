@@ -7,6 +7,7 @@
 
 #include "hub/loop-int.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 
 /* The handler after a raise to colour c: that colour's station, and at
  * least the parent of the old handler, so that a raise always goes up. */
@@ -17,8 +18,8 @@ static void raise_handler(hub_loop *l, loop_item *it, proto_colour c)
 	if (!loop_route(&l->pol, it->origin, c, next) ||
 	    proto_code_tier(next) >= proto_code_tier(it->handler))
 		if (!proto_code_parent(it->handler, next))
-			snprintf(next, sizeof next, "%s", it->handler);
-	snprintf(it->handler, sizeof it->handler, "%s", next);
+			proto_copy(next, sizeof next, it->handler);
+	proto_copy(it->handler, sizeof it->handler, next);
 }
 
 static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
@@ -41,7 +42,7 @@ static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
 			it->handler);
 		return loop_event(l, it, "remind", "hub", note, NULL, now);
 	}
-	snprintf(old, sizeof old, "%s", it->handler);
+	proto_copy(old, sizeof old, it->handler);
 	snprintf(note, sizeof note, "未在%lld分钟内%s，由%s升级为%s",
 		(long long)(limit / 60000), unsigned_ ? "签收" : "办结",
 		proto_colour_name_zh(from), proto_colour_name_zh(to));
@@ -65,7 +66,7 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 
 	sqlite3_bind_int64(st, 1, now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], sizeof ids[0], "%s", (const char *)sqlite3_column_text(st, 0));
+		proto_copy(ids[n++], sizeof ids[0], (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	for (int i = 0; i < n; i++) {
@@ -117,24 +118,91 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 	return changed;
 }
 
+/* Binds the surge query's town, service item, window and limit. */
+static void bind_surge(hub_loop *l, sqlite3_stmt *st, const char *town,
+	const loop_item *it, int64_t now, int limit)
+{
+	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - l->pol.surge.window_ms);
+	sqlite3_bind_int(st, 4, limit);
+}
+
+/* The slot of town's service item c in the surge rule's memory. */
+static loop_surge_full *surge_slot(hub_loop *l, const char *town, proto_category c)
+{
+	return &l->surge_full[(proto_str_hash(town) ^ ((uint32_t)c * 2654435761u)) %
+			      LOOP_SURGE_SLOTS];
+}
+
+/* Whether town's service item c was full, and still is at now. */
+static bool surge_full(hub_loop *l, const char *town, proto_category c, int64_t now)
+{
+	const loop_surge_full *f = surge_slot(l, town, c);
+
+	return f->town[0] && f->category == c && strcmp(f->town, town) == 0 &&
+	       now < f->until && f->undone == hub_store_undone(l->store);
+}
+
+void loop_surge_forget(hub_loop *l, const loop_item *it)
+{
+	char town[PROTO_CODE_MAX + 1];
+	loop_surge_full *f;
+
+	if (!proto_code_ancestor(it->origin, PROTO_TIER_TOWN, town))
+		return;
+	f = surge_slot(l, town, it->category);
+	if (f->category == it->category && strcmp(f->town, town) == 0)
+		f->town[0] = '\0';
+}
+
 proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 {
-	sqlite3_stmt *st = l->st[LS_SURGE];
+	sqlite3_stmt *st = l->st[LS_SURGE_COUNT];
 	char town[PROTO_CODE_MAX + 1], items[1024] = "[";
 	size_t used = 1;
 	int count = 0;
+	int64_t oldest = 0;
 	proto_colour colour;
+	/* Only "exactly N" and "exactly red N" matter: one more tells both. */
+	int limit = (l->pol.surge.red_count > l->pol.surge.count ?
+		l->pol.surge.red_count : l->pol.surge.count) + 1;
 
 	/* Reports of the county's own station belong to no town. */
 	if (proto_code_tier(it->origin) < PROTO_TIER_TOWN ||
 	    !proto_code_ancestor(it->origin, PROTO_TIER_TOWN, town))
 		return PROTO_OK;
-	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now - l->pol.surge.window_ms);
-	/* Only "exactly N" and "exactly red N" matter: one more tells both. */
-	sqlite3_bind_int(st, 4, (l->pol.surge.red_count > l->pol.surge.count ?
-		l->pol.surge.red_count : l->pol.surge.count) + 1);
+	/* A flood of one kind in one town counts once, not at every report. */
+	if (surge_full(l, town, it->category, now))
+		return PROTO_OK;
+	bind_surge(l, st, town, it, now, limit);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		count = sqlite3_column_int(st, 0);
+		oldest = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (count >= limit) {
+		/* Full until the oldest counted leaves the window: new
+		 * reports only add to the count. */
+		loop_surge_full *f = surge_slot(l, town, it->category);
+		proto_copy(f->town, sizeof f->town, town);
+		f->category = it->category;
+		f->until = oldest + l->pol.surge.window_ms;
+		f->undone = hub_store_undone(l->store);
+		return PROTO_OK;
+	}
+	/* Fires on the N-th report exactly, once per level, not on every one
+	 * after it. */
+	if (count == l->pol.surge.count)
+		colour = l->pol.surge.colour;
+	else if (l->pol.surge.red_count && count == l->pol.surge.red_count)
+		colour = PROTO_COLOUR_RED;
+	else
+		return PROTO_OK;
+	st = l->st[LS_SURGE];
+	bind_surge(l, st, town, it, now, count);
+	count = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		int w = snprintf(items + used, sizeof items - used, "%s\"%s\"",
@@ -146,14 +214,6 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	snprintf(items + used, sizeof items - used, "]");
-	/* Fires on the N-th report exactly, once per level, not on every one
-	 * after it. */
-	if (count == l->pol.surge.count)
-		colour = l->pol.surge.colour;
-	else if (l->pol.surge.red_count && count == l->pol.surge.red_count)
-		colour = PROTO_COLOUR_RED;
-	else
-		return PROTO_OK;
 	st = l->st[LS_ALERT];
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);

@@ -16,6 +16,7 @@
 #include "protocol/clock.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 #include "protocol/topic.h"
 
 typedef struct receipt_out {
@@ -26,6 +27,14 @@ typedef struct receipt_out {
 /* Stations that came online since the last flush: their undelivered item
  * messages go out again after it. */
 #define REDELIVER_MAX 64
+/* Messages whose staging failed on our side, remembered (the latest so
+ * many) so that their resends are staged alone under a savepoint. */
+#define SUSPECTS 16
+
+typedef struct suspect {
+	char station[PROTO_CODE_MAX + 1];
+	int64_t id;
+} suspect;
 
 struct hub_ingest {
 	hub_store *store;
@@ -34,6 +43,8 @@ struct hub_ingest {
 	size_t n_redeliver;
 	const proto_registry *reg;
 	hub_ratelimit *limit;
+	suspect suspects[SUSPECTS];
+	size_t next_suspect;
 	double rate, burst;
 	char county[PROTO_CODE_MAX + 1];
 	receipt_out *out;
@@ -44,6 +55,7 @@ struct hub_ingest {
 	receipt_out *held;
 	size_t n_held, cap_held;
 	bool syncing;
+	bool paused; /* no batch may begin until the sync ends (durable.h) */
 	int64_t held_down_id;
 	int64_t changes; /* the store's count of rows changed, at the last sync */
 	hub_ingest_stats stats;
@@ -65,7 +77,7 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 		free(in);
 		return NULL;
 	}
-	snprintf(in->county, sizeof in->county, "%s", county);
+	proto_copy(in->county, sizeof in->county, county);
 	return in;
 }
 
@@ -147,13 +159,13 @@ static proto_msg receipt_msg(const char *station, int64_t ref,
 {
 	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
 
-	snprintf(m.station, sizeof m.station, "%s", station);
+	proto_copy(m.station, sizeof m.station, station);
 	m.ts = proto_now_ms();
 	m.u.receipt.ref = ref;
 	m.u.receipt.status = status;
 	m.u.receipt.error = err;
-	snprintf(m.u.receipt.field, sizeof m.u.receipt.field, "%s", field ? field : "");
-	snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s", item ? item : "");
+	proto_copy(m.u.receipt.field, sizeof m.u.receipt.field, field ? field : "");
+	proto_copy(m.u.receipt.item, sizeof m.u.receipt.item, item ? item : "");
 	return m;
 }
 
@@ -204,19 +216,94 @@ static int64_t salvage_id(const void *payload, size_t len)
 	return 0;
 }
 
+static bool is_suspect(const hub_ingest *in, const proto_msg *m)
+{
+	for (size_t i = 0; i < SUSPECTS; i++)
+		if (in->suspects[i].id == m->id && strcmp(in->suspects[i].station,
+			m->station) == 0)
+			return true;
+	return false;
+}
+
+/* Rolls the open batch back whole and drops its receipts: every station
+ * sends its messages again. */
+static void rollback(hub_ingest *in)
+{
+	hub_store_rollback(in->store);
+	drop_pending(in);
+	in->changes = -1;
+	if (in->loop)
+		hub_loop_notify_commit(in->loop, false);
+}
+
+/* A failure of ours (the disk, memory, a damaged row) while staging m has
+ * left the batch half-written: it goes whole. Messages have no savepoints
+ * of their own (store.h), which cost a copy of every page each touched;
+ * m's resends get one (begin_message), so that a message that fails every
+ * time costs only itself from then on. */
+static void batch_lost(hub_ingest *in, const proto_msg *m)
+{
+	suspect *s = &in->suspects[in->next_suspect++ % SUSPECTS];
+
+	log_error("message %lld from %s could not be stored; the batch is rolled "
+		  "back and %zu receipts withheld, stations will resend",
+		(long long)m->id, m->station, in->n_out);
+	proto_copy(s->station, sizeof s->station, m->station);
+	s->id = m->id;
+	rollback(in);
+}
+
+/* Opens the batch for m; *alone when m failed before and is staged under
+ * a savepoint of its own. */
+static proto_err begin_message(hub_ingest *in, const proto_msg *m, bool *alone)
+{
+	*alone = is_suspect(in, m);
+	if (hub_store_begin(in->store))
+		return PROTO_ERR_IO;
+	return *alone ? hub_store_savepoint(in->store) : PROTO_OK;
+}
+
+/* Ends m's staging: err is ours (PROTO_ERR_IO, PROTO_ERR_NOMEM) or none.
+ * True when m's effects stay in the batch and it may be receipted. */
+static bool end_message(hub_ingest *in, const proto_msg *m, bool alone, proto_err err)
+{
+	if (alone) {
+		err = hub_store_release(in->store, err);
+		if (err && !sqlite3_get_autocommit(hub_store_db(in->store))) {
+			log_error("message %lld from %s failed again; only it is undone",
+				(long long)m->id, m->station);
+			return false;
+		}
+	}
+	if (err)
+		batch_lost(in, m);
+	return !err;
+}
+
 /* A report's receipt carries its item's snapshot (PROTOCOL.md §5.4), made
- * before the savepoint is released: when it cannot be made, the report is
- * rolled back and gets no receipt, so that the station sends it again. */
+ * in the batch: when it cannot be made, the report is undone and gets no
+ * receipt, so that the station sends it again. */
 static void handle_report(hub_ingest *in, const proto_msg *m)
 {
 	char item[PROTO_ITEM_ID_MAX], *json = NULL;
-	bool dup = false;
+	bool dup = false, alone;
 	proto_msg rc;
 	proto_err err;
 
-	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
+	/* Refused before anything is written (a registered station always
+	 * routes; a policy that strands one must not poison every batch). */
+	if (in->loop && !hub_loop_routable(in->loop, m)) {
+		reject(in, m->station, m->id, PROTO_ERR_BAD_VALUE, "station");
+		return;
+	}
+	if (begin_message(in, m, &alone))
 		return; /* no receipt: the station resends */
 	err = hub_store_stage_report(in->store, m, proto_now_ms(), &dup);
+	if (err == PROTO_ERR_REPLAY) {
+		end_message(in, m, alone, PROTO_OK); /* nothing was written */
+		reject(in, m->station, m->id, err, "id");
+		return;
+	}
 	proto_item_id(item, m->station, m->id);
 	rc = receipt_msg(m->station, m->id,
 		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED, PROTO_OK, NULL,
@@ -225,12 +312,8 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 		err = hub_loop_route(in->loop, m, hub_clock_now(), &rc, &json);
 	else if (!err && in->loop)
 		err = hub_loop_receipt(in->loop, &rc, &json);
-	err = hub_store_release(in->store, err);
-	if (err == PROTO_ERR_REPLAY) {
-		reject(in, m->station, m->id, err, "id");
-		return;
-	}
-	if (err) {
+	/* A duplicate's receipt only reads: nothing to undo. */
+	if (!end_message(in, m, alone, dup ? PROTO_OK : err) || err) {
 		free(json);
 		return;
 	}
@@ -244,24 +327,26 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 static void handle_action(hub_ingest *in, const proto_msg *m)
 {
 	char field[PROTO_FIELD_MAX] = "";
-	bool dup = false;
+	bool dup = false, alone;
 	proto_err err;
 
 	if (!in->loop) {
 		reject(in, m->station, m->id, PROTO_ERR_UNKNOWN_TYPE, "type");
 		return;
 	}
-	if (hub_store_begin(in->store) || hub_store_savepoint(in->store))
+	if (begin_message(in, m, &alone))
 		return;
 	err = hub_store_inbound(in->store, m, proto_now_ms(), &dup);
 	if (!err && !dup) {
+		/* Refused steps write nothing (loop.h); the mark is taken back. */
 		err = hub_loop_apply(in->loop, m, hub_clock_now(), field);
-		if (err == PROTO_ERR_NOMEM || err == PROTO_ERR_IO) {
-			hub_store_release(in->store, err);
-			return; /* ours, not the station's: no receipt, it resends */
-		}
+		if (err && err != PROTO_ERR_NOMEM && err != PROTO_ERR_IO &&
+		    hub_store_unmark(in->store, m))
+			err = PROTO_ERR_IO;
 	}
-	if (hub_store_release(in->store, err) && !err)
+	/* Ours, not the station's: no receipt, it resends. */
+	if (!end_message(in, m, alone, err == PROTO_ERR_NOMEM || err == PROTO_ERR_IO ?
+			err : PROTO_OK))
 		return;
 	if (err) {
 		reject(in, m->station, m->id, err, field);
@@ -377,9 +462,9 @@ static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n
 			false, NULL);
 	if (in->loop) {
 		for (size_t i = 0; i < in->n_redeliver; i++)
-			hub_loop_deliver(in->loop, link, in->redeliver[i], false, upto);
+			hub_loop_deliver(in->loop, link, in->redeliver[i], upto);
 		in->n_redeliver = 0;
-		hub_loop_deliver(in->loop, link, NULL, false, upto);
+		hub_loop_deliver(in->loop, link, NULL, upto);
 	}
 	if (n)
 		proto_link_cork(link, false);
@@ -398,31 +483,28 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
 			log_error("weather not updated; it will be at the next change");
 		if (in->loop && hub_loop_before_commit(in->loop)) {
-			/* Not committed half-written: the whole batch goes. */
-			proto_db_exec(hub_store_db(in->store), "ROLLBACK");
-			hub_store_abandon(in->store);
 			err = PROTO_ERR_IO;
 		} else {
 			err = hub_store_commit(in->store);
+			in->stats.batches++;
 		}
-		in->stats.batches++;
 		/* A batch that changed nothing (a quiet tick, duplicates only)
 		 * has nothing to sync: what it answers from is on disk. After a
 		 * failure the count is no guide (SQLite may have dropped the
-		 * batch and committed what came after on its own): the next
-		 * commit syncs whatever it holds. */
+		 * batch and committed what came after on its own): rollback
+		 * forgets it, and the next commit syncs whatever it holds. */
 		int64_t changes = sqlite3_total_changes64(hub_store_db(in->store));
 		committed = !err && changes != in->changes;
-		in->changes = err ? -1 : changes;
+		in->changes = changes;
 	}
-	if (in->loop)
-		hub_loop_notify_commit(in->loop, err == PROTO_OK);
 	if (err) {
 		log_error("commit failed; %zu receipts withheld, stations will resend",
 			in->n_out);
-		drop_pending(in);
+		rollback(in);
 		return err;
 	}
+	if (in->loop)
+		hub_loop_notify_commit(in->loop, true);
 	if (!in->durable || !committed) {
 		/* Synced by the commit itself, or nothing new to sync. */
 		if (in->loop)
@@ -438,13 +520,18 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 	in->out = t, in->cap_out = cap, in->n_out = 0;
 	in->held_down_id = in->loop ? hub_loop_last_down_id(in->loop) : 0;
 	in->syncing = true;
-	hub_durable_request(in->durable);
+	in->paused = hub_durable_request(in->durable);
 	return PROTO_OK;
 }
 
 bool hub_ingest_syncing(const hub_ingest *in)
 {
 	return in->syncing;
+}
+
+bool hub_ingest_paused(const hub_ingest *in)
+{
+	return in->paused;
 }
 
 proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
@@ -458,6 +545,7 @@ proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
 	if (!synced)
 		return PROTO_OK;
 	in->syncing = false;
+	in->paused = false;
 	if (in->loop)
 		hub_loop_notify_durable(in->loop, err == PROTO_OK);
 	if (err) {

@@ -51,6 +51,10 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link);
 /* A commit's sync is under way: the next commit waits for its end. */
 bool hub_ingest_syncing(const hub_ingest *in);
 
+/* A sync is under way that no new batch may begin before (durable.h): the
+ * caller reads no messages and starts no other change meanwhile. */
+bool hub_ingest_paused(const hub_ingest *in);
+
 /* Publishes the held receipts and item messages if their sync has ended
  * (wait: blocking until it has). PROTO_ERR_IO when the disk failed: they
  * are dropped, and the hub must stop rather than answer from a store the

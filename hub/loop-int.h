@@ -8,19 +8,49 @@
 
 #include "hub/loop.h"
 #include "hub/secret.h"
+#include "hub/tally.h"
 #include "protocol/loop.h"
 
 enum {
 	LS_ITEM_INSERT, LS_ITEM_GET, LS_ITEM_PUT, LS_EVENT, LS_DOWN_INSERT,
-	LS_DOWN_DELETE, LS_DOWN_NEXT, LS_DOWN_STATION, LS_DOWN_ONLINE, LS_DUE,
+	LS_DOWN_DELETE, LS_DOWN_NEXT, LS_DOWN_STATION, LS_DUE,
 	LS_REPORT, LS_MEMBER, LS_MERGED, LS_META_GET, LS_META_SET, LS_SURGE,
 	LS_ALERT, LS_AREA, LS_BLUE_MAX, LS_WEATHER_GET, LS_WEATHER_SET,
-	LS_MEMBER_CLEAR, LS_MEMBER_ADD, LS_RESOLVED, LS_DUE_LATER, LS_AREA_OWN, LS_CHILD_WEATHER,
-	LS_EVENT_GET,
+	LS_MEMBER_CLEAR, LS_MEMBER_ADD, LS_DUE_LATER, LS_AREA_OWN, LS_CHILD_WEATHER,
+	LS_EVENT_GET, LS_SURGE_COUNT,
 	LS__COUNT
 };
 
-#define LOOP_DIRTY_MAX 256
+/* Areas marked between two weather flushes (every 250 ms) before one is
+ * forced: a county's every station and area (Zhen'an has 1,892), so that
+ * a fleet reporting from hundreds of stations does not force a flush every
+ * few hundred reports. */
+#define LOOP_DIRTY_MAX 4096
+
+/* Slots of the surge rule's memory of full service items (escalate.c): a
+ * county's towns times its service items, with room; a slot taken by
+ * another town only costs that town a count. */
+#define LOOP_SURGE_SLOTS 1024
+
+/* A town's service item with more reports in hand within the window than
+ * the surge rule's highest count: no report can fire until one of them
+ * leaves the window (until, hub time), leaves the hands of its handlers
+ * (loop_surge_forget) or is rolled back (the store's undone moves). */
+typedef struct loop_surge_full {
+	char town[PROTO_CODE_MAX + 1]; /* "": an empty slot */
+	proto_category category;
+	int64_t until;
+	uint64_t undone;
+} loop_surge_full;
+
+/* An item's body as of one of its events, encoded (proto_item_encode). */
+typedef struct loop_body {
+	char item[PROTO_ITEM_ID_MAX];
+	int64_t seq;     /* the event's number */
+	uint64_t undone; /* the store's rollbacks when it was made */
+	bool named;      /* it names the resident */
+	char *json;
+} loop_body;
 
 struct hub_loop {
 	hub_store *store;
@@ -28,6 +58,7 @@ struct hub_loop {
 	const hub_secret *secret;
 	hub_policy pol;
 	sqlite3_stmt *st[LS__COUNT];
+	hub_tally *tally;
 	int64_t last_sent; /* highest downbox id published since start */
 	int64_t last_down_id; /* highest downbox id given out */
 	bool down_id_dirty;   /* last_down_id not yet in hub_meta's batch */
@@ -38,6 +69,11 @@ struct hub_loop {
 	size_t n_dirty;
 	uint16_t dirty_at[LOOP_DIRTY_MAX * 4];
 	int64_t weather_at; /* monotonic ms of the last recompute */
+	loop_surge_full surge_full[LOOP_SURGE_SLOTS];
+	/* The item body last encoded for the stations that may see the
+	 * resident's name [1] and for the others [0] (loop.c's snapshot): an
+	 * event's item messages and a report's receipt carry the same one. */
+	loop_body body[2];
 	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };
 
@@ -52,7 +88,9 @@ typedef struct loop_item {
 	proto_category category;
 	proto_state state;
 	int64_t created, received, tier_since, sign_by, resolve_by, seq;
+	int64_t resolved_at; /* hub time of the last resolve; 0: never */
 	int reminders, escalations;
+	hub_tally_parts counted; /* what the tally holds for it */
 } loop_item;
 
 /* Runs a statement without rows and resets it. */
@@ -78,6 +116,10 @@ bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
 
 /* escalate.c: the surge rule, run on each new item. */
 proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now);
+
+/* The item left the hands of its handlers: its town's service item is no
+ * longer known to be full. */
+void loop_surge_forget(hub_loop *l, const loop_item *it);
 
 /* weather.c: marks the weather of code and its ancestors for recomputing
  * (hub_loop_weather_flush does it, in the open batch). */

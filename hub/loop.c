@@ -11,6 +11,7 @@
 #include "protocol/clock.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 #include "protocol/topic.h"
 
 static const char schema[] =
@@ -64,6 +65,11 @@ static const char schema[] =
 	"  code TEXT PRIMARY KEY, weather TEXT NOT NULL, at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS hub_meta(key TEXT PRIMARY KEY, value INTEGER);";
 
+/* The open reports of one service item (?2) in one town (?1) since ?3. */
+#define SURGE_WHERE "origin >= ?1 AND origin < ?1 || ';' AND category = ?2 " \
+	"AND received >= ?3 AND (state = 'reported' OR state = 'signed' OR " \
+	"state = 'assigned')"
+
 static const char *const sql[LS__COUNT] = {
 	/* With the values of its first event: an insert and then an update
 	 * of the same row rewrote each of its index entries twice. */
@@ -73,12 +79,12 @@ static const char *const sql[LS__COUNT] = {
 			   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
 			"rating, into_item, created, received, tier_since, sign_by, "
-			"resolve_by, reminders, escalations, seq FROM items WHERE item = ?",
+			"resolve_by, reminders, escalations, seq, resolved_at FROM items "
+			"WHERE item = ?",
 	[LS_ITEM_PUT] = "UPDATE items SET colour = ?, state = ?, handler = ?, member = ?, "
 			"rating = ?, into_item = ?, tier_since = ?, sign_by = ?, "
 			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
-			"updated = ? WHERE item = ?",
-	[LS_RESOLVED] = "UPDATE items SET resolved_at = ? WHERE item = ?",
+			"updated = ?, resolved_at = ? WHERE item = ?",
 	[LS_DUE_LATER] = "UPDATE items SET due = ? WHERE item = ?",
 	[LS_EVENT_GET] = "SELECT at, actor, kind, note FROM events WHERE item = ? AND seq = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
@@ -92,9 +98,6 @@ static const char *const sql[LS__COUNT] = {
 			 "AND id <= ?3 ORDER BY id LIMIT ?2",
 	[LS_DOWN_STATION] = "SELECT id, station, payload FROM downbox WHERE station = ?1 "
 			    "AND id <= ?3 ORDER BY id LIMIT ?2",
-	[LS_DOWN_ONLINE] = "SELECT d.id, d.station, d.payload FROM downbox d "
-			   "JOIN stations s ON s.code = d.station "
-			   "WHERE s.online = 1 AND d.id > ?1 AND d.id <= ?3 ORDER BY d.id LIMIT ?2",
 	[LS_DUE] = "SELECT item FROM items WHERE due <= ? ORDER BY due LIMIT 64",
 	[LS_REPORT] = "SELECT title, text, reporter, phone, people FROM reports "
 		      "WHERE item = ?",
@@ -105,9 +108,15 @@ static const char *const sql[LS__COUNT] = {
 	/* Areas are code prefixes: [code, code || ';') is the range of codes
 	 * within code (';' sorts right after '9'), which the index serves. */
 	/* ORs, not an IN list, whose table SQLite builds at every run. */
-	[LS_SURGE] = "SELECT item FROM items WHERE origin >= ?1 AND origin < ?1 || ';' "
-		     "AND category = ?2 AND received >= ?3 AND (state = 'reported' "
-		     "OR state = 'signed' OR state = 'assigned') LIMIT ?4",
+	[LS_SURGE] = "SELECT item FROM items WHERE " SURGE_WHERE " LIMIT ?4",
+	/* Run for a report unless its town is known to be full (escalate.c):
+	 * a count, the items named only when it fires. */
+	/* With the oldest of those counted: while it is in the window, so are
+	 * the others. The index read backwards, newest first within a station:
+	 * no sort, and the later it is, the longer a full town stays known. */
+	[LS_SURGE_COUNT] = "SELECT count(*), min(received) FROM (SELECT received "
+			   "FROM items WHERE " SURGE_WHERE " ORDER BY origin DESC, "
+			   "received DESC LIMIT ?4)",
 	[LS_ALERT] = "INSERT INTO alerts(area, category, colour, at, count, items) "
 		     "VALUES(?, ?, ?, ?, ?, ?)",
 	/* The weather's counts, from the tally (tally.c): a row per station
@@ -164,8 +173,10 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema) ||
-	    hub_tally_install(l->db))
+	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema))
+		goto fail;
+	l->tally = hub_tally_create(l->db);
+	if (!l->tally)
 		goto fail;
 	for (int i = 0; i < LS__COUNT; i++) {
 		l->st[i] = proto_db_prepare(l->db, sql[i]);
@@ -183,6 +194,8 @@ fail:
 void hub_loop_set_policy(hub_loop *l, const hub_policy *p)
 {
 	l->pol = *p;
+	/* Full under the old counts and window, maybe not under these. */
+	memset(l->surge_full, 0, sizeof l->surge_full);
 }
 
 void hub_loop_destroy(hub_loop *l)
@@ -191,6 +204,9 @@ void hub_loop_destroy(hub_loop *l)
 		return;
 	for (int i = 0; i < LS__COUNT; i++)
 		sqlite3_finalize(l->st[i]);
+	hub_tally_destroy(l->tally);
+	free(l->body[0].json);
+	free(l->body[1].json);
 	free(l);
 }
 
@@ -211,10 +227,18 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
+	proto_copy(dst, n, t ? (const char *)t : "");
 }
 
 /* ----------------------------------------------------------------- items */
+
+static hub_tally_parts tally_of(const loop_item *it)
+{
+	return hub_tally_of(&(hub_tally_item){.state = it->state, .colour = it->colour,
+		.category = it->category, .escalations = it->escalations,
+		.reminders = it->reminders, .resolve_by = it->resolve_by,
+		.resolved_at = it->resolved_at, .rating = it->rating});
+}
 
 proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 {
@@ -225,7 +249,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 	memset(it, 0, sizeof *it);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(it->id, sizeof it->id, "%s", id);
+		proto_copy(it->id, sizeof it->id, id);
 		copy_col(it->origin, sizeof it->origin, st, 0);
 		copy_col(buf, sizeof buf, st, 1);
 		it->category = (proto_category)proto_category_parse(buf);
@@ -245,8 +269,10 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 		it->reminders = sqlite3_column_int(st, 13);
 		it->escalations = sqlite3_column_int(st, 14);
 		it->seq = sqlite3_column_int64(st, 15);
+		it->resolved_at = sqlite3_column_int64(st, 16);
 		err = (int)it->category < 0 || (int)it->colour < 0 || (int)it->state < 0 ?
 			PROTO_ERR_IO : PROTO_OK;
+		it->counted = tally_of(it);
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -314,8 +340,20 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 	sqlite3_bind_int(st, 12, it->escalations);
 	sqlite3_bind_int64(st, 13, it->seq);
 	sqlite3_bind_int64(st, 14, now);
-	sqlite3_bind_text(st, 15, it->id, -1, SQLITE_STATIC);
-	return loop_step(l, st);
+	if (it->resolved_at)
+		sqlite3_bind_int64(st, 15, it->resolved_at);
+	sqlite3_bind_text(st, 16, it->id, -1, SQLITE_STATIC);
+	proto_err err = loop_step(l, st);
+	/* The item's counts move with it, in the same batch. */
+	hub_tally_parts now_counted = tally_of(it);
+	if (!err)
+		err = hub_tally_move(l->tally, it->origin, &it->counted, &now_counted);
+	/* Its town may have fallen below the surge rule's counts. */
+	if (!err && hub_tally_in_hand(&it->counted) && !hub_tally_in_hand(&now_counted))
+		loop_surge_forget(l, it);
+	if (!err)
+		it->counted = now_counted;
+	return err;
 }
 
 /* ------------------------------------------------------------- delivery */
@@ -365,80 +403,104 @@ proto_err hub_loop_before_commit(hub_loop *l)
 	return err;
 }
 
-/* The item message for station: the item as it is after its latest event.
- * Names and phones only for its handler and its reporter. With receipt, that
- * receipt carrying the same snapshot instead (PROTOCOL.md §5.4). The report's
- * words are rep's when given (a report being routed), else read back. */
-static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
-	int64_t id, const char *event, const char *by, const char *note, int64_t now,
-	const proto_msg *receipt, const proto_report *rep, bool *named)
+/* The body of the item it as of its event it->seq (event, by, note), for
+ * its handler and reporter (personal) or for others: made once for all of
+ * them, the report's words from rep when given (a report being routed),
+ * else read back. A batch rolled back may have had an event of the same
+ * number. NULL when it cannot be made. */
+static const loop_body *item_body(hub_loop *l, const loop_item *it, bool personal,
+	const char *event, const char *by, const char *note, const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_REPORT];
-	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id};
-	proto_item *p = &m.u.item;
-	bool personal = strcmp(station, it->handler) == 0 || strcmp(station, it->origin) == 0;
+	loop_body *b = &l->body[personal];
+	uint64_t undone = hub_store_undone(l->store);
+	proto_item p = {0};
 	bool opened = false;
-	char *json = NULL;
 
-	snprintf(m.station, sizeof m.station, "%s", station);
-	/* The event's hub time, fixed in the stored message: a resend keeps it,
-	 * so a station's timeline shows when things happened. */
-	m.ts = now;
-	snprintf(p->item, sizeof p->item, "%s", it->id);
-	snprintf(p->origin, sizeof p->origin, "%s", it->origin);
-	snprintf(p->handler, sizeof p->handler, "%s", it->handler);
-	snprintf(p->into, sizeof p->into, "%s", it->into);
-	p->colour = it->colour;
-	p->category = it->category;
+	if (b->json && b->seq == it->seq && b->undone == undone &&
+	    strcmp(b->item, it->id) == 0)
+		return b;
+	free(b->json);
+	b->json = NULL;
+	proto_copy(p.item, sizeof p.item, it->id);
+	proto_copy(p.origin, sizeof p.origin, it->origin);
+	proto_copy(p.handler, sizeof p.handler, it->handler);
+	proto_copy(p.into, sizeof p.into, it->into);
+	p.colour = it->colour;
+	p.category = it->category;
 	if (rep) {
-		p->title = rep->title;
-		p->text = rep->text;
-		p->reporter_name = personal ? rep->reporter_name : NULL;
-		p->reporter_phone = personal ? rep->reporter_phone : NULL;
-		p->people = rep->people;
+		p.title = rep->title;
+		p.text = rep->text;
+		p.reporter_name = personal ? rep->reporter_name : NULL;
+		p.reporter_phone = personal ? rep->reporter_phone : NULL;
+		p.people = rep->people;
 	} else {
 		sqlite3_bind_text(st, 1, it->id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW)
 			goto done;
-		p->title = (char *)sqlite3_column_text(st, 0);
-		p->text = (char *)sqlite3_column_text(st, 1);
+		p.title = (char *)sqlite3_column_text(st, 0);
+		p.text = (char *)sqlite3_column_text(st, 1);
 		if (personal && sqlite3_column_type(st, 2) == SQLITE_BLOB)
-			p->reporter_name = hub_secret_open_blob(l->secret,
+			p.reporter_name = hub_secret_open_blob(l->secret,
 				sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
 		if (personal && sqlite3_column_type(st, 3) == SQLITE_BLOB)
-			p->reporter_phone = hub_secret_open_blob(l->secret,
+			p.reporter_phone = hub_secret_open_blob(l->secret,
 				sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3));
-		p->people = sqlite3_column_int(st, 4);
+		p.people = sqlite3_column_int(st, 4);
 		opened = true;
 	}
-	p->state = (char *)proto_state_name(it->state);
-	p->deadline = proto_state_open(it->state) ? loop_deadline(it) : 0;
-	p->seq = it->seq;
-	p->created = it->created;
-	p->event = (char *)event;
-	p->by = (char *)by;
-	p->note = (char *)(note && *note ? note : NULL);
-	p->member = it->member[0] ? (char *)it->member : NULL;
-	p->rating = it->rating[0] ? (char *)it->rating : NULL;
-	p->escalations = it->escalations;
-	if (named)
-		*named = p->reporter_name || p->reporter_phone;
-	if (receipt) {
-		proto_msg r = *receipt;
-		r.ts = now;
-		r.u.receipt.snapshot = p;
-		json = proto_msg_encode(&r);
-	} else {
-		json = proto_msg_encode(&m);
-	}
+	p.state = (char *)proto_state_name(it->state);
+	p.deadline = proto_state_open(it->state) ? loop_deadline(it) : 0;
+	p.seq = it->seq;
+	p.created = it->created;
+	p.event = (char *)event;
+	p.by = (char *)by;
+	p.note = (char *)(note && *note ? note : NULL);
+	p.member = it->member[0] ? (char *)it->member : NULL;
+	p.rating = it->rating[0] ? (char *)it->rating : NULL;
+	p.escalations = it->escalations;
+	b->json = proto_item_encode(&p);
+	b->named = p.reporter_name || p.reporter_phone;
+	proto_copy(b->item, sizeof b->item, it->id);
+	b->seq = it->seq;
+	b->undone = undone;
 	if (opened) {
-		free(p->reporter_name);
-		free(p->reporter_phone);
+		free(p.reporter_name);
+		free(p.reporter_phone);
 	}
 done:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return json;
+	return b->json ? b : NULL;
+}
+
+/* The item message for station: the item as it is after its latest event.
+ * Names and phones only for its handler and its reporter. With receipt, that
+ * receipt carrying the same snapshot instead (PROTOCOL.md §5.4). *named:
+ * whether it names the resident. */
+static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
+	int64_t id, const char *event, const char *by, const char *note, int64_t now,
+	const proto_msg *receipt, const proto_report *rep, bool *named)
+{
+	bool personal = strcmp(station, it->handler) == 0 || strcmp(station, it->origin) == 0;
+	const loop_body *b = item_body(l, it, personal, event, by, note, rep);
+
+	if (!b)
+		return NULL;
+	if (named)
+		*named = b->named;
+	/* The event's hub time, fixed in the stored message: a resend keeps it,
+	 * so a station's timeline shows when things happened. */
+	if (receipt) {
+		proto_msg r = *receipt;
+		proto_item written = {0}; /* as the body says */
+		r.ts = now;
+		r.u.receipt.snapshot = &written;
+		return proto_msg_encode_item(&r, b->json);
+	}
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ITEM, .id = id, .ts = now};
+	proto_copy(m.station, sizeof m.station, station);
+	return proto_msg_encode_item(&m, b->json);
 }
 
 static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
@@ -494,20 +556,17 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
 	err = loop_step(l, st);
-	if (!err && strcmp(kind, "resolve") == 0) {
-		sqlite3_stmt *r = l->st[LS_RESOLVED];
-		sqlite3_bind_int64(r, 1, now);
-		sqlite3_bind_text(r, 2, it->id, -1, SQLITE_STATIC);
-		err = loop_step(l, r);
-	}
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
 	/* Everyone involved hears of it once: handler, reporter, a former
-	 * handler, and the reporters of items merged into this one. */
-	sent[n++] = it->handler;
-	/* The reporter learns of the route from its report's receipt, which
-	 * carries this snapshot (hub_loop_receipt). */
-	if (strcmp(it->origin, it->handler) != 0 && strcmp(kind, "route") != 0)
+	 * handler, and the reporters of items merged into this one. The
+	 * reporter learns of the route from its report's receipt, which
+	 * carries this snapshot (hub_loop_receipt), also when it handles the
+	 * item itself (a village's own blue report). */
+	bool route = strcmp(kind, "route") == 0;
+	if (!route || strcmp(it->origin, it->handler) != 0)
+		sent[n++] = it->handler;
+	if (strcmp(it->origin, it->handler) != 0 && !route)
 		sent[n++] = it->origin;
 	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
 		sent[n++] = also;
@@ -540,6 +599,8 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	proto_err err;
 
 	it->seq++;
+	if (strcmp(kind, "resolve") == 0)
+		it->resolved_at = now;
 	err = item_put(l, it, now);
 	if (err)
 		return err;
@@ -596,10 +657,17 @@ bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
 	if (have == PROTO_TIER_NONE)
 		return false;
 	if (have <= want) {
-		snprintf(out, PROTO_CODE_MAX + 1, "%s", origin);
+		proto_copy(out, PROTO_CODE_MAX + 1, origin);
 		return true;
 	}
 	return proto_code_ancestor(origin, want, out);
+}
+
+bool hub_loop_routable(const hub_loop *l, const proto_msg *m)
+{
+	char handler[PROTO_CODE_MAX + 1];
+
+	return loop_route(&l->pol, m->station, m->u.report.colour, handler);
 }
 
 proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
@@ -611,7 +679,7 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
 	proto_err err;
 
 	proto_item_id(it.id, m->station, m->id);
-	snprintf(it.origin, sizeof it.origin, "%s", m->station);
+	proto_copy(it.origin, sizeof it.origin, m->station);
 	if (!loop_route(&l->pol, it.origin, it.colour, it.handler))
 		return PROTO_ERR_BAD_VALUE;
 	loop_restart_limits(l, &it, now);
@@ -636,6 +704,9 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
 	sqlite3_bind_int64(st, 15, now);
 	*json = NULL;
 	err = loop_step(l, st);
+	it.counted = tally_of(&it);
+	if (!err)
+		err = hub_tally_move(l->tally, it.origin, NULL, &it.counted);
 	if (!err)
 		err = record_event(l, &it, "route", "hub", NULL, NULL, now, &m->u.report);
 	if (!err)
@@ -666,7 +737,7 @@ static bool member_serves(hub_loop *l, const char *member, const char *handler)
 
 static proto_err fail(char *field, const char *name, proto_err err)
 {
-	snprintf(field, PROTO_FIELD_MAX, "%s", name);
+	proto_copy(field, PROTO_FIELD_MAX, name);
 	return err;
 }
 
@@ -719,11 +790,11 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 			return fail(field, "member", PROTO_ERR_MISSING_FIELD);
 		if (!member_serves(l, a->member, it.handler))
 			return fail(field, "member", PROTO_ERR_BAD_VALUE);
-		snprintf(it.member, sizeof it.member, "%s", a->member);
+		proto_copy(it.member, sizeof it.member, a->member);
 		break;
 	case PROTO_STEP_RETURN:
 		/* Up for re-dispatch; the county has no one above it. */
-		snprintf(old, sizeof old, "%s", it.handler);
+		proto_copy(old, sizeof old, it.handler);
 		if (!proto_code_parent(old, it.handler))
 			return fail(field, "action", PROTO_ERR_BAD_STATE);
 		it.member[0] = '\0';
@@ -746,7 +817,7 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		it.reminders = 0; /* the resolve limit's reminders start */
 		break;
 	case PROTO_STEP_RATE:
-		snprintf(it.rating, sizeof it.rating, "%s", a->rating);
+		proto_copy(it.rating, sizeof it.rating, a->rating);
 		if (next == PROTO_STATE_SIGNED) {
 			it.resolve_by = now + l->pol.colour[it.colour].resolve_ms;
 			it.tier_since = now;
@@ -765,9 +836,9 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		if (strcmp(a->into, it.id) == 0 || loop_item_get(l, a->into, &into) ||
 		    !proto_state_open(into.state))
 			return fail(field, "into", PROTO_ERR_BAD_VALUE);
-		snprintf(it.into, sizeof it.into, "%s", a->into);
+		proto_copy(it.into, sizeof it.into, a->into);
 		/* The other item's reporter hears of the merge too. */
-		snprintf(old, sizeof old, "%s", into.origin);
+		proto_copy(old, sizeof old, into.origin);
 		break;
 	}
 	default:
@@ -817,8 +888,10 @@ proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
 	return loop_step(l, st);
 }
 
-/* Publishes the rows a query yields; returns how many, and the last id. */
-static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t *last)
+/* Publishes the rows a query yields, but for stations offline when online
+ * only; returns how many, and the last id looked at. */
+static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t *last,
+	bool online)
 {
 	int n = 0;
 
@@ -826,6 +899,14 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *station = (const char *)sqlite3_column_text(st, 1);
 		char topic[PROTO_TOPIC_MAX];
+
+		if (last)
+			*last = id;
+		/* An offline station's message waits in the box for its
+		 * birth (hub_ingest's redelivery): in the broker's queue it
+		 * would only be sent twice. */
+		if (online && (!station || !hub_store_online(l->store, station)))
+			continue;
 		/* Text: stored plain (enqueue); a blob: sealed. */
 		char *json = sqlite3_column_type(st, 2) == SQLITE_TEXT ?
 			strdup((const char *)sqlite3_column_text(st, 2)) :
@@ -839,8 +920,6 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 		else if (!json)
 			log_error("an item message cannot be unsealed (key changed?)");
 		free(json);
-		if (last)
-			*last = id;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -863,7 +942,7 @@ int64_t hub_loop_last_down_id(const hub_loop *l)
 }
 
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
-	bool resend_all, int64_t upto)
+	int64_t upto)
 {
 	int64_t room = DELIVER_QUEUE - proto_link_pending(link);
 	sqlite3_stmt *st;
@@ -877,23 +956,13 @@ void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
 		sqlite3_bind_text(st, 1, station, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, DELIVER_WINDOW);
 		sqlite3_bind_int64(st, 3, upto);
-		publish_rows(l, link, st, NULL);
+		publish_rows(l, link, st, NULL, false);
 	}
 	if (room <= 0)
 		return;
-	if (resend_all) {
-		int64_t cursor = 0;
-		st = l->st[LS_DOWN_ONLINE];
-		sqlite3_bind_int64(st, 1, cursor);
-		sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
-		sqlite3_bind_int64(st, 3, upto);
-		room -= publish_rows(l, link, st, &cursor);
-		if (room <= 0)
-			return;
-	}
 	st = l->st[LS_DOWN_NEXT];
 	sqlite3_bind_int64(st, 1, l->last_sent);
 	sqlite3_bind_int(st, 2, room < DELIVER_WINDOW ? (int)room : DELIVER_WINDOW);
 	sqlite3_bind_int64(st, 3, upto);
-	publish_rows(l, link, st, &l->last_sent);
+	publish_rows(l, link, st, &l->last_sent, true);
 }

@@ -44,6 +44,9 @@ int hub_members_check(const char *path, void (*report)(void *ud, const char *msg
  * the limits they were given, new limits and reminders follow p. */
 void hub_loop_set_policy(hub_loop *l, const hub_policy *p);
 
+/* Whether a report can be routed at all (its origin has a tier). */
+bool hub_loop_routable(const hub_loop *l, const proto_msg *report);
+
 /* Makes the item of a report just staged (not a duplicate) at hub time now,
  * and *json its receipt as hub_loop_receipt would (malloc'd). */
 proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now,
@@ -54,8 +57,9 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *report, int64_t now,
  * latest event. *json is malloc'd, NULL (with PROTO_OK) for an unknown item. */
 proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json);
 
-/* Applies a station's step. On error field names what is wrong; on success
- * item receives the item id for the receipt. */
+/* Applies a station's step. On error field names what is wrong; a step
+ * refused writes nothing, while PROTO_ERR_IO or PROTO_ERR_NOMEM may leave
+ * the batch half-written (roll it back). */
 proto_err hub_loop_apply(hub_loop *l, const proto_msg *action, int64_t now,
 	char field[PROTO_FIELD_MAX]);
 
@@ -81,11 +85,11 @@ proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref);
 int hub_loop_tick(hub_loop *l, int64_t now);
 
 /* Publishes undelivered item messages with ids up to upto (those on disk):
- * new ones, those of station again when it (re)connects (NULL: none), and
- * all of online stations' when resend_all. At most a window at a time;
- * call after each commit is durable. */
+ * new ones to stations online, and those of station again when it
+ * (re)connects (NULL: none). At most a window at a time; call after each
+ * commit is durable. */
 void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
-	bool resend_all, int64_t upto);
+	int64_t upto);
 
 /* Writes what the batch must hold besides its messages' rows (the last
  * item message id); call right before each commit of the hub's batch. */

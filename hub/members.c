@@ -175,8 +175,7 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 done:
 	fclose(f);
 	if (rc) {
-		proto_db_exec(l->db, "ROLLBACK");
-		hub_store_abandon(l->store);
+		hub_store_rollback(l->store);
 	} else if (hub_store_commit(l->store)) {
 		snprintf(err, errlen, "%s: database error", path);
 		rc = -1;

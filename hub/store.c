@@ -1,30 +1,37 @@
 /* The hub store on SQLite: WAL, synchronous=FULL (the running hub hands its
  * syncs to durable.c), statements prepared once.
- * (station, id) in `inbound` is the idempotence key for every message type,
- * so redeliveries and resends after a crash are recognised, never stored
- * twice. */
+ * (station, id) is the idempotence key: a report's in `reports` (its item
+ * id), any other message's in `inbound`, so redeliveries and resends after
+ * a crash are recognised, never stored twice. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hub/store.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 
 enum {
-	ST_INBOUND, ST_REPORT, ST_SEEN, ST_STATUS, ST_STATION, ST_SAVEPOINT, ST_RELEASE,
-	ST_ROLLBACK_TO, ST__COUNT
+	ST_INBOUND, ST_UNMARK, ST_REPORT, ST_UNREPORT, ST_SEEN, ST_STATUS, ST_STATION,
+	ST_MARKS, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST__COUNT
 };
+
+/* last_seen is written at most this often per station (ms): the dashboard
+ * shows it to the minute, and a write per message was a statement per
+ * report. */
+#define SEEN_EVERY 1000
 
 static const char *const sql[ST__COUNT] = {
 	[ST_INBOUND] = "INSERT OR IGNORE INTO inbound(station, id, type, received_at) "
 		       "VALUES(?, ?, ?, ?)",
+	[ST_UNMARK] = "DELETE FROM inbound WHERE station = ? AND id = ?",
+	/* The report's own row is its idempotence mark. */
 	[ST_REPORT] = "INSERT INTO reports(item, station, id, colour, category, title, "
 		      "text, reporter, phone, people, created, received_at) "
-		      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	/* A new id below the station's own "settled" mark is a replay: the
-	 * station has a receipt for everything below it and never resends. */
-	[ST_SEEN] = "UPDATE stations SET last_seen = ?1 "
-		    "WHERE code = ?3 AND coalesce(settled, 0) <= ?2",
+		      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		      "ON CONFLICT(item) DO NOTHING",
+	[ST_UNREPORT] = "DELETE FROM reports WHERE item = ?",
+	[ST_SEEN] = "UPDATE stations SET last_seen = ?1 WHERE code = ?2",
 	[ST_STATUS] = "UPDATE stations SET online = ?1, session = ?2, last_seen = ?3, "
 		      "outbox = coalesce(?4, outbox), agent = coalesce(?5, agent), "
 		      "settled = max(coalesce(settled, 0), coalesce(?8, 0)) "
@@ -32,8 +39,9 @@ static const char *const sql[ST__COUNT] = {
 	[ST_STATION] = "INSERT INTO stations(code, name, lat, lon) VALUES(?, ?, ?, ?) "
 		       "ON CONFLICT(code) DO UPDATE SET name = excluded.name, "
 		       "lat = excluded.lat, lon = excluded.lon",
-	/* Per message: prepared once, not parsed anew each time (9 % of the
-	 * hub's CPU under a fleet). */
+	[ST_MARKS] = "SELECT code, coalesce(settled, 0), online FROM stations",
+	/* For the timer's and the dashboard's changes, one item at a time,
+	 * and a message that failed before: prepared once, not parsed anew. */
 	[ST_SAVEPOINT] = "SAVEPOINT msg",
 	[ST_RELEASE] = "RELEASE msg",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO msg",
@@ -60,15 +68,28 @@ static const char schema[] =
 	"  people INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL,"             /* at the station, Unix ms */
 	"  received_at INTEGER NOT NULL);"        /* committed at the hub */
-	/* reports(station, id) served no query: inbound's key is the
+	/* reports(station, id) served no query: the item id is the
 	 * idempotence check. */
 	"DROP INDEX IF EXISTS reports_station;";
+
+/* What the store keeps of a station in memory, so that a message costs no
+ * statement on `stations`: its replay mark (as stored, and raised by its
+ * statuses) and when its last_seen was last written. */
+typedef struct station_mark {
+	char code[PROTO_CODE_MAX + 1]; /* "": a free slot */
+	int64_t settled;
+	int64_t seen_at;
+	bool online; /* as its last status applied said */
+} station_mark;
 
 struct hub_store {
 	sqlite3 *db;
 	const hub_secret *secret;
 	sqlite3_stmt *st[ST__COUNT];
+	station_mark *marks; /* open addressing, a power of two slots */
+	size_t n_marks;
 	bool in_batch;
+	uint64_t undone; /* rollbacks so far, whole or to a savepoint */
 };
 
 hub_store *hub_store_open(const char *path, const hub_secret *secret)
@@ -82,11 +103,10 @@ hub_store *hub_store_open(const char *path, const hub_secret *secret)
 	if (!s->db)
 		goto fail;
 	/* A county's items and indexes stay in memory: 64 MiB of page cache
-	 * instead of SQLite's default 2. Temporary storage in memory too: each
-	 * message's savepoint journals the pages it changes, ~20 of them, past
-	 * the 64 KiB SQLite keeps in memory, and the rest went to a temporary
-	 * file, two pwrites a page (most of the hub's writes, not the WAL);
-	 * every write firing the tally's triggers has a statement journal. */
+	 * instead of SQLite's default 2. Temporary storage in memory too: a
+	 * savepoint journals the pages it changes, past the 64 KiB SQLite
+	 * keeps in memory, and the rest went to a temporary file, two pwrites
+	 * a page (once most of the hub's writes, not the WAL). */
 	if (proto_db_exec(s->db, "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"))
 		goto fail;
 	for (int i = 0; i < ST__COUNT; i++) {
@@ -109,6 +129,7 @@ void hub_store_close(hub_store *s)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	proto_db_close(s->db);
+	free(s->marks);
 	free(s);
 }
 
@@ -140,17 +161,75 @@ proto_err hub_store_commit(hub_store *s)
 {
 	if (!s->in_batch)
 		return PROTO_OK;
-	s->in_batch = false;
 	if (proto_db_exec(s->db, "COMMIT")) {
-		proto_db_exec(s->db, "ROLLBACK");
+		hub_store_rollback(s);
 		return PROTO_ERR_IO;
 	}
+	s->in_batch = false;
 	return PROTO_OK;
 }
 
 bool hub_store_in_batch(const hub_store *s)
 {
 	return s->in_batch;
+}
+
+/* The slot of code: where it is, or the free slot where it would go. */
+static station_mark *slot(station_mark *marks, size_t n, const char *code)
+{
+	for (size_t i = proto_str_hash(code) & (n - 1);; i = (i + 1) & (n - 1))
+		if (!marks[i].code[0] || strcmp(marks[i].code, code) == 0)
+			return &marks[i];
+}
+
+/* The station's mark, NULL for a code the stations table does not hold. */
+static station_mark *mark_of(hub_store *s, const char *code)
+{
+	station_mark *m = s->n_marks ? slot(s->marks, s->n_marks, code) : NULL;
+
+	return m && m->code[0] ? m : NULL;
+}
+
+/* Reads every station's replay mark, after the registry's rows are in. */
+static proto_err load_marks(hub_store *s, size_t stations)
+{
+	sqlite3_stmt *st = s->st[ST_MARKS];
+	size_t n = 16;
+	station_mark *marks;
+	int rc;
+
+	/* Every registered station and any older row: at most half full. */
+	while (n < 2 * stations + 64)
+		n *= 2;
+	for (;;) {
+		marks = calloc(n, sizeof *marks);
+		if (!marks)
+			return PROTO_ERR_NOMEM;
+		size_t used = 0;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && used < n / 2) {
+			const char *code = (const char *)sqlite3_column_text(st, 0);
+			if (!code || !proto_code_valid(code))
+				continue;
+			station_mark *m = slot(marks, n, code);
+			proto_copy(m->code, sizeof m->code, code);
+			m->settled = sqlite3_column_int64(st, 1);
+			m->online = sqlite3_column_int(st, 2) != 0;
+			used++;
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			break;
+		free(marks);
+		if (rc != SQLITE_ROW) {
+			log_error("sqlite: %s", sqlite3_errmsg(s->db));
+			return PROTO_ERR_IO;
+		}
+		n *= 2; /* more rows than room: again, larger */
+	}
+	free(s->marks);
+	s->marks = marks;
+	s->n_marks = n;
+	return PROTO_OK;
 }
 
 proto_err hub_store_sync_registry(hub_store *s, const proto_registry *reg)
@@ -169,11 +248,11 @@ proto_err hub_store_sync_registry(hub_store *s, const proto_registry *reg)
 		err = step(s, st);
 	}
 	if (err) {
-		s->in_batch = false;
-		proto_db_exec(s->db, "ROLLBACK");
+		hub_store_rollback(s);
 		return err;
 	}
-	return hub_store_commit(s);
+	err = hub_store_commit(s);
+	return err ? err : load_marks(s, proto_registry_count(reg));
 }
 
 static proto_err mark_inbound(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
@@ -190,26 +269,34 @@ static proto_err mark_inbound(hub_store *s, const proto_msg *m, int64_t now, boo
 	return err;
 }
 
+static proto_err unmark(hub_store *s, const proto_msg *m)
+{
+	sqlite3_stmt *st = s->st[ST_UNMARK];
+
+	sqlite3_bind_text(st, 1, m->station, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, m->id);
+	return step(s, st);
+}
+
 /* Marks the station seen; PROTO_ERR_REPLAY when a new id is below the mark
- * the station itself reported as settled. */
+ * the station itself reported as settled: it has a receipt for everything
+ * below it and never resends. */
 static proto_err advance(hub_store *s, const proto_msg *m, int64_t now)
 {
 	sqlite3_stmt *st = s->st[ST_SEEN];
-	proto_err err;
+	station_mark *mark = mark_of(s, m->station);
 
+	if (mark && m->id < mark->settled)
+		return PROTO_ERR_REPLAY;
+	if (mark && now >= mark->seen_at && now - mark->seen_at < SEEN_EVERY)
+		return PROTO_OK;
+	if (mark)
+		mark->seen_at = now;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, m->id);
-	sqlite3_bind_text(st, 3, m->station, -1, SQLITE_STATIC);
-	err = step(s, st);
-	if (!err && sqlite3_changes(s->db) == 0)
-		err = PROTO_ERR_REPLAY;
-	return err;
+	sqlite3_bind_text(st, 2, m->station, -1, SQLITE_STATIC);
+	return step(s, st);
 }
 
-/* Each message is staged under a savepoint, so that a failure half-way
- * (an inbound row written, its report not) leaves nothing behind in the
- * batch: otherwise the resend would be answered "duplicate" for a report
- * that was never stored. */
 static proto_err savepoint(hub_store *s)
 {
 	return step(s, s->st[ST_SAVEPOINT]);
@@ -217,8 +304,10 @@ static proto_err savepoint(hub_store *s)
 
 static proto_err release(hub_store *s, proto_err err)
 {
-	if (err)
+	if (err) {
 		step(s, s->st[ST_ROLLBACK_TO]);
+		s->undone++;
+	}
 	if (step(s, s->st[ST_RELEASE]) && !err)
 		err = PROTO_ERR_IO;
 	return err;
@@ -244,15 +333,10 @@ proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, 
 	const proto_report *r = &m->u.report;
 	sqlite3_stmt *st = s->st[ST_REPORT];
 	char item[PROTO_ITEM_ID_MAX];
-	proto_err err = mark_inbound(s, m, now, dup);
+	proto_err err;
 
-	if (err || *dup)
-		return err;
-	err = advance(s, m, now);
-	if (err)
-		return err;
 	proto_item_id(item, m->station, m->id);
-	sqlite3_bind_text(st, 1, item, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, item, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, m->id);
 	sqlite3_bind_text(st, 4, proto_colour_name(r->colour), -1, SQLITE_STATIC);
@@ -267,16 +351,19 @@ proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, 
 	sqlite3_bind_int(st, 10, r->people);
 	sqlite3_bind_int64(st, 11, m->ts);
 	sqlite3_bind_int64(st, 12, now);
-	return step(s, st);
-}
-
-proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
-{
-	proto_err err = savepoint(s);
-
-	if (err)
+	err = step(s, st);
+	*dup = !err && sqlite3_changes(s->db) == 0;
+	if (err || *dup)
 		return err;
-	return release(s, hub_store_stage_report(s, m, now, dup));
+	/* A replay's row is taken back at once: nothing of it stays. */
+	err = advance(s, m, now);
+	if (err == PROTO_ERR_REPLAY) {
+		sqlite3_stmt *un = s->st[ST_UNREPORT];
+		sqlite3_bind_text(un, 1, item, -1, SQLITE_STATIC);
+		if (step(s, un))
+			err = PROTO_ERR_IO;
+	}
+	return err;
 }
 
 proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
@@ -295,12 +382,36 @@ proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
 		sqlite3_bind_int64(st, 8, p->settled);
 	sqlite3_bind_text(st, 6, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, p->session);
-	return step(s, st);
+	proto_err err = step(s, st);
+	station_mark *mark = mark_of(s, m->station);
+	if (!err && mark && sqlite3_changes(s->db) > 0) {
+		if (p->settled > mark->settled)
+			mark->settled = p->settled;
+		mark->seen_at = now;
+		mark->online = p->online;
+	}
+	return err;
 }
 
-void hub_store_abandon(hub_store *s)
+bool hub_store_online(hub_store *s, const char *code)
 {
+	station_mark *mark = mark_of(s, code);
+
+	return mark && mark->online;
+}
+
+void hub_store_rollback(hub_store *s)
+{
+	/* SQLite may have rolled the batch back itself (disk full, I/O). */
+	if (!sqlite3_get_autocommit(s->db))
+		proto_db_exec(s->db, "ROLLBACK");
 	s->in_batch = false;
+	s->undone++;
+}
+
+uint64_t hub_store_undone(const hub_store *s)
+{
+	return s->undone;
 }
 
 sqlite3 *hub_store_db(hub_store *s)
@@ -323,11 +434,19 @@ proto_err hub_store_release(hub_store *s, proto_err err)
 	return release(s, err);
 }
 
+/* A replay's mark is taken back at once: nothing of it stays in the batch. */
 proto_err hub_store_inbound(hub_store *s, const proto_msg *m, int64_t now, bool *dup)
 {
 	proto_err err = mark_inbound(s, m, now, dup);
 
 	if (!err && !*dup)
 		err = advance(s, m, now);
+	if (err == PROTO_ERR_REPLAY && unmark(s, m))
+		err = PROTO_ERR_IO;
 	return err;
+}
+
+proto_err hub_store_unmark(hub_store *s, const proto_msg *m)
+{
+	return unmark(s, m);
 }

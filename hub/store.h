@@ -1,7 +1,7 @@
-/* The hub's database: stations with their liveness, every inbound message id
- * (the idempotence key), and the reports. Writes are grouped: the caller
- * opens a batch, stages many messages and commits once; receipts go out
- * only after that commit returns. */
+/* The hub's database: stations with their liveness, the reports, and every
+ * other inbound message's id (with a report's item id, the idempotence
+ * key). Writes are grouped: the caller opens a batch, stages many messages
+ * and commits once; receipts go out only after that commit returns. */
 #ifndef HUB_STORE_H
 #define HUB_STORE_H
 
@@ -31,36 +31,48 @@ proto_err hub_store_begin(hub_store *s);
 /* Commits the batch (durably); on failure rolls it back and returns an error. */
 proto_err hub_store_commit(hub_store *s);
 
-/* Forgets an open batch after the caller rolled it back itself. */
-void hub_store_abandon(hub_store *s);
+/* Rolls the open batch back, if SQLite has not already. Messages are
+ * staged without savepoints of their own (each cost a copy of every page
+ * it touched): a stage call that fails with PROTO_ERR_IO or PROTO_ERR_NOMEM
+ * may leave the batch half-written, and the caller must roll it all back. */
+void hub_store_rollback(hub_store *s);
+
+/* How many times staged rows were rolled back, whole batch or to a
+ * savepoint: what memory derived from the rows compares to trust itself. */
+uint64_t hub_store_undone(const hub_store *s);
 
 /* The database and the seal, for the closed loop's tables (hub/loop.c). */
 sqlite3 *hub_store_db(hub_store *s);
 const hub_secret *hub_store_secret(const hub_store *s);
 
-/* Stages a report like hub_store_report but without a savepoint of its
- * own, for a caller that stages more in the same savepoint. */
+/* Stages a validated report. *dup is set when (station, id) was stored
+ * before: nothing is written then. PROTO_ERR_REPLAY when the id is new but
+ * below the settled mark of the station's last status; nothing is written. */
 proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now,
 	bool *dup);
 
-/* Begins and ends a savepoint inside the batch: release with err != OK
- * rolls back to it, so that a message half-staged leaves nothing. */
+/* Begins and ends a savepoint inside the batch, for one change among many
+ * that may fail on its own (the timer's, a dashboard user's, a message that
+ * failed before: hub/ingest.c): release with
+ * err != OK rolls back to it. */
 proto_err hub_store_savepoint(hub_store *s);
 proto_err hub_store_release(hub_store *s, proto_err err);
 
-/* Stages an action's idempotence mark; *dup when seen before. */
+/* Stages an action's idempotence mark; *dup when seen before. Like a
+ * report's, PROTO_ERR_REPLAY leaves nothing written. */
 proto_err hub_store_inbound(hub_store *s, const proto_msg *m, int64_t now, bool *dup);
+
+/* Takes back the mark of a message refused after it was staged. */
+proto_err hub_store_unmark(hub_store *s, const proto_msg *m);
 
 /* True while a batch is open. */
 bool hub_store_in_batch(const hub_store *s);
 
-/* Stages a validated report. *dup is set when (station, id) was stored
- * before: nothing is written then. PROTO_ERR_REPLAY when the id is new but
- * below the settled mark of the station's last status; nothing is written. */
-proto_err hub_store_report(hub_store *s, const proto_msg *m, int64_t now, bool *dup);
-
 /* Stages a station status; a status of an older session than the one known
  * is ignored, so a late will never marks a live station offline. */
 proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now);
+
+/* Whether the station's last status applied said it is online. */
+bool hub_store_online(hub_store *s, const char *code);
 
 #endif

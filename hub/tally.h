@@ -1,14 +1,64 @@
 /* The per-station tally of items: counters the dashboard's overview and
- * drill-down read instead of counting a county's items on every request. */
+ * drill-down, and the areas' weather, read instead of counting a county's
+ * items on every request. The closed loop (loop.c), the only writer of
+ * items, moves each item's counts in the same transaction as the item. */
 #ifndef HUB_TALLY_H
 #define HUB_TALLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
 #include "protocol/error.h"
+#include "protocol/loop.h"
+#include "protocol/message.h"
 
-/* Creates the table tally and the triggers that keep it in step with
- * items; fills it from the items already stored when it is new. */
-proto_err hub_tally_install(sqlite3 *db);
+/* What one item adds to its origin's row besides `collected`, each 0 or 1,
+ * in the order of the table's columns. */
+enum {
+	HUB_TALLY_SOLVED, HUB_TALLY_MEDIATED, HUB_TALLY_OPEN_BLUE, HUB_TALLY_OPEN_ORANGE,
+	HUB_TALLY_OPEN_RED, HUB_TALLY_ON_TIME, HUB_TALLY_RATED, HUB_TALLY_SATISFIED,
+	HUB_TALLY_HAND_BLUE, HUB_TALLY_HAND_ORANGE, HUB_TALLY_HAND_RED,
+	HUB_TALLY_LATE_ORANGE,
+	HUB_TALLY__COUNT
+};
+
+typedef struct hub_tally_parts {
+	signed char v[HUB_TALLY__COUNT];
+} hub_tally_parts;
+
+/* The fields of an item the counts depend on. */
+typedef struct hub_tally_item {
+	proto_state state;
+	proto_colour colour;
+	proto_category category;
+	int escalations, reminders;
+	int64_t resolve_by, resolved_at; /* resolved_at 0: never resolved */
+	const char *rating;              /* NULL or "": not rated */
+} hub_tally_item;
+
+typedef struct hub_tally hub_tally;
+
+/* Creates the table if needed and counts the stored items into it afresh
+ * when it is new, of an older shape, or does not add up to the items (rows
+ * written behind the hub's back). Removes the triggers that older hubs
+ * kept it with. NULL on error. */
+hub_tally *hub_tally_create(sqlite3 *db);
+
+/* Accepts NULL. */
+void hub_tally_destroy(hub_tally *t);
+
+/* The counts of one item, as the dashboard defines them (docs/API.md). */
+hub_tally_parts hub_tally_of(const hub_tally_item *it);
+
+/* Whether parts are of an item waiting on its handler (reported, signed
+ * or assigned): what the weather and the surge rule count. */
+bool hub_tally_in_hand(const hub_tally_parts *p);
+
+/* Moves origin's row from an item counted as was to the same item counted as
+ * now; was NULL for a new item. Nothing is written when they are equal. */
+proto_err hub_tally_move(hub_tally *t, const char *origin, const hub_tally_parts *was,
+	const hub_tally_parts *now);
 
 #endif

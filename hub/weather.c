@@ -2,7 +2,7 @@
  * storm 雷暴: any red; rain 雨: an orange overdue (reminded: at its limit
  * it turns red); overcast 阴: any orange, or many blue at one station of
  * blue's tier; cloudy 多云: blue only; clear 晴: nothing in hand. The
- * counts are the tally's (tally.c), kept by triggers as items change.
+ * counts are the tally's (tally.c), moved by the loop as items change.
  *
  * Every rule asks whether some item, or some station of blue's tier, is so:
  * above blue's tier an area's weather is the worst of its own station's
@@ -16,6 +16,7 @@
 #include "hub/loop-int.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 
 static const char *const weathers[] = {"clear", "cloudy", "overcast", "rain", "storm"};
 
@@ -101,7 +102,7 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 
 	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(was, sizeof was, "%s", (const char *)sqlite3_column_text(st, 0));
+		proto_copy(was, sizeof was, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (strcmp(was, w) == 0)
@@ -145,11 +146,8 @@ proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
 static size_t slot_of(const hub_loop *l, const char *area)
 {
 	const size_t n = sizeof l->dirty_at / sizeof l->dirty_at[0];
-	size_t h = 2166136261u;
 
-	for (const char *p = area; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (h %= n;; h = (h + 1) % n)
+	for (size_t h = proto_str_hash(area) % n;; h = (h + 1) % n)
 		if (!l->dirty_at[h] || strcmp(l->dirty[l->dirty_at[h] - 1], area) == 0)
 			return h;
 }
@@ -158,7 +156,7 @@ proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
 {
 	char area[PROTO_CODE_MAX + 1];
 
-	snprintf(area, sizeof area, "%s", code);
+	proto_copy(area, sizeof area, code);
 	for (;;) {
 		size_t h = slot_of(l, area);
 		/* An area's ancestors were marked with it. */
@@ -170,12 +168,12 @@ proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
 				return err;
 			h = slot_of(l, area);
 		}
-		snprintf(l->dirty[l->n_dirty++], PROTO_CODE_MAX + 1, "%s", area);
+		proto_copy(l->dirty[l->n_dirty++], PROTO_CODE_MAX + 1, area);
 		l->dirty_at[h] = (uint16_t)l->n_dirty;
 		char parent[PROTO_CODE_MAX + 1];
 		if (!proto_code_parent(area, parent))
 			break;
-		snprintf(area, sizeof area, "%s", parent);
+		proto_copy(area, sizeof area, parent);
 	}
 	return PROTO_OK;
 }

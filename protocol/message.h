@@ -151,6 +151,15 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
  * or NULL when out of memory or when the message is invalid. */
 char *proto_msg_encode(const proto_msg *msg);
 
+/* An item's fields as JSON without the braces: the body of its item message
+ * and of a receipt's snapshot, for a hub telling several stations at once.
+ * Malloc'd; NULL when out of memory. */
+char *proto_item_encode(const proto_item *item);
+
+/* As proto_msg_encode, with an item message's fields, or a receipt's
+ * snapshot's, written as body (from proto_item_encode) instead. */
+char *proto_msg_encode_item(const proto_msg *msg, const char *body);
+
 /* Frees the strings a decoded or filled message owns and zeroes it. */
 void proto_msg_clear(proto_msg *msg);
 

@@ -1,9 +1,9 @@
 /* Wire names and Chinese display names of the protocol's enumerations. The
  * English keys are the contract; the Chinese names are for people. */
-#include <stdio.h>
 #include <string.h>
 
 #include "protocol/message.h"
+#include "protocol/str.h"
 
 static const char *type_names[PROTO_MSG__COUNT] = {
 	"report", "action", "status", "receipt", "item", "hub",
@@ -87,5 +87,8 @@ int proto_receipt_status_parse(const char *name)
 
 void proto_item_id(char out[PROTO_ITEM_ID_MAX], const char *station, int64_t id)
 {
-	snprintf(out, PROTO_ITEM_ID_MAX, "%s-%lld", station, (long long)id);
+	size_t at = proto_append(out, PROTO_ITEM_ID_MAX, 0, station);
+
+	at = proto_append(out, PROTO_ITEM_ID_MAX, at, "-");
+	proto_append_int(out, PROTO_ITEM_ID_MAX, at, id);
 }

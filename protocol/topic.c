@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/str.h"
 #include "protocol/topic.h"
 
 /* Receipts travel both ways: the hub receipts what stations send, and a
@@ -23,9 +24,12 @@ static bool fits(int written, size_t n)
 	return written > 0 && (size_t)written < n;
 }
 
+/* Each receipt and item message the hub sends needs one: built by appends,
+ * not snprintf (str.h). */
 bool proto_topic_for(char *buf, size_t n, const char *station, proto_msg_type type)
 {
 	char county[PROTO_CODE_MAX + 1];
+	size_t at;
 
 	if (!proto_code_ancestor(station, PROTO_TIER_COUNTY, county))
 		return false;
@@ -33,8 +37,13 @@ bool proto_topic_for(char *buf, size_t n, const char *station, proto_msg_type ty
 		return fits(snprintf(buf, n, PROTO_TOPIC_ROOT "/%s/hub/status", county), n);
 	if (!goes_up(type) && !goes_down(type))
 		return false;
-	return fits(snprintf(buf, n, PROTO_TOPIC_ROOT "/%s/%s/%s/%s", county,
-		goes_down(type) ? "down" : "up", station, proto_msg_type_name(type)), n);
+	at = proto_append(buf, n, 0, PROTO_TOPIC_ROOT "/");
+	at = proto_append(buf, n, at, county);
+	at = proto_append(buf, n, at, goes_down(type) ? "/down/" : "/up/");
+	at = proto_append(buf, n, at, station);
+	at = proto_append(buf, n, at, "/");
+	at = proto_append(buf, n, at, proto_msg_type_name(type));
+	return at < n;
 }
 
 bool proto_topic_up_for(char *buf, size_t n, const char *station, proto_msg_type type)

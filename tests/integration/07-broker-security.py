@@ -9,6 +9,7 @@ from harness import run, check, Proc, MONITOR, COUNTY, whole_lines
 A = "611025100201"
 B = "611025100202"
 C = "611025100203"
+D = "611025100204"
 TS = "2026-11-23T08:00:00.000Z"
 
 
@@ -43,12 +44,14 @@ def body(env):
     check(r.returncode != 0, "A logged in with B's password")
     print("station A with B's password: refused")
 
-    # Listeners as C (a station: one connection per user, so not A, who
-    # publishes below): on B's inbox and on everything stations send.
+    # Listeners as stations C and D, one each: the broker takes the user
+    # name as client id, and two clients under one name throw each other
+    # off (and would hear nothing for that). Not A, who publishes below. C
+    # on B's inbox, D on everything stations send.
     spy_inbox = Proc("spy-inbox", env.mqtt("mosquitto_sub", C, "-q", "1", "-v",
                                            "-t", f"minqing/611025/down/{B}/+"),
                      os.path.join(env.dir, "spy-inbox.txt"), env={})
-    spy_up = Proc("spy-up", env.mqtt("mosquitto_sub", C, "-q", "1", "-v",
+    spy_up = Proc("spy-up", env.mqtt("mosquitto_sub", D, "-q", "1", "-v",
                                      "-t", f"{up}/#"),
                   os.path.join(env.dir, "spy-up.txt"), env={})
     env.procs += [spy_inbox, spy_up]
@@ -67,10 +70,14 @@ def body(env):
     check(titles == ["真实上报"], f"hub holds {titles}: a forged report got in")
     print("station A publishing on B's topic: dropped by the broker, nothing stored")
     time.sleep(0.5)
-    # 4. C saw neither B's receipt nor B's report.
+    # 4. C saw none of B's inbox, D none of what stations send.
     check(spy_inbox.text().strip() == "", f"C read B's inbox: {spy_inbox.text()[:200]}")
-    check(spy_up.text().strip() == "", f"C read stations' messages: {spy_up.text()[:200]}")
-    print("a station subscribing to B's inbox and to the hub's topics: receives nothing")
+    check(spy_up.text().strip() == "", f"D read stations' messages: {spy_up.text()[:200]}")
+    for spy in (C, D):
+        n = env.broker.text().count(f" as {spy} (")
+        check(n == 1, f"the listener as {spy} connected {n} times: it was not "
+                      "listening all along")
+    print("stations subscribing to B's inbox and to what stations send: receive nothing")
     # 4b. A choosing the hub's client id (or B's) cannot take over its
     #     session: the broker uses the user name as client id.
     hub_connects = env.hub.text().count("connected to broker")

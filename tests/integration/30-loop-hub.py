@@ -4,7 +4,7 @@ routing of every colour from every tier; the whole loop from report to
 rating with every illegal step rejected; escalation by time with reminders
 first (hub time scaled); the surge rule firing on the N-th report; item
 messages delivered until receipted; the weather following the items."""
-import sys, os, json, subprocess, time, sqlite3
+import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, Proc, MONITOR, INJECTOR, COUNTY, whole_lines
 
@@ -21,10 +21,14 @@ SCALE = 600  # hub minutes pass in tenths of a second
 
 
 class Stations:
-    """Publishes as any station; collects every receipt and item message."""
+    """Publishes as any station, each announcing itself online first as a
+    station's agent does (the hub sends item messages to stations online,
+    the others get theirs when they come); collects every receipt and item
+    message."""
 
     def __init__(self, env):
         self.env = env
+        self.born = set()
         self.sub = Proc("down", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-v", "-t",
                                          f"minqing/{COUNTY}/down/#"),
                         os.path.join(env.dir, "down.txt"), env={})
@@ -33,10 +37,15 @@ class Stations:
         time.sleep(0.5)
 
     def send(self, station, kind, body, mid=None):
+        if station not in self.born:
+            self.born.add(station)
+            self.send(station, "status", {"state": "online", "session": 1}, mid=0)
         if mid is None:
             self.next_id += 1
             mid = self.next_id
-        msg = {"v": 1, "type": kind, "station": station, "id": mid, "ts": TS, **body}
+        msg = {"v": 1, "type": kind, "station": station, "ts": TS, **body}
+        if mid:
+            msg["id"] = mid
         subprocess.run(self.env.mqtt("mosquitto_pub", INJECTOR, "-q", "1", "-t",
                                      f"minqing/{COUNTY}/up/{station}/{kind}",
                                      "-m", json.dumps(msg, ensure_ascii=False)),
@@ -84,12 +93,8 @@ def events(env, item):
 
 
 def weather(env, code):
-    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-    try:
-        row = db.execute("SELECT weather FROM weather WHERE code = ?", (code,)).fetchone()
-    finally:
-        db.close()
-    return row[0] if row else "clear"
+    rows = env.hub_sql("SELECT weather FROM weather WHERE code = ?", code)
+    return rows[0][0] if rows else "clear"
 
 
 def body(env):
@@ -103,7 +108,7 @@ def body(env):
     with open(policy, "w") as f:
         # Short limits so that scaled time passes them in seconds.
         f.write("[blue]\nsign = 1h\nresolve = 5d\n[orange]\nsign = 1h\nresolve = 3d\n"
-                "[surge]\ncount = 3\nwindow = 24h\ncolour = orange\nred_count = 5\n")
+                "[surge]\ncount = 3\nwindow = 3h\ncolour = orange\nred_count = 5\n")
     env.start_broker()
     # The provisioned config is a production one: scaled time is refused.
     r = subprocess.run([env.bin("hub/minqing-hub"), "--config",
@@ -146,18 +151,19 @@ def body(env):
           snap.get("title") == "路灯坏了" and snap.get("by") == "hub",
           f"receipt's snapshot: {first}")
     def boxed(station):
-        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-        try:
-            return db.execute("SELECT count(*) FROM downbox WHERE station = ? AND "
-                              "item = ?", (station, item)).fetchone()[0]
-        finally:
-            db.close()
+        return env.hub_sql("SELECT count(*) FROM downbox WHERE station = ? AND "
+                           "item = ?", station, item)[0][0]
     check(boxed(GROUP) == 0 and boxed(VILLAGE) == 1,
           f"route messages boxed: group {boxed(GROUP)}, village {boxed(VILLAGE)}")
     bad = st.act(GROUP, item, "sign")
     check(bad["status"] == "rejected" and bad["error"] == "not_allowed", f"{bad}")
     bad = st.act(VILLAGE, item, "resolve", note="x")
     check(bad["error"] == "bad_state", f"resolve before sign: {bad}")
+    # A step refused leaves nothing in the store, not even its id's mark:
+    # the same id sent again is judged again, never "duplicate".
+    kept = env.hub_sql("SELECT count(*) FROM inbound WHERE station = ? AND id = ?",
+                       VILLAGE, bad["ref"])[0][0]
+    check(kept == 0, f"the refused step's id is kept as seen ({kept})")
     bad = st.act("611025100202", item, "comment", note="x")
     check(bad["error"] == "not_allowed", f"another village commented: {bad}")
     bad = st.act(VILLAGE, "611025100201001-1", "sign")
@@ -236,19 +242,52 @@ def body(env):
 
     # 5. Surge: the 3rd open report of one category in one town fires, not the 2nd.
     def alerts():
-        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-        try:
-            return db.execute("SELECT area, category, colour, count FROM alerts").fetchall()
-        finally:
-            db.close()
+        return env.hub_sql("SELECT area, category, colour, count FROM alerts")
     base = len(alerts())
-    st.report("611025101201", "blue", category="security", title="盗窃一")
-    st.report("611025101202", "blue", category="security", title="盗窃二")
+    theft = [("611025101201", st.report("611025101201", "blue", category="security",
+                                         title="盗窃一")),
+             ("611025101202", st.report("611025101202", "blue", category="security",
+                                         title="盗窃二"))]
     check(len(alerts()) == base, "surge fired on the 2nd report")
-    st.report("611025101203", "blue", category="security", title="盗窃三")
+    theft.append(("611025101203", st.report("611025101203", "blue", category="security",
+                                            title="盗窃三")))
     got = alerts()[base:]
     check(got == [("611025101", "security", "orange", 3)], f"surge alerts {got}")
     print("surge: fired on the 3rd report (orange for town 611025101), not before")
+
+    # Past the red count the rule remembers the town as full (it counts no
+    # more): reports that leave the handlers' hands, and reports that leave
+    # the window (3 hub hours: 18 s), must each let it fire again.
+    def flood(n):
+        for _ in range(n):
+            theft.append(("611025101204", st.report("611025101204", "blue",
+                                                    category="security", title="盗窃")))
+    flood(4)  # 7 in hand: red at the 5th, full from the 6th
+    got = alerts()[base:]
+    check(got == [("611025101", "security", "orange", 3),
+                  ("611025101", "security", "red", 5)], f"surge alerts {got}")
+    for station, item in theft[:5]:
+        r = st.act(station, item, "withdraw", note="误报")
+        check(r["status"] == "accepted", f"withdraw: {r}")
+    base = len(alerts())
+    flood(1)  # 2 left in hand, and this one
+    got = alerts()[base:]
+    check(got == [("611025101", "security", "orange", 3)],
+          f"surge after withdrawals: {got}")
+    flood(3)  # red at 5, full again at 6
+    got = alerts()[base:]
+    check(got == [("611025101", "security", "orange", 3),
+                  ("611025101", "security", "red", 5)], f"surge alerts {got}")
+    time.sleep(19)  # every one of them out of the window
+    base = len(alerts())
+    flood(2)
+    check(len(alerts()) == base, "surge fired on the 2nd report of a new window")
+    flood(1)
+    got = alerts()[base:]
+    check(got == [("611025101", "security", "orange", 3)],
+          f"surge in a new window: {got}")
+    print("surge: fires again after reports are withdrawn and after the window passes, "
+          "also once the town was past the red count")
 
     # 6. Weather of a village follows its open items.
     v = "611025102201"
@@ -297,11 +336,7 @@ def body(env):
     # 7. Delivery is kept until receipted: nothing receipted so far, so
     #    every snapshot waits in the box; a receipt removes one.
     def box():
-        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-        try:
-            return db.execute("SELECT id, station FROM downbox ORDER BY id").fetchall()
-        finally:
-            db.close()
+        return env.hub_sql("SELECT id, station FROM downbox ORDER BY id")
     waiting = box()
     check(waiting, "no item message waits for a receipt")
     mid, station = waiting[0]

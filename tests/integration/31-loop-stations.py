@@ -6,7 +6,7 @@ reports are being routed loses none of them, and item message ids go on
 rising after it."""
 import sys, os, json, time, sqlite3
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check
+from harness import run, check, start_monitor, COUNTY
 
 GROUP, VILLAGE = "611025100201001", "611025100201"
 
@@ -26,12 +26,7 @@ def hub_item(env, item):
 
 
 def downbox(env, station):
-    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-    try:
-        return db.execute("SELECT count(*) FROM downbox WHERE station = ?",
-                          (station,)).fetchone()[0]
-    finally:
-        db.close()
+    return env.hub_sql("SELECT count(*) FROM downbox WHERE station = ?", station)[0][0]
 
 
 def body(env):
@@ -99,12 +94,35 @@ def body(env):
     print("reporter: the route from the receipt, no item message; the current "
           "item from a duplicate's receipt")
 
-    # 2. The village offline while items are routed to it.
+    # 1c. A village's own blue report is its own to handle: it is in its
+    #     inbox from the receipt alone (no item message to itself), and the
+    #     village signs it from there.
+    env.wait_until(lambda: downbox(env, VILLAGE) == 0, 30, "the village's items receipted")
+    own = env.report(VILLAGE, title="村委会门前积水", category="infrastructure")
+    env.wait_until(lambda: own in inbox(env, VILLAGE), 30, "the village's own item in its inbox")
+    log = env.stations[VILLAGE].text()
+    check(f"item {own} seq 1 (route, in a receipt)" in log and
+          f"item {own} seq 1 (route)" not in log,
+          "the village's own item came as an item message to itself")
+    env.client(VILLAGE, "sign", own)
+    env.wait_until(lambda: (hub_item(env, own) or {}).get("state") == "signed", 30,
+                   "the village's sign at the hub")
+    print("a village's own blue report: in its inbox from the receipt, signed there")
+
+    # 2. The village offline while items are routed to it: they wait in the
+    #    hub's box, none is sent to it until it is back (the broker would
+    #    only queue them to be sent twice).
     env.stations[VILLAGE].stop()
+    env.wait_until(lambda: not env.hub_stations()[VILLAGE]["online"], 30,
+                   "the village offline at the hub")
+    watch = start_monitor(env, f"minqing/{COUNTY}/down/{VILLAGE}/item")
     items = [env.report(GROUP, title=f"离线期间{i}", category="livelihood")
              for i in range(5)]
     env.wait_until(lambda: all(hub_item(env, i) for i in items), 30, "5 items at the hub")
     check(downbox(env, VILLAGE) >= 5, "the hub did not keep the village's items")
+    time.sleep(1)
+    sent = watch.messages("/item")
+    check(not sent, f"{len(sent)} item messages sent to the village while offline")
     env.start_station(VILLAGE)
     env.wait_until(lambda: set(items) <= set(inbox(env, VILLAGE)), 30,
                    "the 5 items at the village after it returns")
@@ -148,13 +166,8 @@ def body(env):
     #    of the clock (a burst gives out more than one a millisecond): the
     #    hub keeps the last one in memory, and in hub_meta with each row.
     def last_down_id():
-        db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM hub_meta WHERE key = 'last_down_id'"
-                             ).fetchone()
-            return row[0] if row else 0
-        finally:
-            db.close()
+        rows = env.hub_sql("SELECT value FROM hub_meta WHERE key = 'last_down_id'")
+        return rows[0][0] if rows else 0
     env.hub.kill9()
     ahead = int(time.time() * 1000) + 86400000
     db = sqlite3.connect(env.hub_db)

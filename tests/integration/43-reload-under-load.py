@@ -5,7 +5,7 @@ whole: the running rules stay, the hub runs on), with a registry that adds
 a station, and three times in a row. Nothing is lost: every report is stored
 exactly once and receipted; the new station is accepted after the reload
 and its blue report gets the new policy's sign-for limit."""
-import sys, os, re, signal, time, calendar, sqlite3
+import sys, os, re, signal, time, calendar
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check
 import harness
@@ -26,12 +26,7 @@ def ms(iso):
 
 def registered(env, code):
     """Whether the hub's database lists the station (seen or not)."""
-    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute("SELECT count(*) FROM stations WHERE code = ?",
-                          (code,)).fetchone()[0] == 1
-    finally:
-        db.close()
+    return env.hub_sql("SELECT count(*) FROM stations WHERE code = ?", code)[0][0] == 1
 
 
 def body(env):

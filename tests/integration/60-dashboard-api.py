@@ -154,6 +154,14 @@ def body(env):
     check(unknown == bad, "an unknown name answers like a wrong password")
     status, _, payload = web.post("/api/login", b"{not json", csrf=False)
     check(status == 400 and err_code(payload) == "bad_request", f"bad login JSON: {status}")
+    # Login CSRF: another site's text/plain form can spell this JSON body;
+    # only a body said to be JSON (which such a page cannot send without the
+    # hub's leave) signs in.
+    status, hdrs, payload = web.post("/api/login", b'{"user":"admin","password":"'
+                                     + PW["admin"].encode() + b'","x":"="}',
+                                     csrf=False, headers={"Content-Type": "text/plain"})
+    check(status == 415 and err_code(payload) == "unsupported_media_type" and
+          "set-cookie" not in hdrs, f"a text/plain login: {status} {payload[:200]!r}")
     me, hdrs = web.login("admin", PW["admin"])
     cookie = hdrs["set-cookie"]
     check("HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie,

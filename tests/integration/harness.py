@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -111,13 +112,13 @@ class Env:
     def bin(self, path):
         return os.path.join(BUILD, path)
 
-    def provision(self, tls=False):
+    def provision(self, tls=False, registry=REGISTRY):
         """Provisions the county once per test: passwords, ACL, broker config,
         station bundles. Every broker of the tests is this authenticated one."""
         if self.prov:
             return self.prov
         self.prov = os.path.join(self.dir, "prov")
-        args = [self.bin("hub/minqing-hub"), "provision", "--registry", REGISTRY,
+        args = [self.bin("hub/minqing-hub"), "provision", "--registry", registry,
                 "--out", self.prov, "--port", str(self.port)]
         if tls:
             self.tls_port = free_port()
@@ -278,6 +279,15 @@ class Env:
             raise Failure(f"query failed: {r.stderr}")
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
+    def hub_sql(self, sql, *args):
+        """The rows of a query on the hub's database, read-only, beside the
+        running hub."""
+        db = sqlite3.connect(f"file:{self.hub_db}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute(sql, args).fetchall()
+        finally:
+            db.close()
+
     def hub_events(self, item):
         """The hub's history of one item, oldest first."""
         r = subprocess.run([self.bin("hub/minqing-hub"), "query", "--db", self.hub_db,
@@ -297,13 +307,13 @@ class Env:
 
     # ------------------------------------------------------------ fleet
     def start_fleet(self, *extra, stations=500, rate=80, duration=30, drain=60,
-                    name="fleet"):
+                    name="fleet", registry=REGISTRY):
         """Starts minqing-fleet: `stations` simulated village/group stations
         logged in with their provisioned credentials, `rate` reports a second
         in all for `duration` s, then up to `drain` s for the last receipts.
         Its summary goes to fleet.json and its item ids to fleet-ids.txt."""
         p = Proc(name, [self.bin("bench/minqing-fleet"),
-                        "--broker", f"127.0.0.1:{self.port}", "--registry", REGISTRY,
+                        "--broker", f"127.0.0.1:{self.port}", "--registry", registry,
                         "--user-file", os.path.join(self.provision(), "credentials"),
                         "--stations", str(stations), "--rate", str(rate),
                         "--duration", str(duration), "--drain", str(drain),
@@ -362,6 +372,11 @@ class Env:
         check(not unknown, f"{len(unknown)} unexpected reports stored, e.g. "
               f"{sorted(unknown)[:3]}")
         check(result["lost"] == 0, f"the fleet lost {result['lost']} reports")
+        check(result["sent"] == result["created"],
+              f"{result['sent']} reports sent of {result['created']} created")
+        lat = result["latency_ms"]
+        check(lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"],
+              f"latency percentiles out of order: {lat}")
         check(result["receipted"] == result["created"],
               f"{result['receipted']} of {result['created']} receipted")
         check(result["rejected"] == 0, f"{result['rejected']} valid reports rejected")

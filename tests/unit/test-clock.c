@@ -36,6 +36,13 @@ static void test_format(void)
 	}
 	check_case = NULL;
 
+	/* Past the wire's four digits of year the text still names the
+	 * instant (as strftime did), though no station would take it. */
+	proto_time_format(253402300800000, text);
+	CHECK_STR(text, "10000-01-01T00:00:00.000Z");
+	proto_time_format(9007199254740991, text);
+	CHECK_STR(text, "287396-10-12T08:59:00.991Z");
+
 	/* Before the epoch there is nothing to say: it reads as the epoch. */
 	proto_time_format(-1, text);
 	CHECK_STR(text, "1970-01-01T00:00:00.000Z");

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "protocol/clock.h"
 #include "protocol/message.h"
 
@@ -482,6 +484,44 @@ static void test_item(void)
 	proto_msg_clear(&out);
 }
 
+/* An item's body encoded once (proto_item_encode) and written into its item
+ * message and into a receipt's snapshot gives what encoding each whole
+ * gives, byte for byte. */
+static void test_item_body(void)
+{
+	proto_item it = {
+		.item = GROUP "-42", .origin = GROUP, .handler = VILLAGE,
+		.colour = PROTO_COLOUR_RED, .category = PROTO_CAT_SECURITY,
+		.title = "夜间\"盗窃\"", .text = "两户被盗。\n请处理。", .state = "signed",
+		.deadline = 1795435200000, .seq = 3, .created = 1795424400000,
+		.event = "sign", .by = VILLAGE, .note = "已签收", .escalations = 1,
+		.people = 2, .reporter_name = "王秀英", .reporter_phone = "13912345678",
+	};
+	proto_msg item = {.type = PROTO_MSG_ITEM, .station = VILLAGE, .id = 9,
+			  .ts = 1795424400002, .u.item = it};
+	proto_msg rc = {
+		.type = PROTO_MSG_RECEIPT, .station = GROUP, .ts = 1795424400001,
+		.u.receipt = {.ref = 42, .status = PROTO_RECEIPT_ACCEPTED,
+			      .item = GROUP "-42", .snapshot = &it},
+	};
+	char *body = proto_item_encode(&it), *whole, *parts;
+
+	if (!CHECK(body != NULL))
+		return;
+	CHECK(strncmp(body, "\"item\":", 7) == 0);
+	whole = proto_msg_encode(&item);
+	parts = proto_msg_encode_item(&item, body);
+	CHECK_STR(parts, whole);
+	free(whole);
+	free(parts);
+	whole = proto_msg_encode(&rc);
+	parts = proto_msg_encode_item(&rc, body);
+	CHECK_STR(parts, whole);
+	free(whole);
+	free(parts);
+	free(body);
+}
+
 static void test_hub(void)
 {
 	proto_msg in = {
@@ -650,6 +690,61 @@ static void test_epoch_ts(void)
 		proto_msg_clear(&m);
 	}
 	check_case = NULL;
+}
+
+/* The encoder writes its text by hand: it must be what cJSON prints for the
+ * same members (which decoders everywhere read), escapes included. */
+static void same_as_cjson(const char *json)
+{
+	cJSON *tree = cJSON_Parse(json);
+	char *again = tree ? cJSON_PrintUnformatted(tree) : NULL;
+
+	if (CHECK(again != NULL))
+		CHECK_STR(again, json);
+	cJSON_Delete(tree);
+	free(again);
+}
+
+static void test_encode_as_cjson(void)
+{
+	proto_item snap = {.item = GROUP "-7", .origin = GROUP, .handler = VILLAGE,
+			   .colour = PROTO_COLOUR_ORANGE, .category = PROTO_CAT_DISPUTE,
+			   .title = "引号\"与反斜杠\\", .text = "一行\n二行\t制表\r\b\f\x01\x1f\x7f 末尾",
+			   .state = "reported", .deadline = 1795424400000, .seq = 3,
+			   .created = 1795420800123, .event = "route", .by = "hub",
+			   .note = "<script>&'", .people = 12, .escalations = 2,
+			   .reporter_name = "王先生", .reporter_phone = "13800001234"};
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT, .station = GROUP,
+		       .ts = 1795424400001};
+	char *json;
+
+	m.u.receipt.ref = 7;
+	m.u.receipt.status = PROTO_RECEIPT_ACCEPTED;
+	snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s-7", GROUP);
+	m.u.receipt.snapshot = &snap;
+	json = proto_msg_encode(&m);
+	if (CHECK(json != NULL)) {
+		same_as_cjson(json);
+		CHECK(strstr(json, "\"title\":\"引号\\\"与反斜杠\\\\\"") != NULL);
+		CHECK(strstr(json, "\\n二行\\t制表\\r\\b\\f\\u0001\\u001f\x7f") != NULL);
+	}
+	free(json);
+	/* A rejection with a null ref, and an item message. */
+	m.u.receipt = (proto_receipt){.status = PROTO_RECEIPT_REJECTED,
+				      .error = PROTO_ERR_BAD_JSON};
+	json = proto_msg_encode(&m);
+	if (CHECK(json != NULL)) {
+		same_as_cjson(json);
+		CHECK(strstr(json, "\"ref\":null,") != NULL);
+	}
+	free(json);
+	m.type = PROTO_MSG_ITEM;
+	m.id = 1795424400002;
+	m.u.item = snap;
+	json = proto_msg_encode(&m);
+	if (CHECK(json != NULL))
+		same_as_cjson(json);
+	free(json);
 }
 
 static void test_encode_invalid(void)
@@ -911,10 +1006,12 @@ int main(int argc, char **argv)
 	test_receipt();
 	test_receipt_snapshot();
 	test_item();
+	test_item_body();
 	test_hub();
 	test_decode_by_hand();
 	test_epoch_ts();
 	test_encode_invalid();
+	test_encode_as_cjson();
 	test_names();
 	test_bad_fixtures(argv[1]);
 	test_bad_fixtures_listed(argv[1]);

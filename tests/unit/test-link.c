@@ -118,6 +118,16 @@ static proto_link *link_to_listener(int *ls)
 	return l;
 }
 
+/* Ends what link_to_listener (s < 0) or connected_link made. */
+static void hang_up(proto_link *l, int s, int ls)
+{
+	proto_link_destroy(l);
+	mosquitto_lib_cleanup();
+	if (s >= 0)
+		close(s);
+	close(ls);
+}
+
 /* Nagle's algorithm on the link's socket held every small receipt for the
  * peer's delayed ACK (40 ms on Linux): the socket must have TCP_NODELAY. */
 static void test_nodelay(void)
@@ -141,9 +151,7 @@ static void test_nodelay(void)
 		CHECK_EQ_INT(on, 0);
 #endif
 	}
-	proto_link_destroy(l);
-	mosquitto_lib_cleanup();
-	close(ls);
+	hang_up(l, -1, ls);
 }
 
 /* Runs the link's I/O for up to ms, draining what it sends to the peer s,
@@ -167,23 +175,36 @@ static bool pump(proto_link *l, int s, int ms, bool (*done)(proto_link *))
 static bool connected(proto_link *l) { return proto_link_connected(l); }
 static bool one_left(proto_link *l) { return proto_link_pending(l) == 1; }
 
+/* A link connected to a hand-played broker: *ls listens, *s is its side
+ * of the connection after the CONNACK. NULL (checked) on failure. */
+static proto_link *connected_link(int *ls, int *s)
+{
+	static const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
+	proto_link *l = link_to_listener(ls);
+
+	*s = -1;
+	if (!l)
+		return NULL;
+	proto_link_service(l, 0);
+	*s = accept(*ls, NULL, NULL);
+	if (!CHECK(*s >= 0) ||
+	    !CHECK(send(*s, connack, sizeof connack, 0) == (ssize_t)sizeof connack) ||
+	    !CHECK(pump(l, *s, 2000, connected))) {
+		proto_link_destroy(l);
+		return NULL;
+	}
+	return l;
+}
+
 /* The hub bounds what it queues in libmosquitto by this count: up with each
  * QoS 1 publish, down with each PUBACK. */
 static void test_pending(void)
 {
-	int ls, s = -1, mid[3];
-	static const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
-	proto_link *l = link_to_listener(&ls);
+	int ls, s, mid[3];
+	proto_link *l = connected_link(&ls, &s);
 
 	if (!l)
 		goto done;
-	proto_link_service(l, 0);
-	s = accept(ls, NULL, NULL);
-	CHECK(s >= 0);
-	if (s < 0)
-		goto done;
-	CHECK(send(s, connack, sizeof connack, 0) == (ssize_t)sizeof connack);
-	CHECK(pump(l, s, 2000, connected));
 	CHECK_EQ_INT((int)proto_link_pending(l), 0);
 	for (int i = 0; i < 3; i++)
 		CHECK(proto_link_publish(l, "t/x", "m", 1, 1, false, &mid[i]) == 0);
@@ -196,11 +217,51 @@ static void test_pending(void)
 	CHECK(pump(l, s, 2000, one_left));
 	CHECK_EQ_INT((int)proto_link_pending(l), 1);
 done:
-	proto_link_destroy(l);
-	mosquitto_lib_cleanup();
-	if (s >= 0)
-		close(s);
-	close(ls);
+	hang_up(l, s, ls);
+}
+
+/* The PUBACKs libmosquitto writes while it reads are corked for the read
+ * and must all leave when it is done: none held back by a cork left on. */
+static void test_read_acks(void)
+{
+	int ls, s, on = 1;
+	socklen_t olen = sizeof on;
+	unsigned char burst[3 * 10], got[64];
+	size_t n = 0;
+	proto_link *l = connected_link(&ls, &s);
+
+	if (!l)
+		goto done;
+	/* Three QoS 1 PUBLISHes on "t/x", ids 1 to 3, in one segment. */
+	for (int i = 0; i < 3; i++) {
+		const unsigned char pub[10] = {0x32, 0x08, 0x00, 0x03, 't', '/', 'x', 0x00,
+			(unsigned char)(i + 1), 'm'};
+		memcpy(burst + 10 * i, pub, sizeof pub);
+	}
+	CHECK(send(s, burst, sizeof burst, 0) == (ssize_t)sizeof burst);
+	/* A cork left on would hold these 12 bytes for 200 ms. */
+	for (int i = 0; i < 10 && n < 12; i++) {
+		struct pollfd p[2] = {{.fd = proto_link_fd(l), .events = POLLIN},
+				      {.fd = s, .events = POLLIN}};
+		CHECK(poll(p, 2, 10) >= 0);
+		if (p[0].revents) {
+			proto_link_io(l, p[0].revents);
+#ifdef TCP_CORK
+			CHECK(getsockopt(proto_link_fd(l), IPPROTO_TCP, TCP_CORK, &on,
+				&olen) == 0);
+			CHECK_EQ_INT(on, 0);
+#endif
+		}
+		if (p[1].revents) {
+			ssize_t r = recv(s, got + n, sizeof got - n, MSG_DONTWAIT);
+			n += r > 0 ? (size_t)r : 0;
+		}
+	}
+	CHECK_EQ_INT((int)n, 12);
+	for (size_t i = 0; i + 4 <= n; i += 4)
+		CHECK(got[i] == 0x40 && got[i + 1] == 0x02 && got[i + 3] == i / 4 + 1);
+done:
+	hang_up(l, s, ls);
 }
 
 int main(void)
@@ -210,5 +271,6 @@ int main(void)
 	test_host_size();
 	test_nodelay();
 	test_pending();
+	test_read_acks();
 	return check_finish();
 }
