@@ -115,8 +115,9 @@ bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1])
 /* ------------------------------------------------------------ items */
 
 #define SUMMARY_COLS "i.item, r.title, i.category, i.colour, i.state, i.origin, " \
-	"so.name, i.handler, sh.name, i.received, i.sign_by, i.resolve_by, i.escalations"
-#define SUMMARY_N 13
+	"so.name, i.handler, sh.name, i.received, i.sign_by, i.resolve_by, i.escalations, " \
+	"i.resolved_at"
+#define SUMMARY_N 14
 #define SUMMARY_FROM "FROM items i JOIN reports r ON r.item = i.item " \
 	"LEFT JOIN stations so ON so.code = i.origin " \
 	"LEFT JOIN stations sh ON sh.code = i.handler "
@@ -149,6 +150,15 @@ static cJSON *summary_row(sqlite3_stmt *st)
 		cJSON_AddNullToObject(o, "deadline_kind");
 	}
 	cJSON_AddNumberToObject(o, "escalations", sqlite3_column_int(st, 12));
+	/* Past the deadline it is held to now, or resolved after its
+	 * resolve deadline: late for good, whatever happens next. Deadlines
+	 * move only by an extension or a new tier, so this cannot un-happen
+	 * by itself. */
+	cJSON *deadline = cJSON_GetObjectItem(o, "deadline");
+	int64_t resolved_at = sqlite3_column_int64(st, 13);
+	cJSON_AddBoolToObject(o, "overdue", (cJSON_IsNumber(deadline) &&
+		deadline->valuedouble < (double)hub_clock_now()) ||
+		(resolved_at > 0 && resolved_at > sqlite3_column_int64(st, 11)));
 	return o;
 }
 

@@ -1,7 +1,8 @@
 /* Escalation, like a weather warning raised a level. By time: an item not
  * signed for or not resolved within its limit first gets the policy's
  * reminders (催办), then moves up one colour and at least one tier, with a
- * reason. By pattern (研判预警): the surge rule raises an area alert. */
+ * reason; a red one past its limit keeps it and is supervised (督办). By
+ * pattern (研判预警): the surge rule raises an area alert. */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,34 @@ static void raise_handler(hub_loop *l, loop_item *it, proto_colour c)
 	proto_copy(it->handler, sizeof it->handler, next);
 }
 
+/* Red has nowhere higher to go. Its deadline stays where it was set (the
+ * item is overdue, 超期, until done: moving it would make a late item
+ * count as on time); the handler and the station above it at the policy's
+ * tier are told, at the deadline and then at the policy's cadence, up to
+ * its cap (next_due in loop.c stops the timer there). */
+static proto_err supervise(hub_loop *l, loop_item *it, int64_t now)
+{
+	char note[160], above[PROTO_CODE_MAX + 1] = "";
+	bool unsigned_ = it->state == PROTO_STATE_REPORTED;
+	int64_t late = now - loop_deadline(it);
+
+	it->supervised++;
+	if (late < 3600000)
+		snprintf(note, sizeof note, "%s时限已到，第%d次督办",
+			unsigned_ ? "签收" : "办结", it->supervised);
+	else
+		snprintf(note, sizeof note, "%s已超期%lld小时，第%d次督办",
+			unsigned_ ? "签收" : "办结", (long long)(late / 3600000),
+			it->supervised);
+	if (proto_code_tier(it->handler) > l->pol.supervise.to &&
+	    !proto_code_ancestor(it->handler, l->pol.supervise.to, above))
+		above[0] = '\0';
+	log_warn("item %s: red and overdue at %s by %lld min; supervised (%d of %d)",
+		it->id, it->handler, (long long)(late / 60000), it->supervised,
+		l->pol.supervise.max);
+	return loop_event(l, it, "supervise", "hub", note, above[0] ? above : NULL, now);
+}
+
 static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
 {
 	char old[PROTO_CODE_MAX + 1], note[160];
@@ -29,19 +58,8 @@ static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
 	proto_colour from = it->colour, to = hub_policy_next_colour(from);
 	int64_t limit = unsigned_ ? l->pol.colour[from].sign_ms : l->pol.colour[from].resolve_ms;
 
-	if (to == from) {
-		/* Red has nowhere higher to go: remind again, every full limit. */
-		snprintf(note, sizeof note, "%s已超时", unsigned_ ? "签收" : "办结");
-		it->tier_since = now;
-		if (unsigned_)
-			it->sign_by = now + l->pol.colour[from].sign_ms;
-		else
-			it->resolve_by = now + l->pol.colour[from].resolve_ms;
-		it->reminders = 0;
-		log_warn("item %s: red and overdue at %s; reminded again", it->id,
-			it->handler);
-		return loop_event(l, it, "remind", "hub", note, NULL, now);
-	}
+	if (to == from)
+		return supervise(l, it, now);
 	proto_copy(old, sizeof old, it->handler);
 	snprintf(note, sizeof note, "未在%lld分钟内%s，由%s升级为%s",
 		(long long)(limit / 60000), unsigned_ ? "签收" : "办结",

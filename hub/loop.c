@@ -24,6 +24,7 @@ static const char schema[] =
 	"  tier_since INTEGER NOT NULL,"  /* hub time it reached its current tier */
 	"  sign_by INTEGER NOT NULL, resolve_by INTEGER NOT NULL,"
 	"  reminders INTEGER NOT NULL DEFAULT 0," /* sent for the current limit */
+	"  supervised INTEGER NOT NULL DEFAULT 0," /* 督办 since it passed */
 	"  due INTEGER,"                  /* next look by the timer; NULL: none */
 	"  escalations INTEGER NOT NULL DEFAULT 0,"
 	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
@@ -79,12 +80,12 @@ static const char *const sql[LS__COUNT] = {
 			   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
 			"rating, into_item, created, received, tier_since, sign_by, "
-			"resolve_by, reminders, escalations, seq, resolved_at FROM items "
+			"resolve_by, reminders, escalations, seq, resolved_at, supervised FROM items "
 			"WHERE item = ?",
 	[LS_ITEM_PUT] = "UPDATE items SET colour = ?, state = ?, handler = ?, member = ?, "
 			"rating = ?, into_item = ?, tier_since = ?, sign_by = ?, "
 			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
-			"updated = ?, resolved_at = ? WHERE item = ?",
+			"updated = ?, resolved_at = ?, supervised = ? WHERE item = ?",
 	[LS_DUE_LATER] = "UPDATE items SET due = ? WHERE item = ?",
 	[LS_EVENT_GET] = "SELECT at, actor, kind, note FROM events WHERE item = ? AND seq = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
@@ -161,6 +162,27 @@ static int add_resolved_at(sqlite3 *db)
 		"WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;");
 }
 
+/* Databases made before supervision (督办) get its count, at 0: an
+ * overdue red item of theirs is supervised from its next look. */
+static int add_supervised(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool has_items, has_column;
+
+	has_items = sqlite3_prepare_v2(db, "SELECT item FROM items LIMIT 0", -1, &st,
+		NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	st = NULL;
+	has_column = sqlite3_prepare_v2(db, "SELECT supervised FROM items LIMIT 0", -1,
+		&st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	if (!has_items || has_column)
+		return 0;
+	log_info("adding supervised to the items of an older database");
+	return proto_db_exec(db, "ALTER TABLE items ADD COLUMN supervised INTEGER "
+		"NOT NULL DEFAULT 0");
+}
+
 static proto_err read_down_id(hub_loop *l);
 
 hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
@@ -173,7 +195,8 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (add_resolved_at(l->db) || proto_db_exec(l->db, schema))
+	if (add_resolved_at(l->db) || add_supervised(l->db) ||
+	    proto_db_exec(l->db, schema))
 		goto fail;
 	l->tally = hub_tally_create(l->db);
 	if (!l->tally)
@@ -270,6 +293,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 		it->escalations = sqlite3_column_int(st, 14);
 		it->seq = sqlite3_column_int64(st, 15);
 		it->resolved_at = sqlite3_column_int64(st, 16);
+		it->supervised = sqlite3_column_int(st, 17);
 		err = (int)it->category < 0 || (int)it->colour < 0 || (int)it->state < 0 ?
 			PROTO_ERR_IO : PROTO_OK;
 		it->counted = tally_of(it);
@@ -286,13 +310,20 @@ int64_t loop_deadline(const loop_item *it)
 
 /* When the timer must look at the item next: its next reminder, else its
  * deadline; 0 when it waits on nobody. Reminders whose time has already
- * passed (a limit that started long ago) are counted as sent. */
+ * passed (a limit that started long ago) are counted as sent. A red item
+ * past its deadline has nowhere to escalate: its next supervision (督办),
+ * at the deadline and then every policy period, until the cap. */
 static int64_t next_due(hub_loop *l, loop_item *it, int64_t now)
 {
 	int64_t deadline = loop_deadline(it), limit = deadline - it->tier_since;
 
 	if (!proto_state_open(it->state))
 		return 0;
+	if (it->colour == PROTO_COLOUR_RED && (now >= deadline || it->supervised)) {
+		if (it->supervised >= l->pol.supervise.max)
+			return 0;
+		return deadline + it->supervised * l->pol.supervise.every_ms;
+	}
 	for (;;) {
 		int64_t at = hub_policy_remind_at(&l->pol, it->colour, limit, it->reminders);
 		if (at < 0 || it->tier_since + at >= deadline)
@@ -312,6 +343,7 @@ void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now)
 	it->sign_by = now + c->sign_ms;
 	it->resolve_by = now + c->resolve_ms;
 	it->reminders = 0;
+	it->supervised = 0;
 }
 
 static void bind_opt(sqlite3_stmt *st, int col, const char *s)
@@ -342,7 +374,8 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 	sqlite3_bind_int64(st, 14, now);
 	if (it->resolved_at)
 		sqlite3_bind_int64(st, 15, it->resolved_at);
-	sqlite3_bind_text(st, 16, it->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 16, it->supervised);
+	sqlite3_bind_text(st, 17, it->id, -1, SQLITE_STATIC);
 	proto_err err = loop_step(l, st);
 	/* The item's counts move with it, in the same batch. */
 	hub_tally_parts now_counted = tally_of(it);
@@ -812,9 +845,13 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		if (it.resolve_by < it.sign_by)
 			it.resolve_by = it.sign_by;
 		it.reminders = 0;
+		it.supervised = 0; /* a new deadline, supervised anew if missed */
 		break;
 	case PROTO_STEP_SIGN:
-		it.reminders = 0; /* the resolve limit's reminders start */
+		/* The resolve limit's reminders start (its deadline is the one
+		 * set at this tier: signing late gains no time). */
+		it.reminders = 0;
+		it.supervised = 0;
 		break;
 	case PROTO_STEP_RATE:
 		proto_copy(it.rating, sizeof it.rating, a->rating);
@@ -822,12 +859,14 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 			it.resolve_by = now + l->pol.colour[it.colour].resolve_ms;
 			it.tier_since = now;
 			it.reminders = 0;
+			it.supervised = 0;
 		}
 		break;
 	case PROTO_STEP_REOPEN:
 		it.resolve_by = now + l->pol.colour[it.colour].resolve_ms;
 		it.tier_since = now;
 		it.reminders = 0;
+		it.supervised = 0;
 		break;
 	case PROTO_STEP_MERGE: {
 		loop_item into;

@@ -19,9 +19,9 @@
 #define DAY_MS (24 * HOUR_MS)
 
 /* Sections: the three colours first, at the index of their colour. */
-enum { SEC_SURGE = PROTO_COLOUR__COUNT, SEC_WEATHER, SEC__COUNT };
+enum { SEC_SUPERVISE = PROTO_COLOUR__COUNT, SEC_SURGE, SEC_WEATHER, SEC__COUNT };
 static const char *const section_names[SEC__COUNT] = {
-	"blue", "orange", "red", "surge", "weather",
+	"blue", "orange", "red", "supervise", "surge", "weather",
 };
 _Static_assert(PROTO_COLOUR_BLUE == 0 && PROTO_COLOUR_ORANGE == 1 &&
 	PROTO_COLOUR_RED == 2 && PROTO_COLOUR__COUNT == 3,
@@ -64,6 +64,12 @@ static const key keys[] = {
 	COLOUR_KEYS(PROTO_COLOUR_BLUE),
 	COLOUR_KEYS(PROTO_COLOUR_ORANGE),
 	COLOUR_KEYS(PROTO_COLOUR_RED),
+	{SEC_SUPERVISE, "every", KIND_DURATION, offsetof(hub_policy, supervise.every_ms),
+		0, 0, "after the deadline, one 督办 at it and then one every"},
+	{SEC_SUPERVISE, "max", KIND_COUNT, offsetof(hub_policy, supervise.max),
+		0, HUB_POLICY_SUPERVISE_MAX, "at most this many per deadline; 0 = none"},
+	{SEC_SUPERVISE, "to", KIND_TIER, offsetof(hub_policy, supervise.to),
+		0, 0, "also told: the handler's own station at this tier, or above"},
 	{SEC_SURGE, "count", KIND_COUNT, offsetof(hub_policy, surge.count),
 		2, HUB_POLICY_COUNT_MAX,
 		"open reports of one category in one town that raise an alert"},
@@ -83,6 +89,7 @@ static const char *const section_comments[SEC__COUNT] = {
 	"blue 蓝: an ordinary, individual matter",
 	"orange 橙: serious, or beyond the village",
 	"red 红: urgent, major or collective (群体性)",
+	"supervise 督办: a red item past its deadline, which it keeps",
 	"surge 研判预警: many reports of one kind in one town",
 	"weather 民情气象 of an area from its open items",
 };
@@ -304,12 +311,12 @@ static int handler(void *user, const char *section, const char *name,
 	}
 	if (!*section) {
 		fail(c, line, "key '%s': outside a section ([blue], [orange], "
-			"[red], [surge] or [weather])", shown(kn, name));
+			"[red], [supervise], [surge] or [weather])", shown(kn, name));
 		return 0;
 	}
 	if (sec < 0) {
 		fail(c, line, "key '%s': in an unknown section [%s] (sections are "
-			"blue, orange, red, surge and weather)", shown(kn, name),
+			"blue, orange, red, supervise, surge and weather)", shown(kn, name),
 			shown(sn, section));
 		return 0;
 	}
@@ -318,9 +325,10 @@ static int handler(void *user, const char *section, const char *name,
 			break;
 	if (i == KEY_COUNT) {
 		fail(c, line, "key '%s': unknown in [%s] (keys are %s)",
-			shown(kn, name), section_names[sec], sec < SEC_SURGE ?
+			shown(kn, name), section_names[sec], sec < PROTO_COLOUR__COUNT ?
 			"tier, sign, resolve, remind and reminders" : sec == SEC_SURGE ?
-			"count, window, colour and red_count" : "many_blue");
+			"count, window, colour and red_count" : sec == SEC_SUPERVISE ?
+			"every, max and to" : "many_blue");
 		return 0;
 	}
 	if (c->set_line[i]) {
@@ -411,6 +419,9 @@ void hub_policy_defaults(hub_policy *p)
 
 	memset(p, 0, sizeof *p);
 	memcpy(p->colour, colours, sizeof colours);
+	p->supervise.every_ms = DAY_MS;
+	p->supervise.max = 10;
+	p->supervise.to = PROTO_TIER_COUNTY;
 	p->surge.count = 3;
 	p->surge.window_ms = 24 * HOUR_MS;
 	p->surge.colour = PROTO_COLOUR_ORANGE;

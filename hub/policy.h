@@ -14,6 +14,7 @@
 
 #define HUB_POLICY_DURATION_MAX (365LL * 24 * 3600 * 1000) /* ms, any limit */
 #define HUB_POLICY_REMINDERS_MAX 10
+#define HUB_POLICY_SUPERVISE_MAX 100 /* 督办 per deadline */
 #define HUB_POLICY_COUNT_MAX 1000     /* surge counts and many_blue */
 #define HUB_POLICY_FILE_MAX (64 * 1024) /* bytes of a policy file */
 
@@ -29,6 +30,14 @@ typedef struct hub_policy_colour {
 
 typedef struct hub_policy {
 	hub_policy_colour colour[PROTO_COLOUR__COUNT];
+	/* A red item past its deadline has nowhere higher to go: it keeps the
+	 * deadline, stays overdue (超期) until done, and is supervised (督办). */
+	struct {
+		int64_t every_ms;   /* one at the deadline, then one every this */
+		int max;            /* at most this many per deadline, 0..100 */
+		proto_tier to;      /* also told: the handler's ancestor at this
+		                       tier (the handler itself at or above it) */
+	} supervise;
 	struct {
 		int count;          /* open reports of one category in one town
 		                       within window that raise an alert, >= 2 */

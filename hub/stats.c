@@ -153,8 +153,11 @@ static int print_stats(sqlite3 *db, const char *county)
 	printf("  %-22s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
 		(long long)one(db, "SELECT count(*) FROM alerts WHERE at >= ?", now - 7 * day));
 	percent(T("按时办结率", "on-time rate"),
+		/* Never escalated and resolved by the deadline it kept: an
+		 * overdue red item resolved late is late here too. */
 		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES
-			" AND escalations = 0", 0),
+			" AND escalations = 0 AND resolved_at IS NOT NULL AND "
+			"resolved_at <= resolve_by", 0),
 		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
 	percent(T("满意率", "satisfaction"),
 		one(db, "SELECT count(*) FROM items WHERE rating IN ('satisfied', 'basic')", 0),

@@ -110,7 +110,7 @@ typedef struct proto_item {
 	char handler[PROTO_CODE_MAX + 1]; /* station handling it now */
 	int64_t seq;          /* events so far; a station keeps the highest */
 	int64_t created;      /* when reported, ms */
-	char *event;          /* what changed: a step name, "route", "remind",
+	char *event;          /* what changed: a step name, "route", "remind", "supervise",
 	                         "escalate", "alert" */
 	char *by;             /* who: a station code, a user name or "hub" */
 	char *note;           /* feedback, reason or comment of that event */

@@ -244,10 +244,10 @@ typedef struct show_ctx {
 	int rows;    /* printed so far, when text */
 } show_ctx;
 
-static int show_event(void *ud, const station_event *ev)
+static int show_event(void *ud, const station_event *ev, int times, int64_t first)
 {
 	show_ctx *c = ud;
-	char when[STATION_CLI_TIME];
+	char when[STATION_CLI_TIME], from[STATION_CLI_TIME];
 
 	if (c->json) {
 		cJSON *o = cJSON_CreateObject();
@@ -263,10 +263,20 @@ static int show_event(void *ud, const station_event *ev)
 	station_cli_time(ev->at, when);
 	printf("  %3lld  %s  %-6s  %s", (long long)ev->seq, when,
 		station_cli_event_name(ev->event), ev->by ? ev->by : "-");
+	if (times > 1) {
+		station_cli_time(first, from);
+		printf(T("  共 %d 次（%s 起）", "  %d times (from %s)"), times, from);
+	}
 	if (ev->note && ev->note[0])
 		printf("  %s", ev->note);
 	printf("\n");
 	return 0;
+}
+
+/* The JSON list keeps every event: a program reads it, not a person. */
+static int list_event(void *ud, const station_event *ev)
+{
+	return show_event(ud, ev, 1, ev->at);
 }
 
 static int show_action(void *ud, const station_entry *e)
@@ -387,7 +397,9 @@ static int show_text(station_store *store, const station_cli_item *it,
 			p->reporter_name ? p->reporter_name : "-",
 			p->reporter_phone ? p->reporter_phone : "-");
 	printf("%s\n", T("进程：", "timeline:"));
-	if (station_store_timeline(store, it->item, show_event, &c))
+	station_cli_fold fold = {.fn = show_event, .ud = &c};
+	int rc = station_store_timeline(store, it->item, station_cli_fold_event, &fold);
+	if (station_cli_fold_end(&fold) || rc)
 		return STATION_CLI_FAIL;
 	if (!c.rows)
 		printf("  %s\n", T("（无）", "(none)"));
@@ -432,7 +444,7 @@ static int show_json(station_store *store, const station_cli_item *it,
 	cJSON_AddNumberToObject(o, "pending", v->pending);
 	cJSON_AddItemToObject(o, "can", can_json(v));
 	c.list = cJSON_AddArrayToObject(o, "timeline");
-	err = c.list ? station_store_timeline(store, it->item, show_event, &c)
+	err = c.list ? station_store_timeline(store, it->item, list_event, &c)
 		     : PROTO_ERR_NOMEM;
 	c.list = err ? NULL : cJSON_AddArrayToObject(o, "actions");
 	if (!err)

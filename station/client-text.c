@@ -1,6 +1,8 @@
 /* Localised text of the clerk's client: the names of fields, errors,
- * states and events in Chinese (default) or English, and local times. */
+ * states and events in Chinese (default) or English, local times, and a
+ * timeline's runs of reminders folded into one line each. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,7 +67,7 @@ const char *station_cli_event_name(const char *event)
 {
 	static const struct { const char *key, *zh; } hub_events[] = {
 		{"route", "分派"}, {"remind", "催办"}, {"escalate", "升级"},
-		{"alert", "预警"},
+		{"supervise", "督办"}, {"alert", "预警"},
 	};
 	int s = proto_step_parse(event);
 
@@ -87,4 +89,74 @@ void station_cli_time(int64_t ms, char out[STATION_CLI_TIME])
 	if (ms <= 0 || !localtime_r(&secs, &tm) ||
 	    !strftime(out, STATION_CLI_TIME, "%Y-%m-%d %H:%M", &tm))
 		snprintf(out, STATION_CLI_TIME, "-");
+}
+
+/* ------------------------------------------------------ timeline folding */
+
+static bool foldable(const char *event)
+{
+	return event && (strcmp(event, "remind") == 0 || strcmp(event, "supervise") == 0);
+}
+
+/* Passes the held run on, if any. */
+static int fold_flush(station_cli_fold *f)
+{
+	int rc = 0;
+
+	if (f->times) {
+		station_event ev = {.seq = f->seq, .event = f->event, .by = f->by,
+			.at = f->at, .note = f->note};
+		rc = f->fn(f->ud, &ev, f->times, f->first);
+	}
+	free(f->event);
+	free(f->by);
+	free(f->note);
+	f->event = f->by = f->note = NULL;
+	f->times = 0;
+	return rc;
+}
+
+int station_cli_fold_event(void *ud, const station_event *ev)
+{
+	station_cli_fold *f = ud;
+
+	if (f->times && foldable(ev->event) && strcmp(f->event, ev->event) == 0) {
+		/* The run's last event stands for it: its note and time. */
+		char *note = ev->note ? strdup(ev->note) : NULL;
+		char *by = ev->by ? strdup(ev->by) : NULL;
+		if ((ev->note && !note) || (ev->by && !by)) {
+			free(note);
+			free(by);
+			return -1;
+		}
+		free(f->note);
+		free(f->by);
+		f->note = note;
+		f->by = by;
+		f->seq = ev->seq;
+		f->at = ev->at;
+		f->times++;
+		return 0;
+	}
+	int rc = fold_flush(f);
+	if (rc)
+		return rc;
+	if (!foldable(ev->event))
+		return f->fn(f->ud, ev, 1, ev->at);
+	f->event = strdup(ev->event);
+	f->by = ev->by ? strdup(ev->by) : NULL;
+	f->note = ev->note ? strdup(ev->note) : NULL;
+	if (!f->event || (ev->by && !f->by) || (ev->note && !f->note)) {
+		fold_flush(f);
+		return -1;
+	}
+	f->seq = ev->seq;
+	f->at = f->first = ev->at;
+	f->times = 1;
+	return 0;
+}
+
+int station_cli_fold_end(station_cli_fold *f)
+{
+	return fold_flush(f);
 }

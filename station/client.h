@@ -62,6 +62,27 @@ const char *station_cli_reason(const char *error);
 const char *station_cli_state_name(const char *state);
 const char *station_cli_event_name(const char *event);
 
+/* Folds each run of reminders (催办) or supervisions (督办) in a timeline
+ * into its last event, so that ten days of daily 督办 read as one line:
+ * fn gets every other event as it is (times 1), and a run as its last
+ * event with the run's length and first time. Give station_cli_fold_event (a
+ * station_event_fn) to station_store_timeline with a zeroed fold whose fn
+ * and ud are set, then call station_cli_fold_end, which passes on the run
+ * still held and frees it (also after an error). Either returns fn's
+ * non-zero result, or -1 when out of memory. */
+typedef int (*station_cli_fold_fn)(void *ud, const station_event *ev, int times,
+	int64_t first);
+typedef struct station_cli_fold {
+	station_cli_fold_fn fn;
+	void *ud;
+	/* the run held: */
+	char *event, *by, *note;
+	int64_t seq, at, first;
+	int times;
+} station_cli_fold;
+int station_cli_fold_event(void *fold, const station_event *ev);
+int station_cli_fold_end(station_cli_fold *f);
+
 /* Copies the inbox row of item into *out. PROTO_ERR_NOT_FOUND when the
  * station has no such item. Free with station_cli_item_clear. */
 proto_err station_cli_load_item(station_store *store, const char *item,

@@ -299,14 +299,20 @@ static void emit(page *p, const char *text)
 	p->vy += need;
 }
 
-static int draw_event(void *ud, const station_event *ev)
+static int draw_event(void *ud, const station_event *ev, int times, int64_t first)
 {
-	char when[STATION_CLI_TIME], line[PROTO_NOTE_MAX * 4 + 128];
+	char when[STATION_CLI_TIME], from[STATION_CLI_TIME], count[64] = "";
+	char line[PROTO_NOTE_MAX * 4 + 192];
 
 	station_cli_time(ev->at, when);
-	snprintf(line, sizeof line, "  %s  %s  %s%s%s", when, station_cli_event_name(ev->event),
-		ev->by ? ev->by : "-", ev->note && ev->note[0] ? "  " : "",
-		ev->note ? ev->note : "");
+	if (times > 1) {
+		station_cli_time(first, from);
+		snprintf(count, sizeof count, T("  共 %d 次（%s 起）", "  %d times (from %s)"),
+			times, from);
+	}
+	snprintf(line, sizeof line, "  %s  %s  %s%s%s%s", when,
+		station_cli_event_name(ev->event), ev->by ? ev->by : "-", count,
+		ev->note && ev->note[0] ? "  " : "", ev->note ? ev->note : "");
 	emit(ud, line);
 	return 0;
 }
@@ -451,7 +457,9 @@ void tui_item_draw(tui_app *app)
 		emit(&p, line);
 	}
 	emit(&p, T("办理进程：", "Timeline:"));
-	station_store_timeline(app->store, it.item, draw_event, &p);
+	station_cli_fold fold = {.fn = draw_event, .ud = &p};
+	station_store_timeline(app->store, it.item, station_cli_fold_event, &fold);
+	station_cli_fold_end(&fold);
 	emit(&p, T("本站的操作：", "This station's steps:"));
 	station_store_actions(app->store, it.item, draw_action, &p);
 	if (v.pending) {

@@ -98,6 +98,7 @@ const zh = {
 	by: '{actor}',
 	actor_hub: '系统',
 	event_to: '转至 {handler}',
+	event_times: '共 {n} 次',
 	f_note: '备注',
 	f_feedback: '办理结果（反馈给群众）',
 	f_reason: '原因',
@@ -257,6 +258,7 @@ const en = {
 	by: '{actor}',
 	actor_hub: 'system',
 	event_to: 'to {handler}',
+	event_times: '{n} times',
 	f_note: 'Note',
 	f_feedback: 'Outcome (fed back to the resident)',
 	f_reason: 'Reason',
@@ -355,6 +357,7 @@ const enums = {
 	kind: {
 		report: ['上报', 'reported'], route: ['分派', 'routed'],
 		remind: ['催办', 'reminder'], escalate: ['升级', 'escalated'],
+		supervise: ['督办', 'supervised'],
 		sign: ['签收', 'signed'], assign: ['交办', 'assigned'],
 		resolve: ['办结', 'resolved'], return: ['退单', 'returned'],
 		extend: ['延期', 'extended'], verify: ['回访', 'verified'],

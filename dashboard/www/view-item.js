@@ -39,14 +39,32 @@ function fields(it) {
 		row('item_rating', it.rating ? name('rating', it.rating) : null));
 }
 
+/** Events with each run of reminders (催办) or supervisions (督办) folded
+ * into its last one, which carries the run's count and first time: ten
+ * days of daily 督办 read as one line, not ten. */
+export function foldEvents(events) {
+	const out = [];
+	for (const ev of events) {
+		const prev = out[out.length - 1];
+		if (prev && prev.kind === ev.kind && (ev.kind === 'remind' || ev.kind === 'supervise'))
+			out[out.length - 1] = {...ev, times: prev.times + 1, first: prev.first};
+		else
+			out.push({...ev, times: 1, first: ev.at});
+	}
+	return out;
+}
+
 function timeline(events) {
 	if (!events || !events.length)
 		return h('p', {class: 'empty', text: t('timeline_empty')});
-	return h('ol', {class: 'timeline', id: 'timeline'}, events.map(ev => h('li', {
-		class: `ev ev-${ev.kind}`, dataset: {kind: ev.kind, seq: ev.seq},
+	return h('ol', {class: 'timeline', id: 'timeline'}, foldEvents(events).map(ev => h('li', {
+		class: `ev ev-${ev.kind}`, dataset: {kind: ev.kind, seq: ev.seq, times: ev.times},
 	},
-	h('time', {text: fmtTime(ev.at)}),
+	h('time', {text: ev.times > 1 ? `${fmtTime(ev.first)} – ${fmtTime(ev.at)}`
+		: fmtTime(ev.at)}),
 	h('span', {class: 'ev-kind', text: name('kind', ev.kind)}),
+	ev.times > 1 ? h('span', {class: 'ev-times', text: t('event_times', {n: ev.times})})
+		: null,
 	h('span', {class: 'ev-actor', text: actorName(ev.actor)}),
 	ev.state ? stateBadge(ev.state) : null,
 	ev.colour ? colourBadge(ev.colour) : null,

@@ -251,6 +251,21 @@ def body(env):
     inbox = lines(env.client(CODE, "inbox", "--json").stdout)
     check(A not in [i["item"] for i in inbox], f"resolved A still in the inbox")
 
+    # A run of reminders reads as one line with its count in the clerk's
+    # timeline; the JSON keeps every event.
+    for seq in (3, 4, 5):
+        publish(env, f"{DOWN}/item", item_message(CODE, 300 + seq, C, GROUP, CODE, "signed",
+                                                  seq, event="remind", by="hub",
+                                                  note=f"请在时限内办结{seq}"))
+    env.wait_until(lambda: any(r[0] == 305 for r in receipts(mon)), 15,
+                   "the receipt of the last reminder")
+    text = env.client(CODE, "show", C).stdout
+    check(text.count("催办") == 1 and "共 3 次" in text and "请在时限内办结5" in text and
+          "请在时限内办结3" not in text, f"reminders not folded:\n{text}")
+    show = json.loads(env.client(CODE, "show", C, "--json").stdout)
+    check([e["event"] for e in show["timeline"]].count("remind") == 3,
+          f"JSON timeline {show['timeline']}")
+
     log = env.stations[CODE].text()
     for secret in ("李四", "13900001111", "测试事项", "已调解"):
         check(secret not in log, f"station log shows {secret!r}")

@@ -657,3 +657,66 @@ class Web:
             self.csrf = json.loads(payload)["csrf"]
             return json.loads(payload), hdrs
         return json.loads(payload) if payload else None, hdrs
+
+
+class LoopStations:
+    """Publishes as any station, each announcing itself online first as a
+    station's agent does (the hub sends item messages to stations online,
+    the others get theirs when they come); collects every receipt and item
+    message."""
+
+    def __init__(self, env):
+        self.env = env
+        self.born = set()
+        self.sub = Proc("down", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-v", "-t",
+                                         f"minqing/{COUNTY}/down/#"),
+                        os.path.join(env.dir, "down.txt"), env={})
+        env.procs.append(self.sub)
+        self.next_id = 1795400000000
+        time.sleep(0.5)
+
+    def send(self, station, kind, body, mid=None):
+        if station not in self.born:
+            self.born.add(station)
+            self.send(station, "status", {"state": "online", "session": 1}, mid=0)
+        if mid is None:
+            self.next_id += 1
+            mid = self.next_id
+        msg = {"v": 1, "type": kind, "station": station,
+               "ts": "2026-11-23T08:00:00.000Z", **body}
+        if mid:
+            msg["id"] = mid
+        subprocess.run(self.env.mqtt("mosquitto_pub", INJECTOR, "-q", "1", "-t",
+                                     f"minqing/{COUNTY}/up/{station}/{kind}",
+                                     "-m", json.dumps(msg, ensure_ascii=False)),
+                       check=True, timeout=20)
+        return mid
+
+    def down(self, kind):
+        out = []
+        for line in whole_lines(self.sub.text()):
+            topic, _, payload = line.partition(" ")
+            if topic.endswith("/" + kind):
+                out.append((topic.split("/")[3], json.loads(payload)))
+        return out
+
+    def receipt(self, station, ref, timeout=20):
+        def find():
+            for st, r in self.down("receipt"):
+                if st == station and r.get("ref") == ref:
+                    return r
+            return None
+        return self.env.wait_until(find, timeout, f"receipt for {ref}")
+
+    def report(self, station, colour, category="livelihood", title="测试", **kw):
+        body = {"colour": colour, "category": category, "title": title, "text": "内容",
+                **kw}
+        mid = self.send(station, "report", body)
+        r = self.receipt(station, mid)
+        check(r["status"] == "accepted", f"report refused: {r}")
+        self.last = (mid, body, r)
+        return r["item"]
+
+    def act(self, station, item, action, **kw):
+        mid = self.send(station, "action", {"item": item, "action": action, **kw})
+        return self.receipt(station, mid)

@@ -27,7 +27,10 @@ static bool same_policy(const hub_policy *a, const hub_policy *b)
 		    x->reminders != y->reminders)
 			return false;
 	}
-	return a->surge.count == b->surge.count &&
+	return a->supervise.every_ms == b->supervise.every_ms &&
+	       a->supervise.max == b->supervise.max &&
+	       a->supervise.to == b->supervise.to &&
+	       a->surge.count == b->surge.count &&
 	       a->surge.window_ms == b->surge.window_ms &&
 	       a->surge.colour == b->surge.colour &&
 	       a->surge.red_count == b->surge.red_count &&
@@ -108,6 +111,11 @@ static void test_every_key(void)
 		{"[red]\nremind = 1%\n", C(2, remind_pct), 4, 1},
 		{"[red]\nreminders = 10\n", C(2, reminders), 4, 10},
 #undef C
+		{"[supervise]\nevery = 12h\n", offsetof(hub_policy, supervise.every_ms), 8,
+			12 * H},
+		{"[supervise]\nmax = 0\n", offsetof(hub_policy, supervise.max), 4, 0},
+		{"[supervise]\nto = town\n", offsetof(hub_policy, supervise.to), 4,
+			PROTO_TIER_TOWN},
 		{"[surge]\ncount = 4\n", offsetof(hub_policy, surge.count), 4, 4},
 		{"[surge]\ncount = 2\n", offsetof(hub_policy, surge.count), 4, 2},
 		{"[surge]\nwindow = 48h\n", offsetof(hub_policy, surge.window_ms), 8, 2 * D},
@@ -256,7 +264,14 @@ static void test_errors(void)
 		/* where keys may be */
 		{"tier = town\n", "line 1: key 'tier': outside a section", NULL},
 		{"# c\n[bleu]\nsign = 1h\n", "line 3: key 'sign': in an unknown "
-			"section [bleu]", "blue, orange, red, surge and weather"},
+			"section [bleu]", "blue, orange, red, supervise, surge and weather"},
+		{"[supervise]\nevery = 0h\n", "line 2: key 'every': '0h' is not above "
+			"zero", NULL},
+		{"[supervise]\nmax = 101\n", "line 2: key 'max': '101' is not a whole "
+			"number from 0 to 100", NULL},
+		{"[supervise]\nto = city\n", "line 2: key 'to': 'city' is not a tier", NULL},
+		{"[supervise]\nsign = 1h\n", "line 2: key 'sign': unknown in [supervise] "
+			"(keys are every, max and to)", NULL},
 		{"[Blue]\nsign = 1h\n", "line 2: key 'sign': in an unknown section "
 			"[Blue]", NULL},
 		{"[ blue ]\nsign = 1h\n", "line 2: key 'sign': in an unknown section "
