@@ -232,9 +232,10 @@ bool fleet_content_parse_mix(const char *spec, const char *(*name)(int), int n,
 }
 
 /* What a diligent station does next with an item, by its role: the handler
- * signs for a new one and resolves a signed one; the reporting station
- * verifies a resolved one after its return visit and records the resident's
- * rating (mostly satisfied). Everything else waits for someone else. */
+ * signs for a new one and resolves a signed one; the visiting station (the
+ * reporter, or the parent of one that handled its own report) verifies a
+ * resolved one after its return visit and records the resident's rating
+ * (mostly satisfied). Everything else waits for someone else. */
 char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
 	const proto_item *it)
 {
@@ -243,7 +244,10 @@ char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
 		       .ts = proto_now_ms()};
 	proto_action *a = &m.u.action;
 	bool handler = strcmp(it->handler, st->code) == 0;
-	bool origin = strcmp(it->origin, st->code) == 0;
+	/* The return visit's station: the reporter, or the handler's parent
+	 * for a station's own report (nobody verifies their own work). */
+	bool visitor = proto_loop_roles(st->code, it->handler, it->origin) &
+		       PROTO_ROLE_VISITOR;
 	const char *state = it->state ? it->state : "";
 
 	snprintf(m.station, sizeof m.station, "%s", st->code);
@@ -253,10 +257,10 @@ char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
 	} else if (handler && strcmp(state, "signed") == 0) {
 		a->action = (char *)proto_step_name(PROTO_STEP_RESOLVE);
 		a->note = "已现场核实并办结。";
-	} else if (origin && strcmp(state, "resolved") == 0) {
+	} else if (visitor && strcmp(state, "resolved") == 0) {
 		a->action = (char *)proto_step_name(PROTO_STEP_VERIFY);
 		a->note = "已电话回访群众。";
-	} else if (origin && strcmp(state, "verified") == 0) {
+	} else if (visitor && strcmp(state, "verified") == 0) {
 		a->action = (char *)proto_step_name(PROTO_STEP_RATE);
 		a->rating = (char *)proto_rating_name(
 			(proto_rating)draw(f, ratings, PROTO_RATING__COUNT));

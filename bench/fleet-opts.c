@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		"--drop-every S (mean) while reports are created; a --resend-all-share\n"
 		"send every receipted report again after each connect and every --resend S.\n"
 		"An --act-share of the stations work the items the hub sends them: sign\n"
-		"and resolve as handler, verify and rate as the reporting station.\n"
+		"and resolve as handler, verify and rate as the visiting station.\n"
 		"Without --broker, writes the made-up county's registry and exits (to\n"
 		"provision a broker and a hub for it, then run with --registry FILE).\n"
 		"Exits 0 when every report was receipted and none rejected, else 1.\n");

@@ -515,7 +515,7 @@ static char *snapshot(hub_loop *l, const loop_item *it, const char *station,
 	int64_t id, const char *event, const char *by, const char *note, int64_t now,
 	const proto_msg *receipt, const proto_report *rep, bool *named)
 {
-	bool personal = strcmp(station, it->handler) == 0 || strcmp(station, it->origin) == 0;
+	bool personal = proto_loop_personal(station, it->handler, it->origin);
 	const loop_body *b = item_body(l, it, personal, event, by, note, rep);
 
 	if (!b)
@@ -603,6 +603,15 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 		sent[n++] = it->origin;
 	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
 		sent[n++] = also;
+	/* A station that handled its own report does not visit it: its parent
+	 * does (proto_loop_roles) and hears of it from the resolve on, through
+	 * the visit and the rating, or a reopening. */
+	char visitor[PROTO_CODE_MAX + 1];
+	if (strcmp(it->origin, it->handler) == 0 &&
+	    (it->state == PROTO_STATE_RESOLVED || it->state == PROTO_STATE_VERIFIED ||
+	     it->state == PROTO_STATE_RATED || strcmp(kind, "reopen") == 0) &&
+	    proto_code_parent(it->handler, visitor) && (!also || strcmp(also, visitor)))
+		sent[n++] = visitor;
 	for (int i = 0; !err && i < n; i++)
 		err = enqueue(l, it, sent[i], kind, by, note, now, rep);
 	if (!err) {

@@ -1,6 +1,7 @@
 /* The closed loop's rules as data: one row per step saying in which states it
  * is legal, who may take it, and where it leads. Keeping them in one table
  * lets the hub, the client and PROTOCOL.md agree by construction. */
+#include <stdio.h>
 #include <string.h>
 
 #include "protocol/code.h"
@@ -23,14 +24,16 @@ static const struct {
 	/* Returned items go up to be dispatched again: reported, not signed. */
 	[PROTO_STEP_RETURN] = {OPEN, PROTO_ROLE_HANDLER, PROTO_STATE_REPORTED},
 	[PROTO_STEP_EXTEND] = {OPEN, PROTO_ROLE_HANDLER, SAME},
-	[PROTO_STEP_VERIFY] = {S(RESOLVED), PROTO_ROLE_REPORTER, PROTO_STATE_VERIFIED},
-	[PROTO_STEP_RATE] = {S(VERIFIED), PROTO_ROLE_REPORTER, PROTO_STATE_RATED},
-	/* Back to the handler, who has already signed for it once. */
-	[PROTO_STEP_REOPEN] = {S(RESOLVED) | S(VERIFIED), PROTO_ROLE_REPORTER,
+	[PROTO_STEP_VERIFY] = {S(RESOLVED), PROTO_ROLE_VISITOR, PROTO_STATE_VERIFIED},
+	[PROTO_STEP_RATE] = {S(VERIFIED), PROTO_ROLE_VISITOR, PROTO_STATE_RATED},
+	/* Back to the handler, who has already signed for it once: the return
+	 * visit found it not done. */
+	[PROTO_STEP_REOPEN] = {S(RESOLVED) | S(VERIFIED), PROTO_ROLE_VISITOR,
 			       PROTO_STATE_SIGNED},
 	[PROTO_STEP_MERGE] = {OPEN, PROTO_ROLE_HANDLER, PROTO_STATE_MERGED},
 	[PROTO_STEP_WITHDRAW] = {OPEN, PROTO_ROLE_REPORTER, PROTO_STATE_WITHDRAWN},
-	[PROTO_STEP_COMMENT] = {~0u, PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER, SAME},
+	[PROTO_STEP_COMMENT] = {~0u, PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER |
+				PROTO_ROLE_VISITOR, SAME},
 };
 
 static const char *const state_names[PROTO_STATE__COUNT][2] = {
@@ -74,7 +77,21 @@ int proto_loop_roles(const char *actor, const char *handler, const char *origin)
 		roles |= PROTO_ROLE_HANDLER;
 	if (origin && strcmp(actor, origin) == 0)
 		roles |= PROTO_ROLE_REPORTER;
+	if (origin && handler && proto_code_valid(handler)) {
+		char visitor[PROTO_CODE_MAX + 1];
+		if (strcmp(handler, origin) != 0 || !proto_code_parent(handler, visitor))
+			snprintf(visitor, sizeof visitor, "%s", origin);
+		if (strcmp(actor, visitor) == 0)
+			roles |= PROTO_ROLE_VISITOR;
+	}
 	return roles;
+}
+
+bool proto_loop_personal(const char *actor, const char *handler, const char *origin)
+{
+	return actor && handler && origin &&
+	       (strcmp(actor, handler) == 0 || strcmp(actor, origin) == 0 ||
+		(proto_loop_roles(actor, handler, origin) & PROTO_ROLE_VISITOR));
 }
 
 proto_err proto_loop_next(proto_state state, proto_step step, int roles,

@@ -46,11 +46,23 @@ typedef enum proto_rating {
 enum {
 	PROTO_ROLE_HANDLER = 1,  /* the handling station or one of its ancestors */
 	PROTO_ROLE_REPORTER = 2, /* the station that reported the item */
+	PROTO_ROLE_VISITOR = 4,  /* does the return visit (回访) and records the
+	                            rating: the reporting station, unless it
+	                            handled the item itself; then the handler's
+	                            parent (nobody verifies their own work) */
 };
 
 /* The roles of station `actor` for an item handled by `handler` and reported
- * by `origin` (codes; an ancestor of the handler acts as the handler). */
+ * by `origin` (codes; an ancestor of the handler acts as the handler). The
+ * visitor is decided by the handler at hand: once resolved, an item's
+ * handler is the one that resolved it. A county station reporting and
+ * handling its own item has no one above it and visits it itself. */
 int proto_loop_roles(const char *actor, const char *handler, const char *origin);
+
+/* Whether station `actor` may see the resident's name and phone of such an
+ * item: it handles it (itself, not an ancestor), reported it, or does its
+ * return visit, for which it calls the resident. */
+bool proto_loop_personal(const char *actor, const char *handler, const char *origin);
 
 /* Checks step in state for a station with roles. On PROTO_OK *next is the
  * state after the step (for a rating, an unsatisfied one reopens the item:

@@ -52,6 +52,8 @@ static cJSON *roles_json(int roles)
 		cJSON_AddItemToArray(a, cJSON_CreateString("handler"));
 	if (roles & PROTO_ROLE_REPORTER)
 		cJSON_AddItemToArray(a, cJSON_CreateString("reporter"));
+	if (roles & PROTO_ROLE_VISITOR)
+		cJSON_AddItemToArray(a, cJSON_CreateString("visitor"));
 	return a;
 }
 
@@ -108,7 +110,8 @@ static int by_deadline(const void *pa, const void *pb)
 }
 
 /* True when the item waits on this station: open with it as handler, or
- * resolved or visited with it as the reporter (return visit, rating). */
+ * resolved or visited with it as the visitor (return visit, rating: the
+ * reporter, or the parent of a station that handled its own report). */
 static bool waiting(const station_cli_item *it, const station_cli_view *v,
 	const char *code)
 {
@@ -117,7 +120,7 @@ static bool waiting(const station_cli_item *it, const station_cli_view *v,
 	if ((v->roles & PROTO_ROLE_HANDLER) && strcmp(it->handler, code) == 0 &&
 	    proto_state_open(v->state))
 		return true;
-	return (v->roles & PROTO_ROLE_REPORTER) &&
+	return (v->roles & PROTO_ROLE_VISITOR) &&
 	       (v->state == PROTO_STATE_RESOLVED || v->state == PROTO_STATE_VERIFIED);
 }
 

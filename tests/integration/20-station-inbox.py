@@ -138,7 +138,7 @@ def body(env):
           f"inbox row of A {a}")
     check("reporter" not in a and "phone" not in a, "inbox lists personal data")
     b = next(i for i in inbox if i["item"] == B)
-    check(b["roles"] == ["reporter"] and b["state"] == "resolved", f"B {b}")
+    check(b["roles"] == ["reporter", "visitor"] and b["state"] == "resolved", f"B {b}")
     every = lines(env.client(CODE, "inbox", "--all", "--json").stdout)
     check(sorted(i["item"] for i in every) == sorted([A, B, C, D, E, f"{GROUP}-4"]),
           f"inbox --all {[i['item'] for i in every]}")

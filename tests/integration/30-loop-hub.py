@@ -159,6 +159,31 @@ def body(env):
     check(item_row(env, item2)["state"] == "signed", "unsatisfied did not reopen")
     print("unsatisfied rating: reopened, back with the handler")
 
+    # 3b. Nobody verifies their own work: a village's own blue report is
+    #     handled by the village and visited by its town, which hears of it
+    #     when it is resolved, with the resident's contact for the visit.
+    own = st.report(VILLAGE, "blue", title="自家门前路灯", reporter="赵六",
+                    phone="13900002222")
+    check(item_row(env, own)["handler"] == VILLAGE, "own blue not with the village")
+    for who, action, kw in ((VILLAGE, "sign", {}), (VILLAGE, "resolve", {"note": "已修好"})):
+        r = st.act(who, own, action, **kw)
+        check(r["status"] == "accepted", f"{action}: {r}")
+    for action, kw in (("verify", {"note": "自己回访"}), ("reopen", {"note": "x"})):
+        bad = st.act(VILLAGE, own, action, **kw)
+        check(bad["status"] == "rejected" and bad["error"] == "not_allowed",
+              f"the village visited its own work ({action}): {bad}")
+    told = [m for s, m in st.down("item") if s == TOWN and m["item"] == own]
+    check(any(m["event"] == "resolve" and m.get("reporter") == "赵六" and
+              m.get("phone") == "13900002222" for m in told),
+          f"the town was not told of the resolve with the contact: {told}")
+    for action, kw in (("verify", {"note": "镇里电话回访，已修好"}),
+                       ("rate", {"rating": "satisfied"})):
+        r = st.act(TOWN, own, action, **kw)
+        check(r["status"] == "accepted", f"the town's {action}: {r}")
+    check(item_row(env, own)["state"] == "rated", "own item not rated by the town")
+    print("own work: the village may not visit its own item; the town, told at the "
+          "resolve, visits and rates it")
+
     # 4. Escalation by time: blue unsigned -> reminder -> orange at the town
     #    -> reminder -> red at the county.
     item3 = st.report(GROUP, "blue", title="水渠堵塞", category="infrastructure")

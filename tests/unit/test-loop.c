@@ -24,18 +24,31 @@ static void test_roles(void)
 	CHECK_EQ_INT(proto_loop_roles(VILLAGE, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
 	CHECK_EQ_INT(proto_loop_roles(TOWN, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
 	CHECK_EQ_INT(proto_loop_roles(COUNTY, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
-	CHECK_EQ_INT(proto_loop_roles(GROUP, VILLAGE, GROUP), PROTO_ROLE_REPORTER);
+	CHECK_EQ_INT(proto_loop_roles(GROUP, VILLAGE, GROUP),
+		PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
 	CHECK_EQ_INT(proto_loop_roles(OTHER_VILLAGE, VILLAGE, GROUP), 0);
-	/* A village reporting its own blue item handles it too. */
+	/* A village reporting its own blue item handles it too, and its town
+	 * does the return visit: nobody verifies their own work. */
 	CHECK_EQ_INT(proto_loop_roles(VILLAGE, VILLAGE, VILLAGE),
 		PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER);
+	CHECK_EQ_INT(proto_loop_roles(TOWN, VILLAGE, VILLAGE),
+		PROTO_ROLE_HANDLER | PROTO_ROLE_VISITOR);
+	CHECK_EQ_INT(proto_loop_roles(COUNTY, VILLAGE, VILLAGE), PROTO_ROLE_HANDLER);
+	/* Escalated away from the village that reported it: the village
+	 * visits again. */
+	CHECK_EQ_INT(proto_loop_roles(VILLAGE, TOWN, VILLAGE),
+		PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
+	CHECK_EQ_INT(proto_loop_roles(TOWN, TOWN, VILLAGE), PROTO_ROLE_HANDLER);
+	/* The county's own item: nobody above it. */
+	CHECK_EQ_INT(proto_loop_roles(COUNTY, COUNTY, COUNTY),
+		PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
 	CHECK_EQ_INT(proto_loop_roles("junk", VILLAGE, GROUP), 0);
 	CHECK_EQ_INT(proto_loop_roles(NULL, VILLAGE, GROUP), 0);
 }
 
 static void test_whole_loop(void)
 {
-	int h = PROTO_ROLE_HANDLER, r = PROTO_ROLE_REPORTER;
+	int h = PROTO_ROLE_HANDLER, r = PROTO_ROLE_VISITOR;
 	proto_state s = PROTO_STATE_REPORTED, next;
 
 	s = step(s, PROTO_STEP_SIGN, h, PROTO_OK);
@@ -47,7 +60,8 @@ static void test_whole_loop(void)
 	CHECK_EQ_INT(s, PROTO_STATE_ASSIGNED);
 	s = step(s, PROTO_STEP_RESOLVE, h, PROTO_OK);
 	CHECK_EQ_INT(s, PROTO_STATE_RESOLVED);
-	step(s, PROTO_STEP_VERIFY, h, PROTO_ERR_NOT_ALLOWED); /* only the reporter */
+	step(s, PROTO_STEP_VERIFY, h, PROTO_ERR_NOT_ALLOWED); /* only the visitor */
+	step(s, PROTO_STEP_VERIFY, h | PROTO_ROLE_REPORTER, PROTO_ERR_NOT_ALLOWED);
 	s = step(s, PROTO_STEP_VERIFY, r, PROTO_OK);
 	CHECK_EQ_INT(s, PROTO_STATE_VERIFIED);
 	/* Unsatisfied: back to the handler, signed. */
@@ -88,8 +102,8 @@ static void test_every_cell(void)
 		for (int s = 0; s < PROTO_STATE__COUNT; s++) {
 			check_case = proto_step_name((proto_step)st);
 			proto_err e = proto_loop_next((proto_state)s, (proto_step)st,
-				PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER,
-				PROTO_RATING_BASIC, &next);
+				PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER |
+				PROTO_ROLE_VISITOR, PROTO_RATING_BASIC, &next);
 			CHECK_EQ_INT(e == PROTO_OK, legal[st][s] == '1');
 			/* Nobody in particular may do nothing anywhere. */
 			e = proto_loop_next((proto_state)s, (proto_step)st, 0,
