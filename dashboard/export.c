@@ -115,8 +115,9 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 	}
 	if (!dash_scope_arg(r, db, scope))
 		return;
-	st = proto_db_prepare(db, "SELECT i.item, i.received, so.name, i.category, i.colour, "
-		"r.title, i.state, sh.name, CASE i.state WHEN 'reported' THEN i.sign_by "
+	st = proto_db_prepare(db, "SELECT i.item, i.received, "
+		DASH_STATION_LABEL("i.origin", "so.name") ", i.category, i.colour, r.title, "
+		"i.state, " DASH_STATION_LABEL("i.handler", "sh.name") ", CASE i.state WHEN 'reported' THEN i.sign_by "
 		"WHEN 'signed' THEN i.resolve_by WHEN 'assigned' THEN i.resolve_by END, "
 		"i.resolved_at, "
 		"i.rating, r.reporter, r.phone, i.handler, i.origin "

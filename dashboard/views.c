@@ -115,7 +115,9 @@ bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1])
 /* ------------------------------------------------------------ items */
 
 #define SUMMARY_COLS "i.item, r.title, i.category, i.colour, i.state, i.origin, " \
-	"so.name, i.handler, sh.name, i.received, i.sign_by, i.resolve_by, i.escalations, " \
+	DASH_STATION_LABEL("i.origin", "so.name") ", i.handler, " \
+	DASH_STATION_LABEL("i.handler", "sh.name") ", i.received, i.sign_by, i.resolve_by, " \
+	"i.escalations, " \
 	"i.resolved_at"
 #define SUMMARY_N 14
 #define SUMMARY_FROM "FROM items i JOIN reports r ON r.item = i.item " \
@@ -588,9 +590,9 @@ static cJSON *offline(sqlite3 *db, const char *scope)
 	a = cJSON_AddArrayToObject(o, "stations");
 	/* Those seen most recently first: a station that just dropped out is
 	 * news, one never connected is not. */
-	st = proto_db_prepare(db, "SELECT code, name, last_seen FROM stations "
-		"WHERE " WITHIN("code") " AND online = 0 "
-		"ORDER BY last_seen IS NULL, last_seen DESC, code LIMIT 50");
+	st = proto_db_prepare(db, "SELECT s.code, " DASH_STATION_LABEL("s.code", "s.name")
+		", s.last_seen FROM stations s WHERE " WITHIN("s.code") " AND s.online = 0 "
+		"ORDER BY s.last_seen IS NULL, s.last_seen DESC, s.code LIMIT 50");
 	if (!st)
 		return o;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);

@@ -152,8 +152,8 @@ export function itemRow(item) {
 		h('td', null, colourBadge(item.colour)),
 		h('td', {class: 'title-cell'}, itemLink(item),
 			h('span', {class: 'cat', text: name('category', item.category)})),
-		h('td', {text: item.origin_name || item.origin}),
-		h('td', {text: item.handler_name || item.handler || '—'}),
+		h('td', {text: item.origin_name || item.origin, title: item.origin}),
+		h('td', {text: item.handler_name || item.handler || '—', title: item.handler || ''}),
 		h('td', null, stateBadge(item.state)),
 		h('td', null, countdown(item.deadline, item.deadline_kind)));
 }

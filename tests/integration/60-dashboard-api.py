@@ -210,6 +210,21 @@ def body(env):
     it = web.json("GET", f"/api/items/{item1}")["item"]
     check(it["reporter"] == "张*" and it["phone"] == "138****5678", f"county sees {it}")
     check(it["handler"] == VILLAGE and it["origin"] == GROUP and it["text"], "item detail")
+    # Named as a person reads them: "一组" alone is one of hundreds.
+    check(it["origin_name"] == "永乐镇孙家湾村一组" and it["handler_name"] == "永乐镇孙家湾村",
+          f"station names {it['origin_name']} / {it['handler_name']}")
+    names = {s["code"]: s["name"] for s in web.json("GET", "/api/overview")["offline"]["stations"]}
+    reg = {}
+    with open(os.path.join(os.environ.get("MINQING_SOURCE", "."), "data",
+                           "zhenan-stations.csv"), encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#") and line.strip():
+                code, name = line.split(",")[:2]
+                reg[code] = name
+    for code, name in names.items():
+        want = "".join(reg[code[:n]] for n in (9, 12, 15) if len(code) >= n) \
+            if len(code) > 6 else reg[code]
+        check(name == want, f"offline station {code} named {name!r}, want {want!r}")
     vil = Web(env)
     vil.login("vil", PW["vil"])
     it = vil.json("GET", f"/api/items/{item1}")["item"]
