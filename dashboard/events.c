@@ -307,6 +307,18 @@ static void fill(dash_stream *s)
 	dash_events *e = s->e;
 	int sent = 0, fresh = 0;
 
+	/* Where the ring cannot take the stream on (an id from the future, from
+	 * before this run, or more than the ring behind), the page starts over.
+	 * Decided here, before any walk, so that the walks below never span
+	 * more than DASH_RING ids, whatever id the client sent: the id is only
+	 * compared, never counted from. The order of the tests keeps s->last + 1
+	 * from overflowing. */
+	if (s->last > e->last_id || s->last + 1 < e->first_id ||
+	    e->last_id - s->last > DASH_RING) {
+		append_event(s, e->last_id, "reset", "{}");
+		s->last = e->last_id;
+		return;
+	}
 	/* A burst in the scope: the page is better served fetching afresh
 	 * than by hundreds of events it would each act upon. */
 	for (int64_t id = s->last + 1; id <= e->last_id && fresh <= DASH_BURST; id++) {
@@ -441,7 +453,9 @@ void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id)
 	snprintf(s->scope, sizeof s->scope, "%s", r->user.scope);
 	snprintf(s->token, sizeof s->token, "%s", r->token);
 	pthread_mutex_lock(&e->lock);
-	s->last = last_id < 0 || last_id > e->last_id ? e->last_id : last_id;
+	/* Any other id is kept as given: fill() answers it with a reset
+	 * when the ring cannot resume from it. */
+	s->last = last_id < 0 ? e->last_id : last_id;
 	s->keepalive = e->keepalive;
 	e->streams++;
 	pthread_mutex_unlock(&e->lock);

@@ -122,6 +122,22 @@ static bool is(const char *path, const char *want)
 	return strcmp(path, want) == 0;
 }
 
+/* The id a stream resumes after, from Last-Event-ID or ?last_id=: only
+ * plain decimal digits that fit count; anything else (empty, signed,
+ * garbage, too large) is 0, an id no run of the hub has, so the stream
+ * starts with a reset rather than with a guess. */
+static int64_t stream_id(const char *text)
+{
+	char *end;
+	long long v;
+
+	if (*text < '0' || *text > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	return errno || *end ? 0 : (int64_t)v;
+}
+
 static void route_api(dash_req *r)
 {
 	dash *d = r->d;
@@ -174,7 +190,7 @@ static void route_api(dash_req *r)
 			"Last-Event-ID");
 		if (!last)
 			last = dash_arg(r, "last_id");
-		dash_events_stream(d->events, r, last && *last ? strtoll(last, NULL, 10) : -1);
+		dash_events_stream(d->events, r, last ? stream_id(last) : -1);
 		return;
 	}
 	if (is(p, "/logout") || (strncmp(p, "/items/", 7) == 0 && strstr(p + 7, "/actions"))) {
