@@ -43,6 +43,10 @@ int dash_events_wait(dash_events *e, int64_t mono);
  * DASH_RING whatever the id. */
 void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id);
 
+/* The watcher's thread: the socket of the suspended stream arg hung up
+ * (dash_watch_hangup_fn); it is resumed, to end at once. */
+void dash_events_hungup(void *ud, void *arg);
+
 /* Ends every stream (before the HTTP server stops). */
 void dash_events_close(dash_events *e);
 
