@@ -8,6 +8,7 @@
 - Slow clients (half a request, a trickle, half a body) from 4 addresses
   take no more than their share, and lose it after the 5 s deadline: a
   fifth address gets the login page and signs in at once.
+- An account has at most 8 live sessions; a new one ends its oldest.
 """
 import json, os, socket, sys, threading, time
 sys.path.insert(0, os.path.dirname(__file__))
@@ -259,6 +260,28 @@ def slow_clients(env):
           f"half second closed after {trickled['after']:.1f}s")
 
 
+def sessions_capped(env):
+    """An account holds at most 8 live sessions: the 9th login ends the one
+    left unused longest, not any other's."""
+    other = Web(env)
+    other.login("town", PW)
+    webs = []
+    for i in range(9):
+        w = Web(env)
+        w.login("screen", PW)
+        webs.append(w)
+        time.sleep(0.01)
+    # The second used again: the first is now the one unused longest.
+    check(webs[1].get("/api/me")[0] == 200, "the second session")
+    w = Web(env)
+    w.login("screen", PW)
+    webs.append(w)
+    got = [x.get("/api/me")[0] for x in webs]
+    check(got == [401, 200, 401] + [200] * 7, f"sessions of one account: {got}")
+    check(other.get("/api/me")[0] == 200, "another account's session")
+    print(f"sessions: 10 logins of one account leave 8 live ({got}); another's stays")
+
+
 def stops_quickly(env, hub):
     t0 = time.time()
     hub.stop(timeout=2)
@@ -273,6 +296,7 @@ def body(env):
     hub = start_hub_http(env)
     add_user(env, "admin", "county", COUNTY, PW)
     add_user(env, "town", "town", "611025100", PW)
+    add_user(env, "screen", "county", COUNTY, PW)
     env.start_station(GROUP)
     env.start_station(VILLAGE)
     web = Web(env)
@@ -280,6 +304,7 @@ def body(env):
     keep = streams_bounded(env, web)
     closed_streams_freed(env, web)
     slow_clients(env)
+    sessions_capped(env)
     stops_quickly(env, hub)
     for s in keep:
         s.close()
