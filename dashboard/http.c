@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dashboard/dash-int.h"
 #include "protocol/link.h"
@@ -147,6 +148,24 @@ static int64_t stream_id(const char *text)
 	return errno || *end ? 0 : (int64_t)v;
 }
 
+/* Whether a change may come from where the browser says it comes from. A
+ * browser names the page's origin on every cross-site POST (and on a
+ * same-site one); it must be this very server, as the Host header names it.
+ * Without Origin the request is not a browser's page (curl, a script) and
+ * the other locks hold: the login's JSON body, the CSRF token. "null" (a
+ * sandboxed frame, a file) is refused. */
+static bool same_origin(dash_req *r)
+{
+	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+	size_t n = strlen("http://");
+
+	if (!origin)
+		return true;
+	return host && *host && strncasecmp(origin, "http://", n) == 0 &&
+	       strcasecmp(origin + n, host) == 0;
+}
+
 static void route_api(dash_req *r)
 {
 	dash *d = r->d;
@@ -155,6 +174,14 @@ static void route_api(dash_req *r)
 	bool post = strcmp(r->method, "POST") == 0;
 	sqlite3 *db;
 
+	/* Before the login too: a page of another site must not sign a
+	 * browser in as someone else (login CSRF), nor change anything. */
+	if (post && !same_origin(r)) {
+		log_warn("refused a POST %s from origin of another site (from %s)", r->path,
+			r->ip);
+		dash_reply_error(r, 403, "forbidden", "the request comes from another site");
+		return;
+	}
 	if (is(p, "/login")) {
 		if (!post)
 			dash_reply_error(r, 405, "method_not_allowed", "use POST");

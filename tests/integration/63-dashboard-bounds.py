@@ -9,6 +9,7 @@
   take no more than their share, and lose it after the 5 s deadline: a
   fifth address gets the login page and signs in at once.
 - An account has at most 8 live sessions; a new one ends its oldest.
+- Login CSRF: a login (or any change) from another site's page is refused.
 """
 import json, os, socket, sys, threading, time
 sys.path.insert(0, os.path.dirname(__file__))
@@ -282,6 +283,33 @@ def sessions_capped(env):
     print(f"sessions: 10 logins of one account leave 8 live ({got}); another's stays")
 
 
+def origin_checked(env):
+    """Login CSRF: /api/login, like every change, refuses a page of another
+    site (Origin), and takes only a JSON body (Content-Type)."""
+    body = {"user": "admin", "password": PW}
+    own = f"http://127.0.0.1:{env.http_port}"
+    for origin in ("http://evil.example", "null", f"https://127.0.0.1:{env.http_port}",
+                   own + ".evil.example"):
+        status, hdrs, payload = Web(env).post("/api/login", body, csrf=False,
+                                              headers={"Origin": origin})
+        check(status == 403 and "set-cookie" not in hdrs and
+              json.loads(payload)["error"]["code"] == "forbidden",
+              f"a login from origin {origin}: {status} {payload[:120]!r}")
+    status, hdrs, _ = Web(env).post("/api/login", json.dumps(body), csrf=False,
+                                    headers={"Origin": own, "Content-Type": "text/plain"})
+    check(status == 415 and "set-cookie" not in hdrs, f"a text/plain login: {status}")
+    w = Web(env)
+    status, hdrs, _ = w.post("/api/login", body, csrf=False, headers={"Origin": own})
+    check(status == 200 and "set-cookie" in hdrs, f"a login from the hub's own page: {status}")
+    w.login("admin", PW)
+    status, _, _ = w.post("/api/logout", headers={"Origin": "http://evil.example"})
+    check(status == 403 and w.get("/api/me")[0] == 200,
+          f"a logout from another site with the CSRF token: {status}")
+    check(w.post("/api/logout", headers={"Origin": own})[0] == 204, "a logout from the page")
+    print("origin: login and changes from another site's page (or origin null) are 403; "
+          "a text/plain login 415; the hub's own page signs in and out")
+
+
 def stops_quickly(env, hub):
     t0 = time.time()
     hub.stop(timeout=2)
@@ -305,6 +333,7 @@ def body(env):
     closed_streams_freed(env, web)
     slow_clients(env)
     sessions_capped(env)
+    origin_checked(env)
     stops_quickly(env, hub)
     for s in keep:
         s.close()
