@@ -17,6 +17,7 @@
 #include "dashboard/events.h"
 #include "dashboard/session.h"
 #include "dashboard/throttle.h"
+#include "dashboard/watch.h"
 #include "hub/secret.h"
 #include "protocol/code.h"
 #include "protocol/message.h"
@@ -47,6 +48,7 @@ struct dash {
 	dash_sessions *sessions;
 	dash_throttle *throttle;
 	dash_events *events;
+	dash_watch *watch;        /* request deadlines, streams' hang-ups */
 
 	/* Read connections, one per request at a time (WAL: never block the
 	 * writer, never see half a batch). */

@@ -1,5 +1,6 @@
 /* The dashboard's life cycle on the core's side: the users table, the read
- * connections, the observer of the core's changes, the HTTP server. */
+ * connections, the observer of the core's changes, the HTTP server and its
+ * connection watcher. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,8 @@ void dash_destroy(dash *d)
 		dash_events_close(d->events);
 	if (d->mhd)
 		MHD_stop_daemon(d->mhd);
+	/* After the server: it closes its connections through the watcher. */
+	dash_watch_destroy(d->watch);
 	for (size_t i = 0; i < d->n_readers; i++)
 		sqlite3_close(d->readers[i]);
 	dash_events_destroy(d->events);

@@ -8,10 +8,12 @@
  * own connection and returns 0; whoever grows the ring resumes every
  * suspended one. Both happen under the ring's mutex, so an event can never
  * slip in between "nothing to send" and "suspended". */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dashboard/dash-int.h"
 #include "protocol/clock.h"
@@ -36,6 +38,7 @@ typedef struct pending {
 struct dash_stream {
 	dash_events *e;
 	struct MHD_Connection *conn;
+	int fd;                 /* its socket, watched while suspended */
 	char scope[PROTO_CODE_MAX + 1];
 	char token[65];         /* its session: the stream ends with it */
 	int64_t last;           /* last event id passed on */
@@ -44,6 +47,7 @@ struct dash_stream {
 	char *out;              /* formatted, not yet handed to MHD */
 	size_t len, off;
 	bool suspended, ended;
+	bool hungup;            /* the page went away while suspended */
 	dash_stream *next;      /* in the suspended list */
 };
 
@@ -160,9 +164,38 @@ static void resume_all(dash_events *e)
 		next = s->next;
 		s->next = NULL;
 		s->suspended = false;
+		dash_watch_stream_del(e->d->watch, s->fd);
 		MHD_resume_connection(s->conn);
 	}
 	e->suspended = NULL;
+}
+
+void dash_events_hungup(void *ud, void *arg)
+{
+	dash_events *e = ud;
+
+	pthread_mutex_lock(&e->lock);
+	/* Only a stream still suspended, and only when its socket really has
+	 * hung up: the report may be late, for a stream resumed (or freed,
+	 * its memory another stream's) since. */
+	for (dash_stream **q = &e->suspended; *q; q = &(*q)->next) {
+		dash_stream *s = *q;
+		if (s != arg)
+			continue;
+		char c;
+		ssize_t n = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != EINTR)) {
+			*q = s->next;
+			s->next = NULL;
+			s->suspended = false;
+			s->hungup = true;
+			dash_watch_stream_del(e->d->watch, s->fd);
+			MHD_resume_connection(s->conn);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&e->lock);
 }
 
 void dash_events_commit(dash_events *e, bool ok)
@@ -307,6 +340,18 @@ static void fill(dash_stream *s)
 	dash_events *e = s->e;
 	int sent = 0, fresh = 0;
 
+	/* Where the ring cannot take the stream on (an id from the future, from
+	 * before this run, or more than the ring behind), the page starts over.
+	 * Decided here, before any walk, so that the walks below never span
+	 * more than DASH_RING ids, whatever id the client sent: the id is only
+	 * compared, never counted from. The order of the tests keeps s->last + 1
+	 * from overflowing. */
+	if (s->last > e->last_id || s->last + 1 < e->first_id ||
+	    e->last_id - s->last > DASH_RING) {
+		append_event(s, e->last_id, "reset", "{}");
+		s->last = e->last_id;
+		return;
+	}
 	/* A burst in the scope: the page is better served fetching afresh
 	 * than by hundreds of events it would each act upon. */
 	for (int64_t id = s->last + 1; id <= e->last_id && fresh <= DASH_BURST; id++) {
@@ -359,6 +404,8 @@ static void park(dash_stream *s)
 	s->next = s->e->suspended;
 	s->e->suspended = s;
 	MHD_suspend_connection(s->conn);
+	/* Unwatched (no memory), a closed page waits for the next wake-up. */
+	dash_watch_stream_add(s->e->d->watch, s->fd, s);
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -377,7 +424,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		s->off = s->len = 0;
 		pthread_mutex_lock(&e->lock);
-		if (e->closing) {
+		if (e->closing || s->hungup) {
 			pthread_mutex_unlock(&e->lock);
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
@@ -419,6 +466,7 @@ static void stream_free(void *cls)
 	for (dash_stream **p = &e->suspended; *p; p = &(*p)->next)
 		if (*p == s) {
 			*p = s->next;
+			dash_watch_stream_del(e->d->watch, s->fd);
 			break;
 		}
 	e->streams--;
@@ -436,12 +484,18 @@ void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id)
 		dash_reply_error(r, 500, "internal", "out of memory");
 		return;
 	}
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
 	s->e = e;
 	s->conn = r->conn;
+	s->fd = ci ? ci->connect_fd : -1;
 	snprintf(s->scope, sizeof s->scope, "%s", r->user.scope);
 	snprintf(s->token, sizeof s->token, "%s", r->token);
 	pthread_mutex_lock(&e->lock);
-	s->last = last_id < 0 || last_id > e->last_id ? e->last_id : last_id;
+	/* Any other id is kept as given: fill() answers it with a reset
+	 * when the ring cannot resume from it. */
+	s->last = last_id < 0 ? e->last_id : last_id;
 	s->keepalive = e->keepalive;
 	e->streams++;
 	pthread_mutex_unlock(&e->lock);

@@ -37,8 +37,15 @@ void dash_events_commit(dash_events *e, bool ok);
  * by DASH_STREAM_GAP_MS, events the busy lock put off); -1: none. */
 int dash_events_wait(dash_events *e, int64_t mono);
 
-/* Answers r with a stream from after event last_id (-1: from now on). */
+/* Answers r with a stream from after event last_id (-1: from now on). An id
+ * the ring cannot resume from (from the future, before this run, or more
+ * than DASH_RING behind) gets a `reset` first; the work is bounded by
+ * DASH_RING whatever the id. */
 void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id);
+
+/* The watcher's thread: the socket of the suspended stream arg hung up
+ * (dash_watch_hangup_fn); it is resumed, to end at once. */
+void dash_events_hungup(void *ud, void *arg);
 
 /* Ends every stream (before the HTTP server stops). */
 void dash_events_close(dash_events *e);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dashboard/dash-int.h"
 #include "protocol/link.h"
@@ -18,6 +19,15 @@
 
 #define POOL_THREADS 4
 #define POOL_NICE 10 /* the pool's nice value over the core's */
+/* Connections: in all, and from one address. An office behind one address
+ * (a town's NAT) has room for a dozen browsers, and one address holding its
+ * whole share leaves the rest of the county 480; each slot a client does
+ * not use is taken back by the request deadline (watch.h). */
+#define CONN_MAX 512
+#define CONN_PER_ADDRESS 32
+/* Idle seconds on a connection whose answer is under way: a page that
+ * stops reading its stream, a download that makes no progress at all. */
+#define IDLE_TIMEOUT 30
 
 /* ------------------------------------------------------------ answers */
 
@@ -122,6 +132,40 @@ static bool is(const char *path, const char *want)
 	return strcmp(path, want) == 0;
 }
 
+/* The id a stream resumes after, from Last-Event-ID or ?last_id=: only
+ * plain decimal digits that fit count; anything else (empty, signed,
+ * garbage, too large) is 0, an id no run of the hub has, so the stream
+ * starts with a reset rather than with a guess. */
+static int64_t stream_id(const char *text)
+{
+	char *end;
+	long long v;
+
+	if (*text < '0' || *text > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	return errno || *end ? 0 : (int64_t)v;
+}
+
+/* Whether a change may come from where the browser says it comes from. A
+ * browser names the page's origin on every cross-site POST (and on a
+ * same-site one); it must be this very server, as the Host header names it.
+ * Without Origin the request is not a browser's page (curl, a script) and
+ * the other locks hold: the login's JSON body, the CSRF token. "null" (a
+ * sandboxed frame, a file) is refused. */
+static bool same_origin(dash_req *r)
+{
+	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+	size_t n = strlen("http://");
+
+	if (!origin)
+		return true;
+	return host && *host && strncasecmp(origin, "http://", n) == 0 &&
+	       strcasecmp(origin + n, host) == 0;
+}
+
 static void route_api(dash_req *r)
 {
 	dash *d = r->d;
@@ -130,6 +174,14 @@ static void route_api(dash_req *r)
 	bool post = strcmp(r->method, "POST") == 0;
 	sqlite3 *db;
 
+	/* Before the login too: a page of another site must not sign a
+	 * browser in as someone else (login CSRF), nor change anything. */
+	if (post && !same_origin(r)) {
+		log_warn("refused a POST %s from origin of another site (from %s)", r->path,
+			r->ip);
+		dash_reply_error(r, 403, "forbidden", "the request comes from another site");
+		return;
+	}
 	if (is(p, "/login")) {
 		if (!post)
 			dash_reply_error(r, 405, "method_not_allowed", "use POST");
@@ -174,7 +226,7 @@ static void route_api(dash_req *r)
 			"Last-Event-ID");
 		if (!last)
 			last = dash_arg(r, "last_id");
-		dash_events_stream(d->events, r, last && *last ? strtoll(last, NULL, 10) : -1);
+		dash_events_stream(d->events, r, last ? stream_id(last) : -1);
 		return;
 	}
 	if (is(p, "/logout") || (strncmp(p, "/items/", 7) == 0 && strstr(p + 7, "/actions"))) {
@@ -236,6 +288,30 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 			(socklen_t)n);
 }
 
+/* The watcher's record of a connection, made when it opens. */
+static dash_watched *watched(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+	enum MHD_ConnectionNotificationCode toe)
+{
+	dash *d = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? dash_watch_open(d->watch, ci->connect_fd) : NULL;
+	} else {
+		dash_watch_close(d->watch, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	const char *url, const char *method, const char *version,
 	const char *upload, size_t *upload_size, void **con_cls)
@@ -275,6 +351,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* The request is whole: no deadline while it is answered. */
+	dash_watch_arm(r->d->watch, watched(conn), false);
 	route(r);
 	if (!r->resp)
 		return MHD_NO;
@@ -288,8 +366,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
 {
+	dash *d = cls;
 	dash_req *r = *con_cls;
 
+	/* Kept alive, the connection's next request has as long as its first. */
+	dash_watch_arm(d->watch, watched(conn), true);
 	if (!r)
 		return;
 	free(r->body);
@@ -312,10 +393,11 @@ typedef struct starter {
 	struct MHD_Daemon *mhd;
 } starter;
 
-/* Runs on a thread of its own: the pool's threads inherit the nice value of
- * the thread that creates them (on Linux it is per thread), so this one
- * lowers its own first. Under a full CPU the core's ingest then goes before
- * dashboard reads; idle, the pool runs as fast as ever. */
+/* Runs on a thread of its own: the pool's threads (and the connection
+ * watcher's) inherit the nice value of the thread that creates them (on
+ * Linux it is per thread), so this one lowers its own first. Under a full
+ * CPU the core's ingest then goes before dashboard reads; idle, the pool
+ * runs as fast as ever. */
 static void *start_pool(void *arg)
 {
 	starter *s = arg;
@@ -323,15 +405,20 @@ static void *start_pool(void *arg)
 	errno = 0;
 	if (setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + POOL_NICE) != 0)
 		log_warn("http: cannot lower the pool's priority: %s", strerror(errno));
+	/* The watcher too runs at the pool's priority: made here. */
+	s->d->watch = dash_watch_create(dash_events_hungup, s->d->events);
+	if (!s->d->watch)
+		return NULL;
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		on_request, s->d,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s->d,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_ADDRESS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s->d,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s->d,
 		MHD_OPTION_END);
 	return NULL;

@@ -1,6 +1,7 @@
 /* Sessions in a small table under a mutex. Tokens are 32 random bytes from
  * libsodium; they are compared in constant time, so that the time of a
- * failed lookup tells nothing about how close a guess was. */
+ * failed lookup tells nothing about how close a guess was. An account has
+ * at most DASH_SESSIONS_PER_USER of the table's slots. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +68,8 @@ static bool expired(const dash_sessions *s, const session *x, int64_t now)
 
 bool dash_session_new(dash_sessions *s, dash_user *u, char token[65], int64_t now)
 {
-	session *slot = NULL;
+	session *slot = NULL, *oldest = NULL;
+	int mine = 0;
 
 	random_hex(token);
 	random_hex(u->csrf);
@@ -76,9 +78,21 @@ bool dash_session_new(dash_sessions *s, dash_user *u, char token[65], int64_t no
 	for (size_t i = 0; i < SESSIONS_MAX; i++) {
 		session *x = &s->s[i];
 		if (x->used && expired(s, x, now))
-			x->used = false;
+			sodium_memzero(x, sizeof *x);
 		if (!x->used && !slot)
 			slot = x;
+		if (x->used && strcmp(x->user.name, u->name) == 0) {
+			mine++;
+			if (!oldest || x->last_used < oldest->last_used)
+				oldest = x;
+		}
+	}
+	/* One account must not fill the table (every other login would be
+	 * refused for the idle time): at its cap, its session left unused
+	 * longest ends, and its slot is the new one's. */
+	if (mine >= DASH_SESSIONS_PER_USER) {
+		sodium_memzero(oldest, sizeof *oldest);
+		slot = oldest;
 	}
 	if (slot) {
 		memcpy(slot->token, token, 65);

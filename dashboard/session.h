@@ -27,8 +27,13 @@ typedef struct dash_sessions dash_sessions;
 dash_sessions *dash_sessions_create(int64_t idle_ms);
 void dash_sessions_destroy(dash_sessions *s);
 
+/* Live sessions of one account (browsers, the wall screen, a phone): a new
+ * one beyond them ends the one of hers left unused longest. */
+#define DASH_SESSIONS_PER_USER 8
+
 /* Starts a session for u (its csrf and expires are filled in) and writes
- * its token (64 hex digits). False when out of room. Thread-safe. */
+ * its token (64 hex digits), ending u's least recently used session when
+ * she has DASH_SESSIONS_PER_USER. False when out of room. Thread-safe. */
 bool dash_session_new(dash_sessions *s, dash_user *u, char token[65], int64_t now);
 
 /* The session of token, touched: false when unknown or expired (then it is
