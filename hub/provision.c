@@ -19,6 +19,7 @@
 
 #include "hub/pki.h"
 #include "hub/provision.h"
+#include "hub/store.h"
 #include "protocol/log.h"
 #include "protocol/registry.h"
 #include "protocol/topic.h"
@@ -33,6 +34,7 @@ typedef struct cred {
 
 typedef struct opts {
 	const char *registry, *out, *host, *county, *rotate, *dropin;
+	const char *db, *reset; /* the hub's database; a station whose marks go */
 	int port, tls_port;
 	bool tls;
 } opts;
@@ -42,14 +44,19 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: minqing-hub provision --registry FILE --out DIR [--port P]\n"
 		"           [--tls [--tls-port P] [--host ADDR]] [--county CODE]\n"
-		"           [--rotate CODE] [--dropin FILE]\n"
+		"           [--rotate CODE [--db HUB.DB]] [--dropin FILE]\n"
+		"       minqing-hub provision --reset-marks CODE --db HUB.DB\n"
 		"Writes the county broker's password file, ACL and mosquitto.conf,\n"
 		"the hub's config and one bundle per station under DIR/stations/.\n"
 		"Run it again after adding stations: existing passwords are kept.\n"
 		"--dropin FILE (/etc/mosquitto/conf.d/minqing.conf) also writes the\n"
 		"broker's settings as a drop-in for Debian's mosquitto service and, run\n"
 		"as root, lets the groups mosquitto and minqing-hub read what their\n"
-		"services need.\n");
+		"services need.\n"
+		"--rotate CODE --db HUB.DB also resets the station's marks in the hub's\n"
+		"database, as --reset-marks does alone: its replay mark and session go\n"
+		"back to nothing and it shows offline until its next status. The hub\n"
+		"may be running.\n");
 }
 
 static FILE *create(const char *dir, const char *name, mode_t mode)
@@ -301,6 +308,26 @@ static void share_with_services(const char *absdir, bool tls)
 	}
 }
 
+/* Resets a station's marks in the hub's database; an exit code. */
+static int reset_marks(const char *db, const char *code)
+{
+	bool found = false;
+
+	if (!proto_code_valid(code)) {
+		fprintf(stderr, "minqing-hub provision: %s is not a station code\n", code);
+		return 2;
+	}
+	if (hub_store_reset_marks(db, code, &found))
+		return 1;
+	if (!found) {
+		fprintf(stderr, "minqing-hub provision: %s has no row in %s\n", code, db);
+		return 1;
+	}
+	printf("marks of %s reset: its replay mark and session start again from its "
+	       "next status\n", code);
+	return 0;
+}
+
 static int parse(int argc, char **argv, opts *o)
 {
 	static const struct option lo[] = {
@@ -313,6 +340,8 @@ static int parse(int argc, char **argv, opts *o)
 		{"county", required_argument, NULL, 'c'},
 		{"rotate", required_argument, NULL, 'R'},
 		{"dropin", required_argument, NULL, 'D'},
+		{"db", required_argument, NULL, 'd'},
+		{"reset-marks", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -330,11 +359,20 @@ static int parse(int argc, char **argv, opts *o)
 		case 'c': o->county = optarg; break;
 		case 'R': o->rotate = optarg; break;
 		case 'D': o->dropin = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'M': o->reset = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!o->registry || !o->out || optind < argc || o->port < 1 || o->port > 65535 ||
+	if (o->reset) {
+		if (!o->db || optind < argc || o->rotate) {
+			usage(stderr);
+			return 2;
+		}
+		return 0;
+	}
+	if ((o->db && !o->rotate) || !o->registry || !o->out || optind < argc || o->port < 1 || o->port > 65535 ||
 	    o->tls_port < 1 || o->tls_port > 65535 || strchr(o->host, ' ')) {
 		usage(stderr);
 		return 2;
@@ -354,6 +392,8 @@ int hub_provision_main(int argc, char **argv)
 
 	if (rc)
 		return rc == 1 ? 0 : 2;
+	if (o.reset)
+		return reset_marks(o.db, o.reset);
 	if (sodium_init() < 0)
 		return 1;
 	rc = 1;
@@ -454,7 +494,9 @@ int hub_provision_main(int argc, char **argv)
 	if (o.rotate)
 		printf("new password for %s; install %s/stations/%s/station.conf there and "
 		       "reload the broker (SIGHUP)\n", o.rotate, absdir, o.rotate);
-	rc = 0;
+	/* After the new password is written: whoever held the old one may have
+	 * forged the marks, and from here on cannot again. */
+	rc = o.rotate && o.db ? reset_marks(o.db, o.rotate) : 0;
 done:
 	if (pw)
 		fclose(pw);

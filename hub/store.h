@@ -72,6 +72,13 @@ bool hub_store_in_batch(const hub_store *s);
  * is ignored, so a late will never marks a live station offline. */
 proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now);
 
+/* Resets a station's marks in the database at path, beside a running hub
+ * or not (it reads them again at its next batch): no replay mark, session
+ * 0, offline until its next status. *found is false when the stations
+ * table has no row for code. PROTO_ERR_IO, logged, when the database
+ * cannot be opened or written. */
+proto_err hub_store_reset_marks(const char *path, const char *code, bool *found);
+
 /* Whether the station's last status applied said it is online. */
 bool hub_store_online(hub_store *s, const char *code);
 
