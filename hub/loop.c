@@ -140,10 +140,11 @@ static const char *const sql[LS__COUNT] = {
 
 /* ------------------------------------------------------------- lifecycle */
 
-/* Databases made before items had resolved_at get it, filled from their
- * events, before the schema's index on it is created. */
-static int add_resolved_at(sqlite3 *db)
+/* Whether a database made before the column has the items table but not
+ * the column itself (a statement naming it does not prepare). */
+static bool lacks_column(sqlite3 *db, const char *column)
 {
+	char q[96];
 	sqlite3_stmt *st = NULL;
 	bool has_items, has_column;
 
@@ -151,36 +152,32 @@ static int add_resolved_at(sqlite3 *db)
 		NULL) == SQLITE_OK;
 	sqlite3_finalize(st);
 	st = NULL;
-	has_column = sqlite3_prepare_v2(db, "SELECT resolved_at FROM items LIMIT 0", -1,
-		&st, NULL) == SQLITE_OK;
+	snprintf(q, sizeof q, "SELECT %s FROM items LIMIT 0", column);
+	has_column = sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK;
 	sqlite3_finalize(st);
-	if (!has_items || has_column)
-		return 0;
-	log_info("adding resolved_at to the items of an older database");
-	return proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN resolved_at INTEGER;"
-		"UPDATE items SET resolved_at = (SELECT max(e.at) FROM events e "
-		"WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;");
+	return has_items && !has_column;
 }
 
-/* Databases made before supervision (督办) get its count, at 0: an
- * overdue red item of theirs is supervised from its next look. */
-static int add_supervised(sqlite3 *db)
+/* Databases made before items had resolved_at get it, filled from their
+ * events, before the schema's index on it is created; those made before
+ * supervision (督办) get its count, at 0: an overdue red item of theirs is
+ * supervised from its next look. */
+static int add_columns(sqlite3 *db)
 {
-	sqlite3_stmt *st = NULL;
-	bool has_items, has_column;
-
-	has_items = sqlite3_prepare_v2(db, "SELECT item FROM items LIMIT 0", -1, &st,
-		NULL) == SQLITE_OK;
-	sqlite3_finalize(st);
-	st = NULL;
-	has_column = sqlite3_prepare_v2(db, "SELECT supervised FROM items LIMIT 0", -1,
-		&st, NULL) == SQLITE_OK;
-	sqlite3_finalize(st);
-	if (!has_items || has_column)
-		return 0;
-	log_info("adding supervised to the items of an older database");
-	return proto_db_exec(db, "ALTER TABLE items ADD COLUMN supervised INTEGER "
-		"NOT NULL DEFAULT 0");
+	if (lacks_column(db, "resolved_at")) {
+		log_info("adding resolved_at to the items of an older database");
+		if (proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN resolved_at "
+			"INTEGER; UPDATE items SET resolved_at = (SELECT max(e.at) FROM "
+			"events e WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;"))
+			return -1;
+	}
+	if (lacks_column(db, "supervised")) {
+		log_info("adding supervised to the items of an older database");
+		if (proto_db_exec(db, "ALTER TABLE items ADD COLUMN supervised INTEGER "
+			"NOT NULL DEFAULT 0"))
+			return -1;
+	}
+	return 0;
 }
 
 static proto_err read_down_id(hub_loop *l);
@@ -195,8 +192,7 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (add_resolved_at(l->db) || add_supervised(l->db) ||
-	    proto_db_exec(l->db, schema))
+	if (add_columns(l->db) || proto_db_exec(l->db, schema))
 		goto fail;
 	l->tally = hub_tally_create(l->db);
 	if (!l->tally)

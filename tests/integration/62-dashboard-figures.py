@@ -157,10 +157,13 @@ def body(env):
           f"satisfaction {fig['satisfaction']}, want {rated[1] / n}")
     check_tally(env, "after the loop")
 
-    # An older database: no resolved_at, no tally.
-    rewrite(env, "DROP TABLE tally; ALTER TABLE items DROP COLUMN resolved_at;")
+    # An older database: no resolved_at, no supervision count, no tally.
+    rewrite(env, "DROP TABLE tally; ALTER TABLE items DROP COLUMN resolved_at;"
+            "ALTER TABLE items DROP COLUMN supervised;")
     missing = scalar(env, "SELECT count(*) FROM items WHERE resolved_at IS NULL")
     check(missing == 0, f"{missing} items without resolved_at after the upgrade")
+    check(scalar(env, "SELECT count(*) FROM items WHERE supervised = 0") ==
+          scalar(env, "SELECT count(*) FROM items"), "supervised not added by the upgrade")
     check_tally(env, "after the upgrade")
     again = overview(env)
     check(again == fig, f"figures changed by the upgrade: {fig} -> {again}")
