@@ -165,7 +165,8 @@ static int print_stations(sqlite3 *db)
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "SELECT code, name, online, session, last_seen, "
-		    "outbox FROM stations WHERE last_seen IS NOT NULL ORDER BY code",
+		    "outbox, coalesce(settled, 0) FROM stations WHERE last_seen IS NOT NULL "
+		    "ORDER BY code",
 		    -1, &st, NULL) != SQLITE_OK)
 		return 1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -179,6 +180,9 @@ static int print_stations(sqlite3 *db)
 			cJSON_AddNullToObject(o, "outbox");
 		else
 			cJSON_AddNumberToObject(o, "outbox", sqlite3_column_int(st, 5));
+		/* Its replay mark (PROTOCOL.md §5.2), so that an integrator can
+		 * see why a new id is refused as replay. */
+		cJSON_AddNumberToObject(o, "settled", (double)sqlite3_column_int64(st, 6));
 		proto_jsonl_emit(o);
 	}
 	sqlite3_finalize(st);

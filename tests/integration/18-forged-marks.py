@@ -52,6 +52,8 @@ def body(env):
     settled, session = mark(env)
     check(settled <= high + 1, f"forged settled {settled} taken (highest id {high})")
     check(session < MAX, "a session far ahead of the hub's clock was stored")
+    shown = env.hub_stations()[CODE].get("settled")
+    check(shown == settled, f"query --stations shows settled {shown}, stored {settled}")
     env.report(CODE, title="二")
     accepted(env, 2)
     # The agent stops after the forgery: shown offline.
