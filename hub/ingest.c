@@ -349,6 +349,9 @@ static void handle_action(hub_ingest *in, const proto_msg *m)
 			err : PROTO_OK))
 		return;
 	if (err) {
+		/* A replay is the message's id, as for a report. */
+		if (err == PROTO_ERR_REPLAY)
+			snprintf(field, PROTO_FIELD_MAX, "id");
 		reject(in, m->station, m->id, err, field);
 		return;
 	}

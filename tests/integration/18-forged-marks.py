@@ -6,7 +6,7 @@ a restart keeps that, and `provision --reset-marks` clears a mark beside the
 running hub."""
 import sys, os, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, publish, iso_ms, SAN_ENV
+from harness import run, check, publish, iso_ms, start_monitor, SAN_ENV
 
 CODE = "611025100204"
 TOPIC = f"minqing/611025/up/{CODE}/status"
@@ -83,8 +83,22 @@ def body(env):
     report = {"v": 1, "type": "report", "station": CODE, "id": old,
               "ts": iso_ms(old), "colour": "blue", "category": "dispute",
               "title": "旧", "text": "内容"}
+    mon = start_monitor(env, f"minqing/611025/down/{CODE}/receipt")
     publish(env, f"minqing/611025/up/{CODE}/report", json.dumps(report, ensure_ascii=False))
-    time.sleep(1.5)
+    # An action's id is held to the same mark, and its refusal names the
+    # same field (PROTOCOL.md §6).
+    item = env.hub_reports()[0]["id"]
+    action = {"v": 1, "type": "action", "station": CODE, "id": old - 1,
+              "ts": iso_ms(old - 1), "item": item, "action": "comment", "note": "旧"}
+    publish(env, f"minqing/611025/up/{CODE}/action", json.dumps(action, ensure_ascii=False))
+
+    def refused():
+        got = {m.get("ref"): m for _, m in mon.messages("/receipt")}
+        return got if old in got and old - 1 in got else None
+    got = env.wait_until(refused, 10, "the receipts of the old report and action")
+    for ref in (old, old - 1):
+        check(got[ref]["status"] == "rejected" and got[ref]["error"] == "replay" and
+              got[ref]["field"] == "id", f"below the mark: {got[ref]}")
     accepted(env, 3)
     r = subprocess.run([env.bin("hub/minqing-hub"), "provision", "--reset-marks", CODE,
                         "--db", env.hub_db], capture_output=True, text=True,
