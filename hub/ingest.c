@@ -58,6 +58,13 @@ struct hub_ingest {
 	bool paused; /* no batch may begin until the sync ends (durable.h) */
 	int64_t held_down_id;
 	int64_t changes; /* the store's count of rows changed, at the last sync */
+	/* A full disk (durable.c): no batch begins until a recovery finds
+	 * room again; recoveries are asked with a backoff. */
+	bool full, recovering;
+	int64_t full_since, retry_at; /* wall ms; monotonic ms */
+	int backoff_ms;
+	int64_t wrote_at; /* monotonic ms of the last commit that wrote, 0: none since
+	                   * the WAL was last emptied */
 	hub_ingest_stats stats;
 };
 
@@ -225,11 +232,37 @@ static bool is_suspect(const hub_ingest *in, const proto_msg *m)
 	return false;
 }
 
+/* Backoff of the recoveries while the disk is full: the first at once,
+ * then doubling to RETRY_MAX_MS, so that the hub is back within about a
+ * second of space returning and costs nothing meanwhile. */
+#define RETRY_FIRST_MS 50
+#define RETRY_MAX_MS 1000
+/* Quiet this long (no commit that wrote), the WAL is emptied. */
+#define QUIET_MS 3000
+
+/* The disk is full: said loudly, once, and the core pauses (paused). */
+static void enter_full(hub_ingest *in)
+{
+	if (in->full)
+		return;
+	in->full = true;
+	in->full_since = proto_now_ms();
+	in->retry_at = 0;
+	in->backoff_ms = RETRY_FIRST_MS;
+	in->stats.disk_full++;
+	log_error("磁盘已满 the disk is full: the hub stores and receipts nothing "
+		  "until there is room; stations keep their reports and resend");
+	if (in->durable)
+		hub_durable_set_full(in->durable, true, in->full_since);
+}
+
 /* Rolls the open batch back whole and drops its receipts: every station
  * sends its messages again. */
 static void rollback(hub_ingest *in)
 {
 	hub_store_rollback(in->store);
+	if (hub_store_take_full(in->store))
+		enter_full(in);
 	drop_pending(in);
 	in->changes = -1;
 	if (in->loop)
@@ -499,6 +532,8 @@ proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
 		int64_t changes = sqlite3_total_changes64(hub_store_db(in->store));
 		committed = !err && changes != in->changes;
 		in->changes = changes;
+		if (committed)
+			in->wrote_at = proto_mono_ms();
 	}
 	if (err) {
 		log_error("commit failed; %zu receipts withheld, stations will resend",
@@ -534,7 +569,33 @@ bool hub_ingest_syncing(const hub_ingest *in)
 
 bool hub_ingest_paused(const hub_ingest *in)
 {
-	return in->paused;
+	return in->paused || in->full;
+}
+
+bool hub_ingest_full(const hub_ingest *in)
+{
+	return in->full;
+}
+
+int hub_ingest_tend(hub_ingest *in, int64_t mono)
+{
+	if (!in->durable || in->syncing || hub_store_in_batch(in->store))
+		return -1;
+	if (in->full) {
+		if (mono < in->retry_at)
+			return (int)(in->retry_at - mono);
+		in->syncing = in->paused = in->recovering = true;
+		hub_durable_ask(in->durable, HUB_DURABLE_RECOVER);
+		return -1;
+	}
+	if (!in->wrote_at)
+		return -1;
+	if (mono - in->wrote_at < QUIET_MS)
+		return (int)(in->wrote_at + QUIET_MS - mono);
+	in->wrote_at = 0;
+	if (hub_durable_ask(in->durable, HUB_DURABLE_TRUNCATE))
+		in->syncing = in->paused = true;
+	return -1;
 }
 
 proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
@@ -549,6 +610,21 @@ proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
 		return PROTO_OK;
 	in->syncing = false;
 	in->paused = false;
+	if (in->recovering && !err) {
+		in->recovering = false;
+		if (hub_durable_noroom(in->durable)) {
+			/* Still full: nothing staged meanwhile, nothing to answer. */
+			in->retry_at = proto_mono_ms() + in->backoff_ms;
+			in->backoff_ms = in->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+				in->backoff_ms * 2;
+			return PROTO_OK;
+		}
+		in->full = false;
+		hub_durable_set_full(in->durable, false, 0);
+		log_warn("磁盘空间已恢复 the disk has room again after %.1f s full; the hub "
+			 "goes on", (double)(proto_now_ms() - in->full_since) / 1000.0);
+	}
+	in->recovering = false;
 	if (in->loop)
 		hub_loop_notify_durable(in->loop, err == PROTO_OK);
 	if (err) {

@@ -18,6 +18,7 @@ typedef struct hub_ingest hub_ingest;
 
 typedef struct hub_ingest_stats {
 	int64_t accepted, duplicates, rejected, limited, statuses, batches;
+	int64_t disk_full; /* times the disk was found full */
 } hub_ingest_stats;
 
 /* Neither store, loop (NULL: reports only, actions refused) nor registry
@@ -60,6 +61,16 @@ bool hub_ingest_paused(const hub_ingest *in);
  * are dropped, and the hub must stop rather than answer from a store the
  * disk may not hold. */
 proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait);
+
+/* True while the disk is full: no batch may begin (hub_ingest_paused
+ * says so too) until a recovery finds room. */
+bool hub_ingest_full(const hub_ingest *in);
+
+/* Core, between batches: asks the durable thread for a recovery while the
+ * disk is full (with a backoff), or to empty the WAL once the hub has been
+ * quiet a few seconds. The ms until it wants to be called again, -1: no
+ * deadline of its own. */
+int hub_ingest_tend(hub_ingest *in, int64_t mono);
 
 const hub_ingest_stats *hub_ingest_get_stats(const hub_ingest *in);
 

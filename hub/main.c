@@ -336,6 +336,11 @@ static int run(hub *h)
 			{.fd = hub_durable_fd(h->durable), .events = POLLIN}};
 		int64_t mono = proto_mono_ms();
 		int wait = proto_link_service(h->link, mono);
+		/* A full disk's recoveries, and the WAL emptied when quiet:
+		 * asked before `paused` is read, since both pause the core. */
+		int tw = hub_ingest_tend(h->ingest, mono);
+		if (tw >= 0 && (wait < 0 || tw < wait))
+			wait = tw;
 		/* While the WAL starts again no batch may begin (durable.c):
 		 * no messages are read, no timer or dashboard change is made. */
 		bool paused = hub_ingest_paused(h->ingest);
@@ -357,7 +362,9 @@ static int run(hub *h)
 		 * again and wait until some message woke the hub. */
 		if (hub_store_in_batch(h->store) && !batch_at)
 			batch_at = mono;
-		if (next_tick - mono < wait)
+		/* Paused, the tick waits (next_tick stays behind): a negative
+		 * wait would be poll's "forever". */
+		if (!paused && next_tick - mono < wait)
 			wait = (int)(next_tick - mono);
 		int dw = dash_wait_ms(h->dash, mono);
 		if (dw >= 0 && dw < wait)
@@ -413,8 +420,10 @@ static int run(hub *h)
 	hub_ingest_synced(h->ingest, h->link, true);
 	const hub_ingest_stats *s = hub_ingest_get_stats(h->ingest);
 	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected, %lld over rate "
-		 "in %lld batches", (long long)s->accepted, (long long)s->duplicates,
-		(long long)s->rejected, (long long)s->limited, (long long)s->batches);
+		 "in %lld batches; %lld statuses; the disk found full %lld times",
+		(long long)s->accepted, (long long)s->duplicates, (long long)s->rejected,
+		(long long)s->limited, (long long)s->batches, (long long)s->statuses,
+		(long long)s->disk_full);
 	if (proto_link_connected(h->link)) {
 		char *json = hub_status_json(h, false);
 		if (json)

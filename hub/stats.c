@@ -2,15 +2,21 @@
  * hub's database (read-only; safe beside the running hub): stations online,
  * reports by colour and service item, open and overdue items, the headline
  * figures of the dashboard (collected, hardships solved, disputes mediated,
- * on-time rate, satisfaction). Chinese by default, --lang en for English. */
+ * on-time rate, satisfaction), and the storage: the database's and the
+ * WAL's size, whether the disk is full and how the last checkpoint went
+ * (from the health file, hub/health.h). Chinese by default, --lang en for
+ * English. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "hub/admin.h"
+#include "hub/health.h"
 #include "protocol/clock.h"
 #include "protocol/message.h"
 
@@ -86,6 +92,44 @@ static void breakdown(sqlite3 *db, const char *sql, bool colours)
 
 #define OPEN_STATES "state IN ('reported', 'signed', 'assigned')"
 #define DONE_STATES "state IN ('resolved', 'verified', 'rated')"
+
+static double mib_of(const char *path, const char *suffix)
+{
+	char p[4096];
+	struct stat st;
+
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? (double)st.st_size / (1 << 20) : 0.0;
+}
+
+/* The storage: sizes as they are now, the rest as the hub last wrote it. */
+static void print_storage(const char *db_path)
+{
+	hub_health h;
+	char when[PROTO_TIME_TEXT] = "-";
+
+	printf("%s\n", T("存储", "storage"));
+	printf("  %-22s %8.1f MiB\n", T("数据库", "database"), mib_of(db_path, ""));
+	printf("  %-22s %8.1f MiB\n", T("预写日志(WAL)", "WAL"), mib_of(db_path, "-wal"));
+	if (!hub_health_read(db_path, &h)) {
+		printf("  %-22s %8s\n", T("检查点", "checkpoint"), T("未知", "unknown"));
+		return;
+	}
+	if (h.full) {
+		proto_time_format(h.full_since, when);
+		printf("  %-22s %s %s\n", T("磁盘", "disk"),
+			T("已满，暂停接收，自", "FULL, nothing stored since"), when);
+	} else {
+		printf("  %-22s %8s\n", T("磁盘", "disk"), T("正常", "ok"));
+	}
+	if (h.at_ms > 0)
+		proto_time_format(h.at_ms, when);
+	printf("  %-22s %s  %lld/%lld %s  %s\n", T("最近检查点", "last checkpoint"),
+		h.ckpt_ok ? T("正常", "ok") : T("失败", "FAILED"), (long long)h.copied,
+		(long long)h.frames, T("页", "frames"), h.at_ms > 0 ? when : "-");
+	printf("  %-22s %8lld / %lld\n", T("检查点失败/总数", "checkpoints failed"),
+		(long long)h.failed, (long long)h.checkpoints);
+}
 
 static int print_stats(sqlite3 *db, const char *county)
 {
@@ -218,6 +262,7 @@ int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 	}
 	rc = print_stats(db, proto_config_get(keys, cfg, "county"));
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	print_storage(db_path);
 done:
 	sqlite3_close(db);
 	hub_admin_config_free(keys, cfg);

@@ -118,6 +118,7 @@ struct hub_store {
 	bool in_batch;
 	int64_t data_version; /* of the last look at the marks as stored */
 	uint64_t undone; /* rollbacks so far, whole or to a savepoint */
+	bool full;       /* a rollback since the last look was for a full disk */
 };
 
 hub_store *hub_store_open(const char *path, const hub_secret *secret)
@@ -572,11 +573,23 @@ bool hub_store_online(hub_store *s, const char *code)
 
 void hub_store_rollback(hub_store *s)
 {
+	/* What failed last, before ROLLBACK replaces it: SQLite's word for
+	 * ENOSPC, the one failure that passes when space comes back. */
+	if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL)
+		s->full = true;
 	/* SQLite may have rolled the batch back itself (disk full, I/O). */
 	if (!sqlite3_get_autocommit(s->db))
 		proto_db_exec(s->db, "ROLLBACK");
 	s->in_batch = false;
 	s->undone++;
+}
+
+bool hub_store_take_full(hub_store *s)
+{
+	bool full = s->full;
+
+	s->full = false;
+	return full;
 }
 
 uint64_t hub_store_undone(const hub_store *s)

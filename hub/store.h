@@ -41,6 +41,10 @@ void hub_store_rollback(hub_store *s);
  * savepoint: what memory derived from the rows compares to trust itself. */
 uint64_t hub_store_undone(const hub_store *s);
 
+/* True when a rollback since the last call undid a batch because the disk
+ * was full (SQLITE_FULL); clears it. */
+bool hub_store_take_full(hub_store *s);
+
 /* The database and the seal, for the closed loop's tables (hub/loop.c). */
 sqlite3 *hub_store_db(hub_store *s);
 const hub_secret *hub_store_secret(const hub_store *s);
