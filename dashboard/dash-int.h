@@ -128,6 +128,11 @@ cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id);
 cJSON *dash_item_summary(sqlite3 *db, const char *id);
 /* An alert row (area, area name, category, colour, at, count) as JSON. */
 cJSON *dash_alert_row(sqlite3_stmt *st);
+
+/* Adds the figures f to out by their API names (hub_figures_names: counts,
+ * and rates as numbers 0..1 or null). */
+struct hub_figures;
+void dash_figures_json(cJSON *out, const struct hub_figures *f);
 /* Resolves ?scope= against the user's: writes the scope to use into out;
  * false with a 404 reply when it is outside hers or unknown. */
 bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1]);

@@ -10,6 +10,7 @@
 
 #include "dashboard/dash-int.h"
 #include "hub/clock.h"
+#include "hub/figures.h"
 #include "hub/loop.h"
 #include "protocol/db.h"
 #include "protocol/loop.h"
@@ -19,7 +20,6 @@
 #define BELOW(col) col " > ?1 AND " col " < ?1 || ';'"
 #define OPEN_STATES "('reported', 'signed', 'assigned', 'resolved')"
 #define CLOSED_STATES "('verified', 'rated', 'withdrawn', 'merged')"
-#define SOLVED_STATES "('verified', 'rated')"
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -524,33 +524,28 @@ void dash_api_tree(dash_req *r, sqlite3 *db)
 	dash_reply_json(r, 200, o);
 }
 
-/* Closed (verified or rated) items last resolved within their limit: the
- * ranking's count over a period; hub/tally.c counts the same for all time. */
-#define ON_TIME_EXPR "(i.state IN " SOLVED_STATES " AND i.escalations = 0 AND " \
-	"i.resolved_at <= i.resolve_by)"
-
-static void figures(sqlite3 *db, const char *scope, cJSON *out)
+void dash_figures_json(cJSON *out, const hub_figures *f)
 {
-	/* From the tally (hub/tally.c): one row per station of the scope, not
-	 * one per item. */
-	sqlite3_stmt *st = proto_db_prepare(db, "SELECT sum(collected), sum(solved), "
-		"sum(mediated), sum(open_blue + open_orange + open_red), sum(on_time), "
-		"sum(satisfied), sum(rated) FROM tally WHERE " WITHIN("origin"));
-	int64_t v[7] = {0};
+	hub_figure_name n[HUB_FIGURES_NAMES];
+	size_t k = hub_figures_names(f, n);
 
-	if (st) {
-		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			for (int i = 0; i < 7; i++)
-				v[i] = sqlite3_column_int64(st, i);
-		sqlite3_finalize(st);
-	}
-	cJSON_AddNumberToObject(out, "collected", (double)v[0]);
-	cJSON_AddNumberToObject(out, "solved", (double)v[1]);
-	cJSON_AddNumberToObject(out, "mediated", (double)v[2]);
-	cJSON_AddNumberToObject(out, "open", (double)v[3]);
-	add_rate(out, "on_time_rate", v[4], v[1]);
-	add_rate(out, "satisfaction", v[5], v[6]);
+	for (size_t i = 0; i < k; i++)
+		if (n[i].rate)
+			add_rate(out, n[i].name, n[i].part, n[i].whole);
+		else
+			cJSON_AddNumberToObject(out, n[i].name, (double)n[i].value);
+}
+
+/* The scope's figures for all time (hub/figures.c): the tally's rows of the
+ * scope, one per reporting station, and the open items' deadlines from an
+ * index. */
+static void figures(sqlite3 *db, const char *scope, int64_t now, cJSON *out)
+{
+	hub_figures f;
+
+	if (hub_figures_all(db, scope, now, &f))
+		memset(&f, 0, sizeof f);
+	dash_figures_json(out, &f);
 }
 
 static cJSON *urgent(sqlite3 *db, const char *scope)
@@ -647,9 +642,10 @@ void dash_api_overview(dash_req *r, sqlite3 *db)
 	if (!dash_scope_arg(r, db, scope))
 		return;
 	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "now", (double)hub_clock_now());
+	int64_t now = hub_clock_now();
+	cJSON_AddNumberToObject(o, "now", (double)now);
 	cJSON_AddItemToObject(o, "scope", scope_json(db, scope));
-	figures(db, scope, cJSON_AddObjectToObject(o, "figures"));
+	figures(db, scope, now, cJSON_AddObjectToObject(o, "figures"));
 	cJSON_AddItemToObject(o, "children", children_json(db, scope));
 	cJSON_AddItemToObject(o, "urgent", urgent(db, scope));
 	cJSON_AddItemToObject(o, "offline", offline(db, scope));
@@ -690,23 +686,28 @@ static int bucket_find(char (*keys)[16], int n, const char *key)
 typedef struct rank {
 	char code[PROTO_CODE_MAX + 1];
 	char name[128];
-	int64_t closed, on_time, rated, satisfied;
+	hub_figures f;
 } rank;
 
+static double rate_of(int64_t part, int64_t whole)
+{
+	return whole > 0 ? (double)part / (double)whole : -1;
+}
+
+/* Satisfaction, then the on-time rate, then the more items resolved. */
 static int rank_cmp(const void *a, const void *b)
 {
 	const rank *x = a, *y = b;
-	double sx = x->rated ? (double)x->satisfied / (double)x->rated : -1;
-	double sy = y->rated ? (double)y->satisfied / (double)y->rated : -1;
-	double ox = x->closed ? (double)x->on_time / (double)x->closed : -1;
-	double oy = y->closed ? (double)y->on_time / (double)y->closed : -1;
+	double sx = rate_of(x->f.satisfied, x->f.rated), sy = rate_of(y->f.satisfied, y->f.rated);
+	double ox = rate_of(x->f.resolved_on_time, x->f.resolve_due);
+	double oy = rate_of(y->f.resolved_on_time, y->f.resolve_due);
 
 	if (sx != sy)
 		return sx > sy ? -1 : 1;
 	if (ox != oy)
 		return ox > oy ? -1 : 1;
-	if (x->closed != y->closed)
-		return x->closed > y->closed ? -1 : 1;
+	if (x->f.visit_due != y->f.visit_due)
+		return x->f.visit_due > y->f.visit_due ? -1 : 1;
 	return strcmp(x->code, y->code);
 }
 
@@ -816,45 +817,34 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	free(cat);
 	free(keys);
 
-	/* Ranking of the scope's children over the same period. */
+	/* The scope's figures over the period, as the overview's for all time. */
+	hub_figures f;
+	if (hub_figures_count(db, scope, from, to, now, &f))
+		memset(&f, 0, sizeof f);
+	dash_figures_json(cJSON_AddObjectToObject(o, "figures"), &f);
+
+	/* Ranking of the scope's children over the same period, by the items
+	 * reported within each (each child's items read once). */
 	size_t nc;
 	child *c = children_of(db, scope, &nc);
 	rank *rk = nc ? calloc(nc, sizeof *rk) : NULL;
-	int width = nc ? (int)strlen(c[0].code) : 0;
 	for (size_t i = 0; rk && i < nc; i++) {
 		snprintf(rk[i].code, sizeof rk[i].code, "%s", c[i].code);
 		snprintf(rk[i].name, sizeof rk[i].name, "%s", c[i].name);
+		if (hub_figures_count(db, rk[i].code, from, to, now, &rk[i].f))
+			memset(&rk[i].f, 0, sizeof rk[i].f);
 	}
-	st = rk ? proto_db_prepare(db, "SELECT substr(i.origin, 1, ?4), "
-		"sum(i.state IN " SOLVED_STATES "), sum(" ON_TIME_EXPR "), count(i.rating), "
-		"sum(i.rating IN ('satisfied', 'basic')) FROM items i "
-		"WHERE " BELOW("i.origin") " AND i.received >= ?2 AND i.received < ?3 "
-		"GROUP BY 1") : NULL;
-	if (st) {
-		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, from);
-		sqlite3_bind_int64(st, 3, to);
-		sqlite3_bind_int(st, 4, width);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			for (size_t i = 0; i < nc; i++)
-				if (strcmp(rk[i].code, col(st, 0)) == 0) {
-					rk[i].closed = sqlite3_column_int64(st, 1);
-					rk[i].on_time = sqlite3_column_int64(st, 2);
-					rk[i].rated = sqlite3_column_int64(st, 3);
-					rk[i].satisfied = sqlite3_column_int64(st, 4);
-				}
-		sqlite3_finalize(st);
+	if (rk)
 		qsort(rk, nc, sizeof *rk, rank_cmp);
-	}
 	a = cJSON_AddArrayToObject(o, "ranking");
 	for (size_t i = 0; rk && i < nc; i++) {
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "code", rk[i].code);
 		cJSON_AddStringToObject(x, "name", rk[i].name);
 		cJSON_AddStringToObject(x, "tier", proto_tier_name(proto_code_tier(rk[i].code)));
-		cJSON_AddNumberToObject(x, "closed", (double)rk[i].closed);
-		add_rate(x, "on_time_rate", rk[i].on_time, rk[i].closed);
-		add_rate(x, "satisfaction", rk[i].satisfied, rk[i].rated);
+		/* Resolved (and so due for its return visit). */
+		cJSON_AddNumberToObject(x, "closed", (double)rk[i].f.visit_due);
+		dash_figures_json(x, &rk[i].f);
 		cJSON_AddItemToArray(a, x);
 	}
 	free(rk);

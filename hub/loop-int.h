@@ -89,6 +89,7 @@ typedef struct loop_item {
 	proto_state state;
 	int64_t created, received, tier_since, sign_by, resolve_by, seq;
 	int64_t resolved_at; /* hub time of the last resolve; 0: never */
+	int64_t signed_at;   /* of the last sign-for at this tier; 0: none */
 	int reminders, escalations;
 	int supervised;      /* 督办 since its deadline passed (red only) */
 	hub_tally_parts counted; /* what the tally holds for it */

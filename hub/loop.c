@@ -28,7 +28,8 @@ static const char schema[] =
 	"  due INTEGER,"                  /* next look by the timer; NULL: none */
 	"  escalations INTEGER NOT NULL DEFAULT 0,"
 	"  seq INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
-	"  resolved_at INTEGER);"         /* hub time of the last resolve */
+	"  resolved_at INTEGER,"          /* hub time of the last resolve */
+	"  signed_at INTEGER);"           /* of the last sign-for at this tier */
 	"CREATE INDEX IF NOT EXISTS items_due ON items(due) WHERE due IS NOT NULL;"
 	/* items(origin) alone was a prefix of items_area, which serves the
 	 * same ranges: one index fewer to keep per report. */
@@ -80,12 +81,14 @@ static const char *const sql[LS__COUNT] = {
 			   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[LS_ITEM_GET] = "SELECT origin, category, colour, state, handler, member, "
 			"rating, into_item, created, received, tier_since, sign_by, "
-			"resolve_by, reminders, escalations, seq, resolved_at, supervised FROM items "
+			"resolve_by, reminders, escalations, seq, resolved_at, supervised, "
+			"signed_at FROM items "
 			"WHERE item = ?",
 	[LS_ITEM_PUT] = "UPDATE items SET colour = ?, state = ?, handler = ?, member = ?, "
 			"rating = ?, into_item = ?, tier_since = ?, sign_by = ?, "
 			"resolve_by = ?, reminders = ?, due = ?, escalations = ?, seq = ?, "
-			"updated = ?, resolved_at = ?, supervised = ? WHERE item = ?",
+			"updated = ?, resolved_at = ?, supervised = ?, signed_at = ?18 "
+			"WHERE item = ?17",
 	[LS_DUE_LATER] = "UPDATE items SET due = ? WHERE item = ?",
 	[LS_EVENT_GET] = "SELECT at, actor, kind, note FROM events WHERE item = ? AND seq = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
@@ -169,6 +172,16 @@ static int add_columns(sqlite3 *db)
 		if (proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN resolved_at "
 			"INTEGER; UPDATE items SET resolved_at = (SELECT max(e.at) FROM "
 			"events e WHERE e.item = items.item AND e.kind = 'resolve'); COMMIT;"))
+			return -1;
+	}
+	/* The last sign-for at the tier the item is at, as near as events
+	 * tell (figures' 按期签收, hub/figures.c). */
+	if (lacks_column(db, "signed_at")) {
+		log_info("adding signed_at to the items of an older database");
+		if (proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN signed_at "
+			"INTEGER; UPDATE items SET signed_at = (SELECT max(e.at) FROM "
+			"events e WHERE e.item = items.item AND e.kind = 'sign' AND "
+			"e.at >= items.tier_since); COMMIT;"))
 			return -1;
 	}
 	if (lacks_column(db, "supervised")) {
@@ -255,7 +268,8 @@ static hub_tally_parts tally_of(const loop_item *it)
 {
 	return hub_tally_of(&(hub_tally_item){.state = it->state, .colour = it->colour,
 		.category = it->category, .escalations = it->escalations,
-		.reminders = it->reminders, .resolve_by = it->resolve_by,
+		.reminders = it->reminders, .sign_by = it->sign_by,
+		.resolve_by = it->resolve_by, .signed_at = it->signed_at,
 		.resolved_at = it->resolved_at, .rating = it->rating});
 }
 
@@ -290,6 +304,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 		it->seq = sqlite3_column_int64(st, 15);
 		it->resolved_at = sqlite3_column_int64(st, 16);
 		it->supervised = sqlite3_column_int(st, 17);
+		it->signed_at = sqlite3_column_int64(st, 18);
 		err = (int)it->category < 0 || (int)it->colour < 0 || (int)it->state < 0 ?
 			PROTO_ERR_IO : PROTO_OK;
 		it->counted = tally_of(it);
@@ -340,6 +355,7 @@ void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now)
 	it->resolve_by = now + c->resolve_ms;
 	it->reminders = 0;
 	it->supervised = 0;
+	it->signed_at = 0; /* to be signed for at the new tier */
 }
 
 static void bind_opt(sqlite3_stmt *st, int col, const char *s)
@@ -372,6 +388,8 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 		sqlite3_bind_int64(st, 15, it->resolved_at);
 	sqlite3_bind_int(st, 16, it->supervised);
 	sqlite3_bind_text(st, 17, it->id, -1, SQLITE_STATIC);
+	if (it->signed_at)
+		sqlite3_bind_int64(st, 18, it->signed_at);
 	proto_err err = loop_step(l, st);
 	/* The item's counts move with it, in the same batch. */
 	hub_tally_parts now_counted = tally_of(it);
@@ -855,6 +873,7 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 	case PROTO_STEP_SIGN:
 		/* The resolve limit's reminders start (its deadline is the one
 		 * set at this tier: signing late gains no time). */
+		it.signed_at = now;
 		it.reminders = 0;
 		it.supervised = 0;
 		break;

@@ -295,7 +295,8 @@ static int run(hub *h)
 		hub_clock_set_scale((int)h->cfg.time_scale);
 	}
 	h->loop = hub_loop_create(h->store, &policy);
-	if (!h->loop)
+	/* Where offline tools read the hub's hour (`stats`, hub/clock.h). */
+	if (!h->loop || hub_clock_save(hub_store_db(h->store)))
 		goto done;
 	if (h->cfg.members && hub_loop_load_members(h->loop, h->cfg.members, perr,
 		    sizeof perr)) {

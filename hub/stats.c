@@ -16,23 +16,26 @@
 #include <sqlite3.h>
 
 #include "hub/admin.h"
+#include "hub/clock.h"
+#include "hub/figures.h"
 #include "hub/health.h"
 #include "protocol/clock.h"
 #include "protocol/message.h"
 
 #define T(zh, en) (english ? (en) : (zh))
 
-static bool english;
+static bool english, json;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: minqing-hub stats [--db FILE] [--config FILE]... [--lang zh|en]\n"
+		"usage: minqing-hub stats [--db FILE] [--config FILE]... [--lang zh|en] [--json]\n"
 		"Prints the county's figures from the hub's database (from --db or\n"
 		"the config, as for the hub): stations online, reports by colour and\n"
 		"service item, open and overdue items, items resolved, disputes\n"
-		"mediated, on-time rate and satisfaction. Read-only; safe while the\n"
-		"hub runs.\n");
+		"mediated, on-time rate and satisfaction (docs/FIGURES.md), in the\n"
+		"hub's time (as the running hub last saved its clock). --json: the\n"
+		"figures by the API's names. Read-only; safe while the hub runs.\n");
 }
 
 static int64_t one(sqlite3 *db, const char *sql, int64_t arg)
@@ -90,8 +93,6 @@ static void breakdown(sqlite3 *db, const char *sql, bool colours)
 	sqlite3_finalize(st);
 }
 
-#define OPEN_STATES "state IN ('reported', 'signed', 'assigned')"
-#define DONE_STATES "state IN ('resolved', 'verified', 'rated')"
 
 static double mib_of(const char *path, const char *suffix)
 {
@@ -131,14 +132,34 @@ static void print_storage(const char *db_path)
 		(long long)h.failed, (long long)h.checkpoints);
 }
 
-static int print_stats(sqlite3 *db, const char *county)
+/* The figures as JSON on one line, by the names of GET /api/overview. */
+static int print_json(sqlite3 *db, const char *county, int64_t now)
 {
-	int64_t now = proto_now_ms(), day = 24LL * 3600 * 1000;
-	char weather[32], when[PROTO_TIME_TEXT], first_code[16];
+	hub_figures f;
+	hub_figure_name n[HUB_FIGURES_NAMES];
 
-	if (!county)
-		county = text_of(db, "SELECT code FROM stations WHERE length(code) = 6 "
-			"ORDER BY code LIMIT 1", first_code, sizeof first_code);
+	if (hub_figures_count(db, county, 0, INT64_MAX, now, &f))
+		return 1;
+	size_t k = hub_figures_names(&f, n);
+	printf("{\"scope\":\"%s\",\"now\":%lld,\"figures\":{", county, (long long)now);
+	for (size_t i = 0; i < k; i++) {
+		printf("%s\"%s\":", i ? "," : "", n[i].name);
+		if (!n[i].rate)
+			printf("%lld", (long long)n[i].value);
+		else if (n[i].whole > 0)
+			printf("%.17g", (double)n[i].part / (double)n[i].whole);
+		else
+			printf("null");
+	}
+	printf("}}\n");
+	return 0;
+}
+
+static int print_stats(sqlite3 *db, const char *county, int64_t now, const hub_clock_origin *clk)
+{
+	int64_t day = 24LL * 3600 * 1000;
+	char weather[32], when[PROTO_TIME_TEXT];
+
 	text_of(db, "SELECT weather FROM weather WHERE code = (SELECT code FROM stations "
 		"WHERE length(code) = 6 ORDER BY code LIMIT 1)", weather, sizeof weather);
 	static const char *const zh[][2] = {{"clear", "晴"}, {"cloudy", "多云"},
@@ -157,7 +178,7 @@ static int print_stats(sqlite3 *db, const char *county)
 		(long long)one(db, "SELECT count(*) FROM stations WHERE online = 1", 0));
 	printf("  %-22s %8lld\n", T("一天内无消息", "silent for a day"),
 		(long long)one(db, "SELECT count(*) FROM stations WHERE last_seen IS NOT NULL "
-			"AND last_seen < ?", now - day));
+			"AND last_seen < ?", hub_clock_wall_of(clk, now - day)));
 	printf("  %-22s %8lld\n", T("待发送(站点报告)", "queued at stations"),
 		(long long)one(db, "SELECT coalesce(sum(outbox), 0) FROM stations "
 			"WHERE outbox > 0", 0));
@@ -166,10 +187,10 @@ static int print_stats(sqlite3 *db, const char *county)
 	printf("  %-22s %8lld\n", T("累计收集", "collected"),
 		(long long)one(db, "SELECT count(*) FROM reports", 0));
 	printf("  %-22s %8lld\n", T("近 24 小时", "last 24 hours"),
-		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
+		(long long)one(db, "SELECT count(*) FROM items WHERE received >= ?",
 			now - day));
 	printf("  %-22s %8lld\n", T("近 7 天", "last 7 days"),
-		(long long)one(db, "SELECT count(*) FROM reports WHERE received_at >= ?",
+		(long long)one(db, "SELECT count(*) FROM items WHERE received >= ?",
 			now - 7 * day));
 	printf("  %s\n", T("按上报颜色", "by colour reported"));
 	breakdown(db, "SELECT colour, count(*) FROM reports GROUP BY colour "
@@ -178,34 +199,19 @@ static int print_stats(sqlite3 *db, const char *county)
 	breakdown(db, "SELECT category, count(*) FROM reports GROUP BY category "
 		"ORDER BY count(*) DESC", false);
 
-	printf("%s\n", T("办理", "items"));
-	printf("  %-22s %8lld\n", T("在办", "open"),
-		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES, 0));
-	breakdown(db, "SELECT colour, count(*) FROM items WHERE " OPEN_STATES
-		" GROUP BY colour ORDER BY count(*) DESC", true);
-	printf("  %-22s %8lld\n", T("超时", "overdue"),
-		(long long)one(db, "SELECT count(*) FROM items WHERE " OPEN_STATES " AND "
-			"(CASE state WHEN 'reported' THEN sign_by ELSE resolve_by END) < ?",
-			now));
-	printf("  %-22s %8lld\n", T("曾升级", "escalated"),
-		(long long)one(db, "SELECT count(*) FROM items WHERE escalations > 0", 0));
-	printf("  %-22s %8lld\n", T("化解困难(已办结)", "hardships solved"),
-		(long long)one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
-	printf("  %-22s %8lld\n", T("调处矛盾", "disputes mediated"),
-		(long long)one(db, "SELECT count(*) FROM items WHERE category = 'dispute' "
-			"AND " DONE_STATES, 0));
+	printf("%s\n", T("办理 (口径见 docs/FIGURES.md)", "items (docs/FIGURES.md)"));
+	hub_figures f;
+	hub_figure_name n[HUB_FIGURES_NAMES];
+	if (hub_figures_count(db, county, 0, INT64_MAX, now, &f))
+		return 1;
+	size_t k = hub_figures_names(&f, n);
+	for (size_t i = 0; i < k; i++)
+		if (n[i].rate)
+			percent(T(n[i].zh, n[i].en), n[i].part, n[i].whole);
+		else
+			printf("  %-22s %8lld\n", T(n[i].zh, n[i].en), (long long)n[i].value);
 	printf("  %-22s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
 		(long long)one(db, "SELECT count(*) FROM alerts WHERE at >= ?", now - 7 * day));
-	percent(T("按时办结率", "on-time rate"),
-		/* Never escalated and resolved by the deadline it kept: an
-		 * overdue red item resolved late is late here too. */
-		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES
-			" AND escalations = 0 AND resolved_at IS NOT NULL AND "
-			"resolved_at <= resolve_by", 0),
-		one(db, "SELECT count(*) FROM items WHERE " DONE_STATES, 0));
-	percent(T("满意率", "satisfaction"),
-		one(db, "SELECT count(*) FROM items WHERE rating IN ('satisfied', 'basic')", 0),
-		one(db, "SELECT count(*) FROM items WHERE rating IS NOT NULL", 0));
 	return 0;
 }
 
@@ -215,6 +221,7 @@ int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 		{"db", required_argument, NULL, 'd'},
 		{"config", required_argument, NULL, 'f'},
 		{"lang", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -229,6 +236,7 @@ int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 		case 'd': db_path = optarg; break;
 		case 'f': break;
 		case 'l': lang = optarg; break;
+		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -260,9 +268,19 @@ int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 		fprintf(stderr, "minqing-hub stats: %s is not a hub database yet\n", db_path);
 		goto done;
 	}
-	rc = print_stats(db, proto_config_get(keys, cfg, "county"));
+	/* The hub's hour: its clock as it last saved it (hub/clock.h). */
+	hub_clock_origin clk;
+	hub_clock_load(db, &clk);
+	int64_t now = hub_clock_hub_of(&clk, proto_now_ms());
+	char first_code[16];
+	const char *county = proto_config_get(keys, cfg, "county");
+	if (!county)
+		county = text_of(db, "SELECT code FROM stations WHERE length(code) = 6 "
+			"ORDER BY code LIMIT 1", first_code, sizeof first_code);
+	rc = json ? print_json(db, county, now) : print_stats(db, county, now, &clk);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	print_storage(db_path);
+	if (!json)
+		print_storage(db_path);
 done:
 	sqlite3_close(db);
 	hub_admin_config_free(keys, cfg);

@@ -8,22 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/figures.h"
 #include "hub/tally.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
 
-#define COLS "collected, solved, mediated, open_blue, open_orange, open_red, " \
-	"on_time, rated, satisfied, hand_blue, hand_orange, hand_red, late_orange"
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS tally("
-	"  origin TEXT PRIMARY KEY, collected INTEGER NOT NULL,"
-	"  solved INTEGER NOT NULL, mediated INTEGER NOT NULL,"
-	"  open_blue INTEGER NOT NULL, open_orange INTEGER NOT NULL,"
-	"  open_red INTEGER NOT NULL, on_time INTEGER NOT NULL,"
-	"  rated INTEGER NOT NULL, satisfied INTEGER NOT NULL,"
-	"  hand_blue INTEGER NOT NULL, hand_orange INTEGER NOT NULL,"
-	"  hand_red INTEGER NOT NULL, late_orange INTEGER NOT NULL) WITHOUT ROWID;";
+/* The columns after origin and collected, in the order of the parts. */
+static const char *const names[HUB_TALLY__COUNT] = {
+	"open_blue", "open_orange", "open_red", "signed_for", "signed_on_time",
+	"resolved", "resolved_on_time", "solved", "mediated", "visit_due",
+	"visited", "rated", "satisfied", "escalated",
+	"hand_blue", "hand_orange", "hand_red", "late_orange",
+};
 
 struct hub_tally {
 	sqlite3 *db;
@@ -33,22 +29,31 @@ struct hub_tally {
 hub_tally_parts hub_tally_of(const hub_tally_item *it)
 {
 	hub_tally_parts p = {{0}};
-	bool solved = it->state == PROTO_STATE_VERIFIED || it->state == PROTO_STATE_RATED;
+	hub_figures f = {0};
 	bool hand = it->state == PROTO_STATE_REPORTED || it->state == PROTO_STATE_SIGNED ||
 		    it->state == PROTO_STATE_ASSIGNED;
-	bool open = hand || it->state == PROTO_STATE_RESOLVED;
-	const char *r = it->rating ? it->rating : "";
 
-	p.v[HUB_TALLY_SOLVED] = solved;
-	p.v[HUB_TALLY_MEDIATED] = solved && it->category == PROTO_CAT_DISPUTE;
-	p.v[HUB_TALLY_OPEN_BLUE] = open && it->colour == PROTO_COLOUR_BLUE;
-	p.v[HUB_TALLY_OPEN_ORANGE] = open && it->colour == PROTO_COLOUR_ORANGE;
-	p.v[HUB_TALLY_OPEN_RED] = open && it->colour == PROTO_COLOUR_RED;
-	/* Closed, never escalated, last resolved within its limit. */
-	p.v[HUB_TALLY_ON_TIME] = solved && it->escalations == 0 && it->resolved_at > 0 &&
-				 it->resolved_at <= it->resolve_by;
-	p.v[HUB_TALLY_RATED] = r[0] != '\0';
-	p.v[HUB_TALLY_SATISFIED] = strcmp(r, "satisfied") == 0 || strcmp(r, "basic") == 0;
+	/* The figures as hub/figures.c defines them, with no deadline past:
+	 * the parts that depend on the hour are counted when read. */
+	hub_figures_add(&f, &(hub_figures_item){.state = it->state, .colour = it->colour,
+		.category = it->category, .escalations = it->escalations,
+		.sign_by = it->sign_by, .resolve_by = it->resolve_by,
+		.signed_at = it->signed_at, .resolved_at = it->resolved_at,
+		.rating = it->rating}, HUB_FIGURES_TIMELESS);
+	p.v[HUB_TALLY_OPEN_BLUE] = (signed char)f.open[PROTO_COLOUR_BLUE];
+	p.v[HUB_TALLY_OPEN_ORANGE] = (signed char)f.open[PROTO_COLOUR_ORANGE];
+	p.v[HUB_TALLY_OPEN_RED] = (signed char)f.open[PROTO_COLOUR_RED];
+	p.v[HUB_TALLY_SIGNED] = (signed char)f.sign_due;
+	p.v[HUB_TALLY_SIGNED_ON_TIME] = (signed char)f.signed_on_time;
+	p.v[HUB_TALLY_RESOLVED] = (signed char)f.resolve_due;
+	p.v[HUB_TALLY_RESOLVED_ON_TIME] = (signed char)f.resolved_on_time;
+	p.v[HUB_TALLY_SOLVED] = (signed char)f.solved;
+	p.v[HUB_TALLY_MEDIATED] = (signed char)f.mediated;
+	p.v[HUB_TALLY_VISIT_DUE] = (signed char)f.visit_due;
+	p.v[HUB_TALLY_VISITED] = (signed char)f.visited;
+	p.v[HUB_TALLY_RATED] = (signed char)f.rated;
+	p.v[HUB_TALLY_SATISFIED] = (signed char)f.satisfied;
+	p.v[HUB_TALLY_ESCALATED] = (signed char)f.escalated;
 	/* The weather's: waiting on a handler; orange already reminded. */
 	p.v[HUB_TALLY_HAND_BLUE] = hand && it->colour == PROTO_COLOUR_BLUE;
 	p.v[HUB_TALLY_HAND_ORANGE] = hand && it->colour == PROTO_COLOUR_ORANGE;
@@ -105,8 +110,8 @@ proto_err hub_tally_move(hub_tally *t, const char *origin, const hub_tally_parts
 static proto_err fill(hub_tally *t)
 {
 	sqlite3_stmt *st = proto_db_prepare(t->db, "SELECT origin, state, colour, "
-		"category, escalations, reminders, resolve_by, resolved_at, rating "
-		"FROM items ORDER BY origin");
+		"category, escalations, reminders, resolve_by, resolved_at, rating, "
+		"sign_by, signed_at FROM items ORDER BY origin");
 	char origin[PROTO_CODE_MAX + 1] = "";
 	int sum[HUB_TALLY__COUNT] = {0}, n = 0, rc;
 	proto_err err = PROTO_OK;
@@ -127,6 +132,8 @@ static proto_err fill(hub_tally *t)
 			.resolve_by = sqlite3_column_int64(st, 6),
 			.resolved_at = sqlite3_column_int64(st, 7),
 			.rating = (const char *)sqlite3_column_text(st, 8),
+			.sign_by = sqlite3_column_int64(st, 9),
+			.signed_at = sqlite3_column_int64(st, 10),
 		};
 		if (!o)
 			continue;
@@ -152,7 +159,7 @@ static proto_err fill(hub_tally *t)
 }
 
 /* The row must be counted afresh: an older shape (without the weather's
- * columns), an older hub's triggers, or counts that do not add up to the
+ * columns, or of the figures before hub/figures.c), an older hub's triggers, or counts that do not add up to the
  * items stored. */
 static bool stale(sqlite3 *db)
 {
@@ -163,11 +170,41 @@ static bool stale(sqlite3 *db)
 		    "type = 'trigger' AND tbl_name = 'items' AND name LIKE 'tally%') = 0 "
 		    "AND (SELECT count(*) FROM items) = "
 		    "(SELECT coalesce(sum(collected), 0) FROM tally) "
-		    "AND (SELECT late_orange FROM tally LIMIT 0) IS NULL", -1, &st,
+		    "AND (SELECT escalated FROM tally LIMIT 0) IS NULL", -1, &st,
 		    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		bad = sqlite3_column_int(st, 0) == 0;
 	sqlite3_finalize(st);
 	return bad;
+}
+
+/* Creates the table if new and prepares its statements, all from names. */
+static int make(hub_tally *t)
+{
+	char schema[2048], update[2048], insert[1024], values[256];
+	size_t a, b, c, d;
+
+	a = (size_t)snprintf(schema, sizeof schema, "CREATE TABLE IF NOT EXISTS tally("
+		"origin TEXT PRIMARY KEY, collected INTEGER NOT NULL");
+	b = (size_t)snprintf(update, sizeof update, "UPDATE tally SET collected = "
+		"collected + ?2");
+	c = (size_t)snprintf(insert, sizeof insert, "INSERT INTO tally(origin, collected");
+	d = (size_t)snprintf(values, sizeof values, "VALUES(?1, ?2");
+	for (int i = 0; i < HUB_TALLY__COUNT; i++) {
+		a += (size_t)snprintf(schema + a, sizeof schema - a, ", %s INTEGER NOT NULL",
+			names[i]);
+		b += (size_t)snprintf(update + b, sizeof update - b, ", %s = %s + ?%d",
+			names[i], names[i], i + 3);
+		c += (size_t)snprintf(insert + c, sizeof insert - c, ", %s", names[i]);
+		d += (size_t)snprintf(values + d, sizeof values - d, ", ?%d", i + 3);
+	}
+	snprintf(schema + a, sizeof schema - a, ") WITHOUT ROWID");
+	snprintf(update + b, sizeof update - b, " WHERE origin = ?1");
+	snprintf(insert + c, sizeof insert - c, ") %s)", values);
+	if (proto_db_exec(t->db, schema))
+		return -1;
+	t->update = proto_db_prepare(t->db, update);
+	t->insert = proto_db_prepare(t->db, insert);
+	return 0;
 }
 
 hub_tally *hub_tally_create(sqlite3 *db)
@@ -191,17 +228,8 @@ hub_tally *hub_tally_create(sqlite3 *db)
 				      "DROP TABLE IF EXISTS tally;"))
 			goto rollback;
 	}
-	if (proto_db_exec(db, schema))
+	if (make(t))
 		goto rollback;
-	t->update = proto_db_prepare(db, "UPDATE tally SET collected = collected + ?2, "
-		"solved = solved + ?3, mediated = mediated + ?4, "
-		"open_blue = open_blue + ?5, open_orange = open_orange + ?6, "
-		"open_red = open_red + ?7, on_time = on_time + ?8, rated = rated + ?9, "
-		"satisfied = satisfied + ?10, hand_blue = hand_blue + ?11, "
-		"hand_orange = hand_orange + ?12, hand_red = hand_red + ?13, "
-		"late_orange = late_orange + ?14 WHERE origin = ?1");
-	t->insert = proto_db_prepare(db, "INSERT INTO tally(origin, " COLS ") "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
 	if (!t->update || !t->insert)
 		goto rollback;
 	/* Not stale, the table already adds up to the items (none when empty). */

@@ -1,7 +1,8 @@
-/* The per-station tally of items: counters the dashboard's overview and
- * drill-down, and the areas' weather, read instead of counting a county's
- * items on every request. The closed loop (loop.c), the only writer of
- * items, moves each item's counts in the same transaction as the item. */
+/* The per-station tally of items: the all-time figures that do not depend
+ * on the hour (hub/figures.c defines them), and the areas' weather's
+ * counts, read instead of counting a county's items on every request. The
+ * closed loop (loop.c), the only writer of items, moves each item's counts
+ * in the same transaction as the item. */
 #ifndef HUB_TALLY_H
 #define HUB_TALLY_H
 
@@ -15,14 +16,26 @@
 #include "protocol/message.h"
 
 /* What one item adds to its origin's row besides `collected`, each 0 or 1,
- * in the order of the table's columns. */
+ * in the order of the table's columns: the timeless figures of
+ * hub_figures in its order (overdue, which always depends on the hour,
+ * left out), then the weather's. */
 enum {
-	HUB_TALLY_SOLVED, HUB_TALLY_MEDIATED, HUB_TALLY_OPEN_BLUE, HUB_TALLY_OPEN_ORANGE,
-	HUB_TALLY_OPEN_RED, HUB_TALLY_ON_TIME, HUB_TALLY_RATED, HUB_TALLY_SATISFIED,
+	HUB_TALLY_OPEN_BLUE, HUB_TALLY_OPEN_ORANGE, HUB_TALLY_OPEN_RED,
+	HUB_TALLY_SIGNED, HUB_TALLY_SIGNED_ON_TIME, HUB_TALLY_RESOLVED,
+	HUB_TALLY_RESOLVED_ON_TIME, HUB_TALLY_SOLVED, HUB_TALLY_MEDIATED,
+	HUB_TALLY_VISIT_DUE, HUB_TALLY_VISITED, HUB_TALLY_RATED, HUB_TALLY_SATISFIED,
+	HUB_TALLY_ESCALATED,
 	HUB_TALLY_HAND_BLUE, HUB_TALLY_HAND_ORANGE, HUB_TALLY_HAND_RED,
 	HUB_TALLY_LATE_ORANGE,
 	HUB_TALLY__COUNT
 };
+
+/* The sums of a scope's rows as the fields of hub_figures, in its order
+ * (hub_figures_all reads them so). */
+#define HUB_TALLY_FIGURES_SUM "sum(collected), sum(open_blue), sum(open_orange), " \
+	"sum(open_red), 0, sum(signed_for), sum(signed_on_time), sum(resolved), " \
+	"sum(resolved_on_time), sum(solved), sum(mediated), sum(visit_due), " \
+	"sum(visited), sum(rated), sum(satisfied), sum(escalated)"
 
 typedef struct hub_tally_parts {
 	signed char v[HUB_TALLY__COUNT];
@@ -34,7 +47,8 @@ typedef struct hub_tally_item {
 	proto_colour colour;
 	proto_category category;
 	int escalations, reminders;
-	int64_t resolve_by, resolved_at; /* resolved_at 0: never resolved */
+	int64_t sign_by, resolve_by;
+	int64_t signed_at, resolved_at;  /* 0: not signed at this tier, never resolved */
 	const char *rating;              /* NULL or "": not rated */
 } hub_tally_item;
 
@@ -49,7 +63,8 @@ hub_tally *hub_tally_create(sqlite3 *db);
 /* Accepts NULL. */
 void hub_tally_destroy(hub_tally *t);
 
-/* The counts of one item, as the dashboard defines them (docs/API.md). */
+/* The counts of one item: its timeless figures (hub/figures.c) and the
+ * weather's. */
 hub_tally_parts hub_tally_of(const hub_tally_item *it);
 
 /* Whether parts are of an item waiting on its handler (reported, signed

@@ -101,7 +101,7 @@ def body(env):
           "a late item no longer overdue once resolved")
     check(web.json("GET", f"/api/items/{quick}")["item"]["overdue"] is False,
           "an item resolved in time shown overdue")
-    tally = dict(env.hub_sql("SELECT origin, on_time FROM tally WHERE origin IN (?, ?)",
+    tally = dict(env.hub_sql("SELECT origin, resolved_on_time FROM tally WHERE origin IN (?, ?)",
                              LATE_V, ONTIME_V))
     check(tally == {LATE_V: 0, ONTIME_V: 1}, f"tally on_time: {tally}")
     for scope, want in ((LATE_V, 0.0), (ONTIME_V, 1.0), (COUNTY_ST, 0.5)):
@@ -111,7 +111,7 @@ def body(env):
                        capture_output=True, text=True, env={**os.environ, **SAN_ENV},
                        timeout=60)
     check(r.returncode == 0, f"stats: {r.stderr}")
-    m = re.search(r"按时办结率\s+([\d.]+)%\s+\((\d+) / (\d+)\)", r.stdout)
+    m = re.search(r"按期办结率\s+([\d.]+)%\s+\((\d+) / (\d+)\)", r.stdout)
     check(m and m.groups() == ("50.0", "1", "2"), f"stats on-time: {r.stdout}")
     print("resolved late: late in the tally, the overview and stats; "
           "the on-time item on time in all three")

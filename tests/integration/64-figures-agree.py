@@ -1,0 +1,219 @@
+"""One definition of every figure (docs/FIGURES.md), read the same way by
+every reader. A loop in scaled hub time (2 hub hours a second) leaves items
+in many states: open of each colour, red overdue unsigned and unresolved,
+signed late, resolved late then rated unsatisfied (reopened) and extended,
+escalated by time and then resolved at the county, extended and resolved,
+returned, merged, withdrawn, resolved awaiting its return visit, visited
+and rated. `minqing-hub stats --json`, /api/overview and /api/stats then
+agree figure by figure, and each equals a recount made here from the items
+and events tables by FIGURES.md's words (the last sign-for at an item's
+tier and its last resolve taken from its events). The hub's clock is read
+by `stats` from the database: its "now" is the hub's, not the wall's."""
+import sys, os, json, sqlite3, subprocess, time
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (run, check, start_hub_http, add_user, Web, LoopStations,
+                     SAN_ENV, iso_ms)
+
+COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
+SCALE = 7200            # 2 hub hours a second
+HOUR, DAY = 3600 * 1000, 86400 * 1000
+OPEN = ("reported", "signed", "assigned")
+DONE = ("resolved", "verified", "rated")
+NAMES = ("collected", "open", "open_blue", "open_orange", "open_red", "overdue",
+         "sign_due", "signed_on_time", "sign_rate", "resolve_due", "resolved_on_time",
+         "on_time_rate", "solved", "mediated", "visit_due", "visited", "visit_rate",
+         "rated", "satisfied", "satisfaction", "escalated")
+
+
+def recount(db, scope, now, frm=0, to=1 << 62):
+    """The figures by docs/FIGURES.md, from the tables alone."""
+    f = {k: 0 for k in NAMES if not k.endswith(("_rate", "satisfaction"))}
+    for (item, state, colour, cat, esc, sign_by, resolve_by, rating) in db.execute(
+            "SELECT item, state, colour, category, escalations, sign_by, resolve_by, "
+            "rating FROM items WHERE origin >= ? AND origin < ? || ';' AND received >= ? "
+            "AND received < ?", (scope, scope, frm, to)):
+        ev = db.execute("SELECT seq, at, kind FROM events WHERE item = ? ORDER BY seq",
+                        (item,)).fetchall()
+        # The tier it is at began with its last escalation or return.
+        tier = max([s for s, _, k in ev if k in ("escalate", "return")], default=-1)
+        signs = [a for s, a, k in ev if k == "sign" and s > tier]
+        resolves = [a for s, a, k in ev if k == "resolve"]
+        f["collected"] += 1
+        if state in OPEN:
+            f["open"] += 1
+            f["open_" + colour] += 1
+            deadline = sign_by if state == "reported" else resolve_by
+            f["overdue"] += deadline < now
+            f["sign_due"] += state == "reported" and sign_by < now
+            f["resolve_due"] += resolve_by < now
+        if signs:
+            f["sign_due"] += 1
+            f["signed_on_time"] += signs[-1] <= sign_by
+        if state in DONE:
+            f["resolve_due"] += 1
+            f["resolved_on_time"] += bool(resolves) and resolves[-1] <= resolve_by
+            f["visit_due"] += 1
+            f["visited"] += state in ("verified", "rated")
+        solved = state in ("verified", "rated")
+        f["solved"] += solved
+        f["mediated"] += solved and cat == "dispute"
+        f["rated"] += rating is not None
+        f["satisfied"] += rating in ("satisfied", "basic")
+        f["escalated"] += esc > 0
+    for rate, part, whole in (("sign_rate", "signed_on_time", "sign_due"),
+                              ("on_time_rate", "resolved_on_time", "resolve_due"),
+                              ("visit_rate", "visited", "visit_due"),
+                              ("satisfaction", "satisfied", "rated")):
+        f[rate] = f[part] / f[whole] if f[whole] else None
+    return f
+
+
+def differ(a, b):
+    return {k: (a.get(k), b.get(k)) for k in NAMES
+            if not (a.get(k) == b.get(k) or (isinstance(a.get(k), float) and
+                    isinstance(b.get(k), float) and abs(a[k] - b[k]) < 1e-9))}
+
+
+def body(env):
+    t0 = time.time()
+    env.provision()
+    policy = os.path.join(env.dir, "policy.conf")
+    with open(policy, "w") as f:
+        # Blue and orange slow enough to stay open for the whole test;
+        # orange's sign-for and red's limits pass in seconds.
+        f.write("[blue]\nsign = 20d\nresolve = 30d\n"
+                "[orange]\nsign = 6h\nresolve = 30d\n"
+                "[red]\nsign = 6h\nresolve = 12h\n"
+                "[supervise]\nevery = 1d\nmax = 3\nto = county\n")
+    env.start_broker()
+    start_hub_http(env, "--policy", policy, "--time-scale", str(SCALE), testing=True)
+    add_user(env, "admin", "county", COUNTY_ST, "county-pass-1")
+    web = Web(env)
+    web.login("admin", "county-pass-1")
+    st = LoopStations(env)
+
+    def hub_now():
+        return web.json("GET", "/api/overview")["now"]
+
+    def act(who, item, action, **kw):
+        r = st.act(who, item, action, **kw)
+        check(r["status"] == "accepted", f"{action} {item} by {who}: {r}")
+
+    def row(item):
+        return dict(zip(("state", "sign_by", "resolve_by", "colour", "handler"),
+                        env.hub_sql("SELECT state, sign_by, resolve_by, colour, handler "
+                                    "FROM items WHERE item = ?", item)[0]))
+
+    # Quick steps first, before any limit passes.
+    b_open = st.report(GROUP, "blue", title="路灯")                  # open blue, reported
+    b_signed = st.report(GROUP, "blue", title="水管")
+    act(VILLAGE, b_signed, "sign")                                   # open blue, signed
+    o_open = st.report(VILLAGE, "orange", title="道路")
+    act(TOWN, o_open, "sign")                                        # open orange
+    o_esc = st.report(VILLAGE, "orange", title="无人签收")          # escalates by time
+    r_unsigned = st.report(VILLAGE, "red", title="无人签收红")       # overdue, unsigned
+    r_late = st.report(VILLAGE, "red", title="久拖")                 # resolved late
+    r_open = st.report(VILLAGE, "red", title="未办结")               # overdue, signed
+    r_sign_late = st.report(VILLAGE, "red", title="签收迟")
+    for item in (r_late, r_open):
+        act(COUNTY_ST, item, "sign")
+    r_quick = st.report(VILLAGE, "red", category="dispute", title="按时")
+    act(COUNTY_ST, r_quick, "sign")
+    act(COUNTY_ST, r_quick, "resolve", note="已调解")
+    act(VILLAGE, r_quick, "verify", note="已回访")
+    act(VILLAGE, r_quick, "rate", rating="satisfied")
+    b_dispute = st.report(GROUP, "blue", category="dispute", title="邻里纠纷")
+    act(VILLAGE, b_dispute, "sign")
+    act(VILLAGE, b_dispute, "resolve", note="已调解")
+    act(GROUP, b_dispute, "verify", note="已回访")
+    act(GROUP, b_dispute, "rate", rating="basic")
+    b_ext = st.report(GROUP, "blue", title="需延期")
+    act(VILLAGE, b_ext, "sign")
+    act(VILLAGE, b_ext, "extend", until=iso_ms(hub_now() + 60 * DAY), note="等材料")
+    act(VILLAGE, b_ext, "resolve", note="已办")
+    b_wait = st.report(GROUP, "blue", title="待回访")
+    act(VILLAGE, b_wait, "sign")
+    act(VILLAGE, b_wait, "resolve", note="已办")                     # resolved, not visited
+    b_ret = st.report(GROUP, "blue", title="退回")
+    act(VILLAGE, b_ret, "sign")
+    act(VILLAGE, b_ret, "return", note="超出本村能力")                # up to the town
+    b_merge = st.report(GROUP, "blue", title="重复")
+    act(VILLAGE, b_merge, "merge", into=b_open)
+    b_wd = st.report(GROUP, "blue", title="误报")
+    act(GROUP, b_wd, "withdraw", note="误报")
+
+    # Red's sign-for (6 h) passes: one red signed late; orange escalates.
+    first = row(r_late)
+    env.wait_until(lambda: hub_now() > first["sign_by"] + HOUR, 30, "red sign-for passed")
+    act(COUNTY_ST, r_sign_late, "sign")
+    env.wait_until(lambda: row(o_esc)["colour"] == "red", 30, "orange escalated to red")
+    act(COUNTY_ST, o_esc, "sign")
+    act(COUNTY_ST, o_esc, "resolve", note="县里办结")
+    act(VILLAGE, o_esc, "verify", note="已回访")
+    act(VILLAGE, o_esc, "rate", rating="satisfied")
+    # Red's resolve limit (12 h) passes: resolved late, then rated
+    # unsatisfied (back to signed, a new limit), and that limit extended.
+    env.wait_until(lambda: hub_now() > first["resolve_by"] + HOUR, 30, "red resolve passed")
+    act(COUNTY_ST, r_late, "resolve", note="迟办")
+    act(VILLAGE, r_late, "verify", note="已回访")
+    act(VILLAGE, r_late, "rate", rating="unsatisfied")
+    check(row(r_late)["state"] == "signed", f"rated unsatisfied: {row(r_late)}")
+    act(COUNTY_ST, r_late, "extend", until=iso_ms(hub_now() + 60 * DAY), note="重新施工")
+    # Every deadline near now well past, so that the readers' few seconds
+    # apart cross none.
+    near = max(v for it in (r_sign_late, r_open, r_unsigned) for v in
+               (row(it)["sign_by"], row(it)["resolve_by"]))
+    env.wait_until(lambda: hub_now() > near + HOUR, 30, "the near deadlines passed")
+
+    # The readers: the overview first (on main, its figures were not the
+    # recount's: 在办 counted resolved items, on time ignored overdue ones).
+    ov = web.json("GET", "/api/overview")
+    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+    try:
+        want = recount(db, COUNTY_ST, ov["now"])
+    finally:
+        db.close()
+    check(not differ(ov["figures"], want), f"/api/overview against the recount: "
+          f"{differ(ov['figures'], want)}")
+    r = subprocess.run([env.bin("hub/minqing-hub"), "stats", "--db", env.hub_db, "--json"],
+                       capture_output=True, text=True, env={**os.environ, **SAN_ENV},
+                       timeout=60)
+    check(r.returncode == 0, f"stats --json: {r.returncode} {r.stderr} {r.stdout[:300]}")
+    cli = json.loads(r.stdout)
+    api = web.json("GET", "/api/stats?period=day")
+    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+    try:
+        period = recount(db, COUNTY_ST, api["to"], api["from"], api["to"])
+        cli_want = recount(db, cli["scope"], cli["now"])
+        towns = {c["code"]: recount(db, c["code"], api["to"], api["from"], api["to"])
+                 for c in api["ranking"]}
+    finally:
+        db.close()
+    # The hub's hour, not the wall's: scaled, it is far ahead.
+    check(abs(cli["now"] - ov["now"]) < 20 * 1000 * SCALE and
+          cli["now"] > time.time() * 1000 + 6 * HOUR, f"stats' now {cli['now']}, "
+          f"the hub's {ov['now']}, the wall's {int(time.time() * 1000)}")
+    check(not differ(cli["figures"], cli_want), f"stats --json against the recount: "
+          f"{differ(cli['figures'], cli_want)}")
+    check(not differ(api["figures"], period), f"/api/stats against the recount: "
+          f"{differ(api['figures'], period)}")
+    check(not differ(cli["figures"], ov["figures"]), f"stats --json against /api/overview: "
+          f"{differ(cli['figures'], ov['figures'])}")
+    check(not differ(api["figures"], ov["figures"]), f"/api/stats against /api/overview: "
+          f"{differ(api['figures'], ov['figures'])}")
+    for x in api["ranking"]:
+        check(not differ(x, towns[x["code"]]), f"ranking row {x['code']}: "
+              f"{differ(x, towns[x['code']])}")
+    # The states the loop was to leave, so that each figure counts something.
+    f = want
+    check(f["open_blue"] and f["open_orange"] and f["open_red"] and f["overdue"] >= 2 and
+          f["escalated"] >= 1 and f["solved"] >= 3 and f["mediated"] >= 2 and
+          f["visit_due"] > f["visited"] and f["rated"] > f["satisfied"] and
+          f["resolve_due"] > f["resolved_on_time"] and f["sign_due"] > f["signed_on_time"],
+          f"the loop left too few states: {f}")
+    print("figures agree (stats --json, /api/overview, /api/stats, ranking) and equal "
+          f"the recount: {json.dumps(f, ensure_ascii=False)}")
+    print(f"{time.time() - t0:.1f} s")
+
+
+run("64-figures-agree", body)
