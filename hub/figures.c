@@ -8,6 +8,7 @@
  * there. Only overdue and the deadlines already missed depend on the hour;
  * everything else changes only when the item does, which is what lets the
  * tally keep the all-time figures as the loop writes. */
+#include <stdio.h>
 #include <string.h>
 
 #include "hub/figures.h"
@@ -95,12 +96,24 @@ proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	st = proto_db_prepare(db, "SELECT state, colour, category, escalations, sign_by, "
-		"resolve_by, signed_at, resolved_at, rating FROM items "
-		"WHERE origin >= ?1 AND origin < ?1 || ';' AND received >= ?2 "
-		"AND received < ?3");
-	if (!st)
+	/* A database of an older hub, not yet started by this one (`stats`
+	 * reads it as it is), has no signed_at: nothing counts as signed. */
+	for (int pass = 0; pass < 2; pass++) {
+		char q[512];
+		snprintf(q, sizeof q, "SELECT state, colour, category, escalations, sign_by, "
+			"resolve_by, %s, resolved_at, rating FROM items "
+			"WHERE origin >= ?1 AND origin < ?1 || ';' AND received >= ?2 "
+			"AND received < ?3", pass ? "NULL" : "signed_at");
+		st = NULL;
+		if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
+			break;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (!st) {
+		log_error("sqlite: counting the figures: %s", sqlite3_errmsg(db));
 		return PROTO_ERR_IO;
+	}
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
