@@ -769,9 +769,11 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	}
 	int64_t (*colour)[BUCKETS_MAX] = cat + PROTO_CAT__COUNT;
 	int64_t *esc = cat[PROTO_CAT__COUNT + PROTO_COLOUR__COUNT];
-	sqlite3_stmt *st = proto_db_prepare(db, "SELECT received, category, colour, "
-		"escalations FROM items WHERE " WITHIN("origin") " AND received >= ?2 "
-		"AND received < ?3");
+	/* By the colour it was reported in (the report's), not the colour it
+	 * has now: an escalation is a series of its own. */
+	sqlite3_stmt *st = proto_db_prepare(db, "SELECT i.received, i.category, r.colour, "
+		"i.escalations FROM items i JOIN reports r ON r.item = i.item WHERE "
+		WITHIN("i.origin") " AND i.received >= ?2 AND i.received < ?3");
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, from);
@@ -823,29 +825,34 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 		memset(&f, 0, sizeof f);
 	dash_figures_json(cJSON_AddObjectToObject(o, "figures"), &f);
 
-	/* Ranking of the scope's children over the same period, by the items
-	 * reported within each (each child's items read once). */
+	/* Rankings of the scope's children over the same period: by the items
+	 * reported within each, and by the items each handles now (whoever
+	 * did the work). Each child's items read once for each. */
 	size_t nc;
 	child *c = children_of(db, scope, &nc);
 	rank *rk = nc ? calloc(nc, sizeof *rk) : NULL;
-	for (size_t i = 0; rk && i < nc; i++) {
-		snprintf(rk[i].code, sizeof rk[i].code, "%s", c[i].code);
-		snprintf(rk[i].name, sizeof rk[i].name, "%s", c[i].name);
-		if (hub_figures_count(db, rk[i].code, from, to, now, &rk[i].f))
-			memset(&rk[i].f, 0, sizeof rk[i].f);
-	}
-	if (rk)
-		qsort(rk, nc, sizeof *rk, rank_cmp);
-	a = cJSON_AddArrayToObject(o, "ranking");
-	for (size_t i = 0; rk && i < nc; i++) {
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "code", rk[i].code);
-		cJSON_AddStringToObject(x, "name", rk[i].name);
-		cJSON_AddStringToObject(x, "tier", proto_tier_name(proto_code_tier(rk[i].code)));
-		/* Resolved (and so due for its return visit). */
-		cJSON_AddNumberToObject(x, "closed", (double)rk[i].f.visit_due);
-		dash_figures_json(x, &rk[i].f);
-		cJSON_AddItemToArray(a, x);
+	for (int by = 0; by < 2; by++) {
+		for (size_t i = 0; rk && i < nc; i++) {
+			snprintf(rk[i].code, sizeof rk[i].code, "%s", c[i].code);
+			snprintf(rk[i].name, sizeof rk[i].name, "%s", c[i].name);
+			if ((by ? hub_figures_count_handled : hub_figures_count)(db, rk[i].code,
+				    from, to, now, &rk[i].f))
+				memset(&rk[i].f, 0, sizeof rk[i].f);
+		}
+		if (rk)
+			qsort(rk, nc, sizeof *rk, rank_cmp);
+		a = cJSON_AddArrayToObject(o, by ? "ranking_handled" : "ranking");
+		for (size_t i = 0; rk && i < nc; i++) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "code", rk[i].code);
+			cJSON_AddStringToObject(x, "name", rk[i].name);
+			cJSON_AddStringToObject(x, "tier",
+				proto_tier_name(proto_code_tier(rk[i].code)));
+			/* Resolved (and so due for its return visit). */
+			cJSON_AddNumberToObject(x, "closed", (double)rk[i].f.visit_due);
+			dash_figures_json(x, &rk[i].f);
+			cJSON_AddItemToArray(a, x);
+		}
 	}
 	free(rk);
 	free(c);

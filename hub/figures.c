@@ -89,8 +89,9 @@ static const char *col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_t to,
-	int64_t now, hub_figures *out)
+/* Counts the items whose column `by` (origin or handler) is within scope. */
+static proto_err count_by(sqlite3 *db, const char *by, const char *scope, int64_t from,
+	int64_t to, int64_t now, hub_figures *out)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -102,8 +103,8 @@ proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_
 		char q[512];
 		snprintf(q, sizeof q, "SELECT state, colour, category, escalations, sign_by, "
 			"resolve_by, %s, resolved_at, rating FROM items "
-			"WHERE origin >= ?1 AND origin < ?1 || ';' AND received >= ?2 "
-			"AND received < ?3", pass ? "NULL" : "signed_at");
+			"WHERE %s >= ?1 AND %s < ?1 || ';' AND received >= ?2 "
+			"AND received < ?3", pass ? "NULL" : "signed_at", by, by);
 		st = NULL;
 		if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
 			break;
@@ -137,6 +138,18 @@ proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_
 		return PROTO_ERR_IO;
 	}
 	return PROTO_OK;
+}
+
+proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_t to,
+	int64_t now, hub_figures *out)
+{
+	return count_by(db, "origin", scope, from, to, now, out);
+}
+
+proto_err hub_figures_count_handled(sqlite3 *db, const char *scope, int64_t from,
+	int64_t to, int64_t now, hub_figures *out)
+{
+	return count_by(db, "handler", scope, from, to, now, out);
 }
 
 proto_err hub_figures_all(sqlite3 *db, const char *scope, int64_t now, hub_figures *out)

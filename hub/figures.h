@@ -66,6 +66,13 @@ void hub_figures_sum(hub_figures *f, const hub_figures *g);
 proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_t to,
 	int64_t now, hub_figures *out);
 
+/* The same figures of the items whose current handler is at or below
+ * scope (whoever did the work, not whoever reported it): the ranking's
+ * "by items handled". An escalated or returned item counts for the
+ * station that holds it now. */
+proto_err hub_figures_count_handled(sqlite3 *db, const char *scope, int64_t from,
+	int64_t to, int64_t now, hub_figures *out);
+
 /* The same figures for all time (from 0 to no end), cheaply: the tally's
  * rows of the scope (hub/tally.c, one per reporting station) plus the time
  * parts of the scope's open items, read from the covering index items_area

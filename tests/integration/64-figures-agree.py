@@ -25,12 +25,13 @@ NAMES = ("collected", "open", "open_blue", "open_orange", "open_red", "overdue",
          "rated", "satisfied", "satisfaction", "escalated")
 
 
-def recount(db, scope, now, frm=0, to=1 << 62):
-    """The figures by docs/FIGURES.md, from the tables alone."""
+def recount(db, scope, now, frm=0, to=1 << 62, by="origin"):
+    """The figures by docs/FIGURES.md, from the tables alone; by "handler":
+    of the items each station handles now (the ranking by work done)."""
     f = {k: 0 for k in NAMES if not k.endswith(("_rate", "satisfaction"))}
     for (item, state, colour, cat, esc, sign_by, resolve_by, rating) in db.execute(
             "SELECT item, state, colour, category, escalations, sign_by, resolve_by, "
-            "rating FROM items WHERE origin >= ? AND origin < ? || ';' AND received >= ? "
+            f"rating FROM items WHERE {by} >= ? AND {by} < ? || ';' AND received >= ? "
             "AND received < ?", (scope, scope, frm, to)):
         ev = db.execute("SELECT seq, at, kind FROM events WHERE item = ? ORDER BY seq",
                         (item,)).fetchall()
@@ -187,6 +188,17 @@ def body(env):
         cli_want = recount(db, cli["scope"], cli["now"])
         towns = {c["code"]: recount(db, c["code"], api["to"], api["from"], api["to"])
                  for c in api["ranking"]}
+        handled = {c["code"]: recount(db, c["code"], api["to"], api["from"], api["to"],
+                                      by="handler") for c in api["ranking_handled"]}
+        # Trends by the colour reported (the report's), escalations apart.
+        reported = dict(db.execute(
+            "SELECT r.colour, count(*) FROM reports r JOIN items i ON i.item = r.item "
+            "WHERE i.received >= ? AND i.received < ? GROUP BY r.colour",
+            (api["from"], api["to"])).fetchall())
+        escalations = db.execute("SELECT count(*) FROM events WHERE kind = 'escalate'"
+                                 ).fetchone()[0]
+        town_handled = db.execute("SELECT count(*) FROM items WHERE handler >= ? AND "
+                                  "handler < ? || ';'", (TOWN, TOWN)).fetchone()[0]
     finally:
         db.close()
     # The hub's hour, not the wall's: scaled, it is far ahead.
@@ -204,6 +216,19 @@ def body(env):
     for x in api["ranking"]:
         check(not differ(x, towns[x["code"]]), f"ranking row {x['code']}: "
               f"{differ(x, towns[x['code']])}")
+    check(len(api["ranking_handled"]) == len(api["ranking"]), "rankings of other areas")
+    for x in api["ranking_handled"]:
+        check(not differ(x, handled[x["code"]]), f"ranking by items handled, row "
+              f"{x['code']}: {differ(x, handled[x['code']])}")
+    mine = {x["code"]: x for x in api["ranking_handled"]}[TOWN]
+    theirs = {x["code"]: x for x in api["ranking"]}[TOWN]
+    check(mine["collected"] == town_handled and mine["collected"] != theirs["collected"],
+          f"the town and its villages handle {town_handled} items, its reported {theirs['collected']}: "
+          f"ranking by handled says {mine['collected']}")
+    got = {k: sum(v) for k, v in api["by_colour"].items() if sum(v)}
+    check(got == reported, f"trend by colour {got}, reported {reported}")
+    check(sum(api["escalations"]) == escalations, f"escalations series "
+          f"{sum(api['escalations'])}, events {escalations}")
     # The states the loop was to leave, so that each figure counts something.
     f = want
     check(f["open_blue"] and f["open_orange"] and f["open_red"] and f["overdue"] >= 2 and
