@@ -1,7 +1,8 @@
 // Statistics: trends by category and colour over days, weeks or months,
-// escalations over time, and the ranking of the areas below by on-time
-// rate and satisfaction (工作绩效排位). Charts by the vendored Chart.js,
-// each with its numbers also as a table.
+// escalations over time (colours as reported), and the rankings of the
+// areas below (工作绩效排位) by the items each handles and by the items
+// reported in each, on on-time rates, satisfaction and overdue items.
+// Charts by the vendored Chart.js, each with its numbers also as a table.
 import {t, lang, name, keys, fmtPercent, fmtNumber} from './i18n.js';
 import {h, fillEl, hubNow} from './dom.js';
 import {api, me, query} from './api.js';
@@ -67,22 +68,28 @@ function chartBox(id, title, label) {
 	return {box, canvas};
 }
 
-function ranking(rows, by) {
+// One ranking table: `id` tells the two apart (by items handled, by items
+// reported); both show the same figures (docs/FIGURES.md).
+function ranking(rows, by, id) {
 	const sorted = rows.slice().sort((a, b) => (b[by] ?? -1) - (a[by] ?? -1)
 		|| (b.closed || 0) - (a.closed || 0));
-	return h('table', {class: 'ranking', id: 'ranking'},
+	return h('table', {class: 'ranking', id},
 		h('thead', null, h('tr', null,
 			h('th', {scope: 'col', text: t('rank')}),
 			h('th', {scope: 'col', text: t('rank_name')}),
 			h('th', {scope: 'col', text: t('rank_closed')}),
+			h('th', {scope: 'col', text: t('fig_sign_rate'), class: by === 'sign_rate' ? 'sorted' : null}),
 			h('th', {scope: 'col', text: t('fig_on_time'), class: by === 'on_time_rate' ? 'sorted' : null}),
-			h('th', {scope: 'col', text: t('fig_satisfaction'), class: by === 'satisfaction' ? 'sorted' : null}))),
+			h('th', {scope: 'col', text: t('fig_satisfaction'), class: by === 'satisfaction' ? 'sorted' : null}),
+			h('th', {scope: 'col', text: t('fig_overdue')}))),
 		h('tbody', null, sorted.map((r, i) => h('tr', null,
 			h('td', {text: String(i + 1)}),
 			h('th', {scope: 'row'}, h('a', {href: `#/area/${r.code}`, text: r.name || r.code})),
 			h('td', {text: fmtNumber(r.closed)}),
+			h('td', null, bar(r.sign_rate)),
 			h('td', null, bar(r.on_time_rate)),
-			h('td', null, bar(r.satisfaction))))));
+			h('td', null, bar(r.satisfaction)),
+			h('td', {text: fmtNumber(r.overdue ?? 0)})))));
 }
 
 function bar(x) {
@@ -127,24 +134,33 @@ export async function mount(main, ctx) {
 	const cat = chartBox('category', t('chart_category'), t('chart_category'));
 	const col = chartBox('colour', t('chart_colour'), t('chart_colour'));
 	const esc = chartBox('escalations', t('chart_escalations'), t('chart_escalations'));
-	const rankBox = h('div');
-	let stats = {ranking: []};
+	// Two rankings: by the items each area handles (whoever did the work)
+	// and by the items reported in it.
+	const rankBox = h('div'), reportedBox = h('div');
+	let stats = {ranking: [], ranking_handled: []};
 	const rankBy = {value: 'on_time_rate'};
+	const fillRanks = () => {
+		fillEl(rankBox, ranking(stats.ranking_handled || [], rankBy.value, 'ranking'));
+		fillEl(reportedBox, ranking(stats.ranking || [], rankBy.value, 'ranking-reported'));
+	};
 	const rankButtons = h('div', {class: 'seg', role: 'group'},
-		[['on_time_rate', 'rank_by_on_time'], ['satisfaction', 'rank_by_satisfaction']].map(([k, label]) =>
+		[['on_time_rate', 'rank_by_on_time'], ['sign_rate', 'rank_by_sign'],
+			['satisfaction', 'rank_by_satisfaction']].map(([k, label]) =>
 			h('button', {type: 'button', dataset: {by: k}, 'aria-pressed': String(k === rankBy.value),
 				text: t(label), onclick: ev => {
 					rankBy.value = k;
 					for (const b of rankButtons.children)
 						b.setAttribute('aria-pressed', String(b.dataset.by === k));
-					fillEl(rankBox, ranking(stats.ranking || [], k));
+					fillRanks();
 				}})));
 	const message = h('p', {class: 'error', role: 'alert'});
 	fillEl(main, h('div', {class: 'stats'},
 		h('h1', {tabindex: '-1', text: t('stats_title')}), form, message,
 		h('div', {class: 'chart-grid'}, cat.box, col.box, esc.box,
 			h('section', {class: 'panel', 'aria-labelledby': 'h-ranking'},
-				h('h2', {id: 'h-ranking', text: t('ranking_title')}), rankButtons, rankBox))));
+				h('h2', {id: 'h-ranking', text: t('ranking_title')}), rankButtons,
+				h('h3', {text: t('ranking_handled')}), rankBox,
+				h('h3', {text: t('ranking_reported')}), reportedBox))));
 
 	const from = new Date(fromIn.value).getTime();
 	const to = new Date(toIn.value).getTime() + DAY;
@@ -158,7 +174,7 @@ export async function mount(main, ctx) {
 	]);
 	if (!ctx.alive())
 		return;
-	fillEl(rankBox, ranking(stats.ranking || [], rankBy.value));
+	fillRanks();
 	const buckets = (stats.buckets || []).map(bucketLabel);
 	const catSeries = keys('category').map((k, i) => ({
 		label: name('category', k), data: (stats.by_category || {})[k] || [],
