@@ -295,9 +295,12 @@ static int run(hub *h)
 		hub_clock_set_scale((int)h->cfg.time_scale);
 	}
 	h->loop = hub_loop_create(h->store, &policy);
-	/* Where offline tools read the hub's hour (`stats`, hub/clock.h). */
-	if (!h->loop || hub_clock_save(hub_store_db(h->store)))
+	if (!h->loop)
 		goto done;
+	/* Where offline tools read the hub's hour (`stats`, hub/clock.h). Not
+	 * a reason to stay down (a full disk): they fall back on the wall. */
+	if (hub_clock_save(hub_store_db(h->store)))
+		log_warn("the hub's clock is not saved: `stats` may read another hour");
 	if (h->cfg.members && hub_loop_load_members(h->loop, h->cfg.members, perr,
 		    sizeof perr)) {
 		log_error("service team: %s", perr);
