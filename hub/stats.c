@@ -1,11 +1,12 @@
 /* `minqing-hub stats`: the county's figures on the terminal, read from the
  * hub's database (read-only; safe beside the running hub): stations online,
- * reports by colour and service item, open and overdue items, the headline
- * figures of the dashboard (collected, hardships solved, disputes mediated,
- * on-time rate, satisfaction), and the storage: the database's and the
- * WAL's size, whether the disk is full and how the last checkpoint went
- * (from the health file, hub/health.h). Chinese by default, --lang en for
- * English. */
+ * reports by colour and service item, and the figures of hub/figures.c
+ * (docs/FIGURES.md), the same as the dashboard's; `--json` gives them by
+ * the API's names. Every "now" is the hub's, from the clock the running hub
+ * saved (hub/clock.h): 近24小时, 超期 and 一天内无消息 agree with a hub running
+ * scaled time. Then the storage: the database's and the WAL's size,
+ * whether the disk is full and how the last checkpoint went (from the
+ * health file, hub/health.h). Chinese by default, --lang en for English. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
