@@ -107,6 +107,11 @@ void dash_reader_put(dash *d, sqlite3 *db);
 void dash_api_login(dash_req *r);
 void dash_api_logout(dash_req *r);
 void dash_api_me(dash_req *r);
+
+/* ---- system.c: GET /api/system, the hub's storage (hub/health.h): disk,
+ * the WAL's size now and at the last checkpoint, that checkpoint's result
+ * and counts; {"storage": {"known": false}} before any health file. */
+void dash_api_system(dash_req *r);
 /* Resolves the session; false (and a 401 reply) when there is none. Touches
  * the session. For POST also checks the CSRF token (403). */
 bool dash_auth(dash_req *r);

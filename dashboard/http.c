@@ -211,7 +211,7 @@ static void route_api(dash_req *r)
 			dash_api_action(r, item);
 		} else if (is(p, "/me") || is(p, "/overview") || is(p, "/items") ||
 			   strncmp(p, "/items/", 7) == 0 || is(p, "/tree") || is(p, "/stats") ||
-			   is(p, "/stream") || is(p, "/export.csv") || is(p, "/export.xlsx"))
+			   is(p, "/system") || is(p, "/stream") || is(p, "/export.csv") || is(p, "/export.xlsx"))
 			dash_reply_error(r, 405, "method_not_allowed", "use GET");
 		else
 			dash_reply_error(r, 404, "not_found", "no such call");
@@ -219,6 +219,10 @@ static void route_api(dash_req *r)
 	}
 	if (is(p, "/me")) {
 		dash_api_me(r);
+		return;
+	}
+	if (is(p, "/system")) {
+		dash_api_system(r);
 		return;
 	}
 	if (is(p, "/stream")) {

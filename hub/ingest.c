@@ -436,7 +436,15 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 	/* Before any parsing: a flood costs the hub a lookup per message. */
 	size_t index = proto_registry_index(in->reg, st);
 	int64_t now = proto_mono_ms();
-	if (!hub_ratelimit_take(in->limit, index, now)) {
+	/* A receipt answers the hub's own item message: its own bucket, so
+	 * that a village handling its items never runs its reports dry, and
+	 * no rate_limited receipt (it names no message of the station's). */
+	if (t.type == PROTO_MSG_RECEIPT) {
+		if (!hub_ratelimit_take_receipt(in->limit, index, now)) {
+			in->stats.limited++;
+			return;
+		}
+	} else if (!hub_ratelimit_take(in->limit, index, now)) {
 		in->stats.limited++;
 		if (hub_ratelimit_tell(in->limit, index, now)) {
 			log_warn("station %s is over its rate; dropping its messages",

@@ -78,6 +78,7 @@ typedef struct hub {
 	dash *dash;
 	proto_link *link;
 	int64_t session;
+	bool said_full;  /* the last online status said the disk is full */
 	char topic_status[PROTO_TOPIC_MAX];
 	char filter[PROTO_TOPIC_MAX];
 } hub;
@@ -111,6 +112,10 @@ static char *hub_status_json(hub *h, bool online)
 	m.u.status.session = h->session;
 	m.u.status.outbox = -1;
 	m.u.status.agent = "minqing-hub/" MINQING_VERSION;
+	/* Said to every station and operator watching the status: a hub
+	 * that stores nothing is up but not serving (PROTOCOL.md §5.3). */
+	h->said_full = online && hub_ingest_full(h->ingest);
+	m.u.status.storage = h->said_full ? "full" : NULL;
 	return proto_msg_encode(&m);
 }
 
@@ -345,6 +350,15 @@ static int run(hub *h)
 		int tw = hub_ingest_tend(h->ingest, mono);
 		if (tw >= 0 && (wait < 0 || tw < wait))
 			wait = tw;
+		/* The disk found full or back: the retained status says so. */
+		if (hub_ingest_full(h->ingest) != h->said_full &&
+		    proto_link_connected(h->link)) {
+			char *json = hub_status_json(h, true);
+			if (json)
+				proto_link_publish(h->link, h->topic_status, json, strlen(json),
+					1, true, NULL);
+			free(json);
+		}
 		/* While the WAL starts again no batch may begin (durable.c):
 		 * no messages are read, no timer or dashboard change is made. */
 		bool paused = hub_ingest_paused(h->ingest);

@@ -1,6 +1,7 @@
 /* Per-station token buckets with a penalty: once a station runs dry it is
  * refused for a whole second, so that a window in flight is dropped whole
- * and its resend arrives in order instead of with holes filled later. */
+ * and its resend arrives in order instead of with holes filled later.
+ * Receipts for item messages draw on a second bucket, without penalty. */
 #include <stdlib.h>
 
 #include "hub/ratelimit.h"
@@ -10,6 +11,7 @@
 
 typedef struct slot {
 	proto_bucket b;
+	proto_bucket receipts; /* the station's receipts for item messages */
 	int64_t refused_until; /* monotonic ms */
 	int64_t told;          /* monotonic ms of the last "rate_limited" receipt */
 } slot;
@@ -35,6 +37,7 @@ hub_ratelimit *hub_ratelimit_create(size_t stations, double rate, double burst)
 	}
 	for (size_t i = 0; i < stations; i++) {
 		proto_bucket_init(&rl->s[i].b, rate, burst);
+		proto_bucket_init(&rl->s[i].receipts, rate, burst);
 		rl->s[i].refused_until = -1;
 		rl->s[i].told = -PENALTY_MS;
 	}
@@ -62,6 +65,13 @@ bool hub_ratelimit_take(hub_ratelimit *rl, size_t i, int64_t now)
 		return true;
 	s->refused_until = now + PENALTY_MS;
 	return false;
+}
+
+bool hub_ratelimit_take_receipt(hub_ratelimit *rl, size_t i, int64_t now)
+{
+	if (!rl || !rl->on || i >= rl->n)
+		return true;
+	return proto_bucket_take(&rl->s[i].receipts, now);
 }
 
 bool hub_ratelimit_tell(hub_ratelimit *rl, size_t i, int64_t now)

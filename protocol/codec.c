@@ -255,6 +255,8 @@ static proto_err decode_status(reader *r, proto_status *st)
 		err = read_int(r, "settled", false, 1, MAX_SAFE_INT, &st->settled);
 	if (!err)
 		err = read_string(r, "agent", false, 64, false, &st->agent);
+	if (!err)
+		err = read_string(r, "storage", false, 16, false, &st->storage);
 	return err;
 }
 
@@ -567,6 +569,7 @@ void proto_msg_clear(proto_msg *m)
 	case PROTO_MSG_STATUS:
 	case PROTO_MSG_HUB:
 		free(m->u.status.agent);
+		free(m->u.status.storage);
 		break;
 	case PROTO_MSG_RECEIPT:
 		item_clear(m->u.receipt.snapshot);
@@ -846,6 +849,7 @@ static char *encode(const proto_msg *m, const char *body)
 		if (s->settled > 0)
 			put_int(&w, "settled", s->settled);
 		put_string(&w, "agent", s->agent);
+		put_string(&w, "storage", s->storage);
 		break;
 	}
 	case PROTO_MSG_RECEIPT: {

@@ -84,6 +84,7 @@ typedef struct proto_status {
 	int64_t outbox;  /* messages waiting for a receipt; -1 if unknown */
 	int64_t settled; /* every id below it has its receipt; 0 if unknown */
 	char *agent;     /* optional "program/version" */
+	char *storage;   /* optional, the hub's only: "full" while its disk is */
 } proto_status;
 
 typedef struct proto_receipt {

@@ -109,15 +109,39 @@ const isUrgent = code => it => OPEN_STATES.includes(it.state)
 	&& (it.colour === 'red' || it.colour === 'orange') && inScope(it, code);
 const isOpen = code => it => OPEN_STATES.includes(it.state) && inScope(it, code);
 
+/** The hub's storage (GET /api/system): the disk, the WAL, the last
+ * checkpoint; a full disk or a failed checkpoint stands out. */
+function systemList(st) {
+	if (!st || !st.known)
+		return h('p', {class: 'empty', text: t('system_unknown')});
+	const row = (key, label, value, bad) => h('div', {dataset: {sys: key},
+		class: bad ? 'sys-bad' : null}, h('dt', {text: label}), h('dd', {text: value}));
+	const mib = n => `${fmtNumber(Math.round(n / 1048576 * 10) / 10)} MiB`;
+	return h('dl', {class: 'system'},
+		row('disk', t('system_disk'), st.disk === 'full'
+			? t('system_disk_full', {since: fmtTime(st.full_since)}) : t('system_disk_ok'),
+			st.disk === 'full'),
+		row('wal', t('system_wal'), mib(st.wal_bytes)),
+		row('checkpoint', t('system_checkpoint'), st.checkpoints > 0
+			? t(st.checkpoint === 'ok' ? 'system_ckpt_ok' : 'system_ckpt_failed',
+				{at: fmtTime(st.checkpoint_at)}) : t('none_yet'),
+			st.checkpoints > 0 && st.checkpoint !== 'ok'),
+		row('failed', t('system_failed'), t('system_failed_n',
+			{n: fmtNumber(st.failed), all: fmtNumber(st.checkpoints)}), st.failed > 0));
+}
+
 export async function mount(main, ctx) {
 	const user = me();
 	const code = ctx.name === 'area' && ctx.arg ? ctx.arg : user.scope;
 	const drill = code !== user.scope;
+	// The hub's storage, for the county's own page: its operators' view.
+	const county = !drill && user.scope.length === 6;
 	const load = () => Promise.all([
 		api(`/api/overview${query({scope: drill ? code : ''})}`),
 		drill ? api(`/api/items${query({scope: code, state: 'open', limit: 100})}`) : null,
+		county ? api('/api/system').catch(() => null) : null,
 	]);
-	let [ov, open] = await load();
+	let [ov, open, sys] = await load();
 	if (!ctx.alive())
 		return;
 	setHubNow(ov.now);
@@ -133,6 +157,7 @@ export async function mount(main, ctx) {
 	const openBox = h('div');
 	const offBox = h('div');
 	const alertBox = h('div');
+	const sysBox = h('div');
 
 	function render() {
 		const s = ov.scope;
@@ -163,6 +188,8 @@ export async function mount(main, ctx) {
 		}
 		fillEl(offBox, offlineList(ov.offline));
 		fillEl(alertBox, alertList(ov.alerts));
+		if (county)
+			fillEl(sysBox, systemList(sys && sys.storage));
 		alertBox.parentElement.hidden = !(ov.alerts && ov.alerts.length);
 	}
 
@@ -175,7 +202,8 @@ export async function mount(main, ctx) {
 				sec('areas', t('areas_title'), tiles)),
 			h('div', {class: 'col-side'},
 				sec('alerts', t('alerts_title'), alertBox),
-				sec('offline', t('offline_title'), offBox))));
+				sec('offline', t('offline_title'), offBox),
+				county ? sec('system', t('system_title'), sysBox) : null)));
 	fillEl(main, page);
 	render();
 
@@ -186,7 +214,7 @@ export async function mount(main, ctx) {
 			const fresh = await load();
 			if (!ctx.alive())
 				return;
-			[ov, open] = fresh;
+			[ov, open, sys] = fresh;
 			setHubNow(ov.now);
 			rememberNames(ov);
 			render();

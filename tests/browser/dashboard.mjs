@@ -56,6 +56,13 @@ await runSteps(browser, failures, async () => {
 		await page.waitForSelector('#live.up');
 	});
 
+	await step('the county sees the hub\'s storage: disk, WAL, checkpoints', async () => {
+		await page.waitForSelector('#h-system:has-text("系统存储")');
+		await page.waitForSelector('#sec-system [data-sys=disk] dd:has-text("正常")');
+		await page.waitForSelector('#sec-system [data-sys=wal] dd:has-text("MiB")');
+		await page.waitForSelector('#sec-system [data-sys=failed] dd:has-text("0 次")');
+	});
+
 	const before = await page.textContent('[data-fig=fig_collected] dd');
 	await page.evaluate(() => {
 		window.__sameDocument = true;

@@ -1,8 +1,10 @@
 """A full disk, survived and recovered from without an operator. The hub's
 database lives on a small tmpfs the test mounts; a 50-station fleet files
 reports while the test fills the filesystem to the last byte. While full the
-hub must say so (its log, and the health file beside the database that
-`minqing-hub stats` and the dashboard read), stay up and receipt nothing it
+hub must say so (its log, its retained MQTT status with "storage": "full",
+and the health file beside the database that `minqing-hub stats` and the
+dashboard read; the status drops "storage" once space is back), stay up and
+receipt nothing it
 did not store. Once the filler is removed it must go on by itself within
 10 s. Then the disk is filled again and the hub stopped while full: it must
 stop cleanly, and start again on the freed disk and take reports. Every
@@ -10,9 +12,9 @@ report the fleets filed is stored exactly once, and the database passes
 integrity_check. Before this test the hub went on silently failing every
 commit after space returned, and a restart found no room to checkpoint.
 Needs root to mount (skipped, exit 77, where mounting is refused)."""
-import sys, os, errno, subprocess, time
+import sys, os, errno, json, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import run, check, SAN_ENV
+from harness import run, check, SAN_ENV, Proc, MONITOR, whole_lines
 
 SIZE_MB = 32
 RECOVER_S = 10
@@ -74,12 +76,21 @@ def body(env):
         subprocess.run(["umount", "-l", disk])
 
 
+def hub_statuses(watch):
+    """The hub's statuses seen so far, oldest first."""
+    return [json.loads(l) for l in whole_lines(watch.text()) if l.startswith("{")]
+
+
 def scenario(env, disk):
     env.hub_db = os.path.join(disk, "hub.db")
     filler = os.path.join(disk, "filler")
     env.start_broker()
     hub = env.start_hub(*HUB_ARGS)
     env.wait_until(lambda: "connected to broker" in hub.text(), 60, "the hub to start")
+    watch = Proc("hub-status", env.mqtt("mosquitto_sub", MONITOR, "-q", "1", "-t",
+                                        "minqing/611025/hub/status"),
+                 os.path.join(env.dir, "hub-status.txt"), env={})
+    env.procs.append(watch)
     fleet = env.start_fleet("--resend", "3", stations=50, rate=20, duration=45, drain=120)
     env.wait_until(lambda: stored(env) >= 50, 60, "the first reports stored")
 
@@ -90,6 +101,9 @@ def scenario(env, disk):
                    "the hub to say the disk is full")
     env.wait_until(lambda: health(env.hub_db).get("disk") == "full", 10,
                    "the health file to say the disk is full")
+    env.wait_until(lambda: any(s.get("state") == "online" and s.get("storage") == "full"
+                               for s in hub_statuses(watch)), 10,
+                   "the hub's MQTT status to say its disk is full")
     print(f"filled {n >> 20} MiB; the hub saw it in {time.time() - t0:.1f} s")
     out = stats(env)
     check("已满" in out, f"`minqing-hub stats` does not say the disk is full:\n{out}")
@@ -106,6 +120,10 @@ def scenario(env, disk):
                    f"a report stored within {RECOVER_S} s of space returning")
     took = time.time() - t0
     check(health(env.hub_db).get("disk") == "ok", "the health file still says full")
+    env.wait_until(lambda: (hub_statuses(watch) or [{}])[-1].get("storage") is None, 10,
+                   "the hub's MQTT status to drop \"storage\" once space is back")
+    last = hub_statuses(watch)[-1]
+    check(last.get("state") == "online", f"the hub's status after recovery: {last}")
     out = stats(env)
     check("已满" not in out, f"`minqing-hub stats` still says the disk is full:\n{out}")
     print(f"recovered {took:.1f} s after space returned ({before} reports stored then)")

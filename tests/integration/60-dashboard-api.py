@@ -206,6 +206,30 @@ def body(env):
     status, _, _ = web.get("/api/stats?period=year")
     check(status == 400, "bad period is 400")
 
+    # --- the system panel's storage figures, against the test's own reading
+    # of the WAL and the health file, once the hub has gone quiet and
+    # emptied its WAL (so neither moves between the two readings)
+    wal_path = env.hub_db + "-wal"
+    env.wait_until(lambda: os.path.exists(wal_path) and os.path.getsize(wal_path) == 0
+                   and os.path.exists(env.hub_db + "-health"), 30,
+                   "the quiet hub to empty its WAL")
+    time.sleep(0.5)
+    with open(env.hub_db + "-health") as f:
+        mine = dict(kv.split("=", 1) for kv in f.read().split())
+    system = web.json("GET", "/api/system")["storage"]
+    print(f"/api/system: {system}")
+    check(system["known"] and system["disk"] == "ok", f"system: {system}")
+    check(system["wal_bytes"] == os.path.getsize(wal_path) == 0, f"WAL size: {system}")
+    check(system["wal_bytes_at_checkpoint"] == int(mine["wal_bytes"]) and
+          system["checkpoint"] == mine["checkpoint"] == "ok" and
+          system["checkpoint_at"] == int(mine["at"]) and
+          system["checkpoints"] == int(mine["checkpoints"]) >= 1 and
+          system["failed"] == int(mine["failed"]) and
+          system["frames"] == int(mine["frames"]) and
+          system["copied"] == int(mine["copied"]),
+          f"system {system} against the health file {mine}")
+    check(web.post("/api/system")[0] == 405, "POST /api/system is refused")
+
     # --- masking: the county is neither handler nor reporter of item1
     it = web.json("GET", f"/api/items/{item1}")["item"]
     check(it["reporter"] == "张*" and it["phone"] == "138****5678", f"county sees {it}")

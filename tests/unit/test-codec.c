@@ -537,7 +537,13 @@ static void test_hub(void)
 		CHECK_EQ_INT(out.u.status.session, 99);
 		CHECK_EQ_INT(out.u.status.outbox, -1);
 		CHECK_STR(out.u.status.agent, "minqing-hub/0.1.0");
+		CHECK(out.u.status.storage == NULL);
 	}
+	proto_msg_clear(&out);
+	/* A full disk, said in the status (PROTOCOL.md §5.3). */
+	in.u.status.storage = "full";
+	if (round_trip(&in, &out))
+		CHECK_STR(out.u.status.storage, "full");
 	proto_msg_clear(&out);
 }
 
