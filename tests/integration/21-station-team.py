@@ -144,6 +144,20 @@ def body(env):
     check(team(env, TOWN)["m-3"][2] == 1, f"m-3 not gone at the town: {team(env, TOWN)}")
     print("after SIGHUP: rename m-1, new m-4, m-3 gone reached the village and the town")
 
+    #    A restarted hub, same file: nothing new to tell anyone.
+    env.wait_until(lambda: env.hub_sql("SELECT count(*) FROM downbox WHERE type = 'member' "
+                                       "AND station IN (?, ?)", VILLAGE, TOWN)[0][0] == 0,
+                   30, "the changes receipted")
+    ids = env.hub_sql("SELECT coalesce(max(id), 0) FROM downbox WHERE type = 'member'")[0][0]
+    env.hub.stop()
+    env.start_hub("--members", members)
+    env.wait_until(lambda: env.hub.text().count("connected to broker") >= 2, 30,
+                   "the hub's restart")  # its log is appended to
+    time.sleep(1)
+    new = env.hub_sql("SELECT count(*) FROM downbox WHERE type = 'member' AND id > ?", ids)[0][0]
+    check(new == 0, f"{new} member messages queued again by a restart with the same file")
+    print("a hub restarted with the same team file queues no member message")
+
     # 4. A restarted station keeps its team.
     env.stations[VILLAGE].stop()
     env.wait_until(lambda: env.hub_sql("SELECT count(*) FROM downbox WHERE type = 'member' "
