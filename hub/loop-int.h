@@ -95,6 +95,18 @@ typedef struct loop_item {
 	hub_tally_parts counted; /* what the tally holds for it */
 } loop_item;
 
+/* The next id of a message for the downbox (item and member messages
+ * share the sequence); kept in hub_meta at the batch's commit
+ * (hub_loop_before_commit). */
+int64_t loop_next_down_id(hub_loop *l);
+
+/* Queues a message other than an item's (type, e.g. PROTO_MSG_MEMBER) for
+ * station in the downbox, plain: json (owned, freed whatever happens) with
+ * its id; key says what it is about (a member id). Delivered, resent and
+ * deleted on the station's receipt as an item message is. */
+proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
+	proto_msg_type type, const char *key, char *json, int64_t now);
+
 /* Runs a statement without rows and resets it. */
 proto_err loop_step(hub_loop *l, sqlite3_stmt *st);
 

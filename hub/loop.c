@@ -1,6 +1,7 @@
 /* The closed loop's engine over the hub's database: items, their events,
  * and the delivery box of item messages for stations (sealed, since
- * snapshots carry residents' names). Escalation by time and pattern and the
+ * snapshots carry residents' names), which also carries the service team's
+ * member messages (members.c). Escalation by time and pattern and the
  * weather live in escalate.c and weather.c over the same state (loop-int.h). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +55,19 @@ static const char schema[] =
 	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS downbox("
 	"  id INTEGER PRIMARY KEY, station TEXT NOT NULL, item TEXT NOT NULL,"
-	"  payload BLOB NOT NULL, created INTEGER NOT NULL);"
+	"  payload BLOB NOT NULL, created INTEGER NOT NULL,"
+	"  type TEXT);"                   /* NULL: item; else the message type */
 	"CREATE INDEX IF NOT EXISTS downbox_station ON downbox(station, id);"
 	"CREATE TABLE IF NOT EXISTS members("
 	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, station TEXT NOT NULL,"
 	"  phone BLOB, categories TEXT);"
+	/* What each station was last told of each member it may assign
+	 * (members.c): a reload sends only the difference. gen: the load
+	 * that last saw the pair. */
+	"CREATE TABLE IF NOT EXISTS team_sent("
+	"  station TEXT NOT NULL, member TEXT NOT NULL, name TEXT NOT NULL,"
+	"  unit TEXT NOT NULL, gen INTEGER NOT NULL,"
+	"  PRIMARY KEY(station, member)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS alerts("
 	"  id INTEGER PRIMARY KEY, area TEXT NOT NULL, category TEXT NOT NULL,"
 	"  colour TEXT NOT NULL, at INTEGER NOT NULL, count INTEGER NOT NULL,"
@@ -93,14 +102,14 @@ static const char *const sql[LS__COUNT] = {
 	[LS_EVENT_GET] = "SELECT at, actor, kind, note FROM events WHERE item = ? AND seq = ?",
 	[LS_EVENT] = "INSERT INTO events(item, seq, at, actor, kind, note, state, colour, "
 		     "handler) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created) "
-			   "VALUES(?, ?, ?, ?, ?)",
+	[LS_DOWN_INSERT] = "INSERT INTO downbox(id, station, item, payload, created, type) "
+			   "VALUES(?, ?, ?, ?, ?, ?)",
 	[LS_DOWN_DELETE] = "DELETE FROM downbox WHERE id = ? AND station = ?",
 	/* ?3: the last id of a batch on disk (the open batch's rows are
 	 * visible to the hub's connection before they are). */
-	[LS_DOWN_NEXT] = "SELECT id, station, payload FROM downbox WHERE id > ?1 "
+	[LS_DOWN_NEXT] = "SELECT id, station, payload, type FROM downbox WHERE id > ?1 "
 			 "AND id <= ?3 ORDER BY id LIMIT ?2",
-	[LS_DOWN_STATION] = "SELECT id, station, payload FROM downbox WHERE station = ?1 "
+	[LS_DOWN_STATION] = "SELECT id, station, payload, type FROM downbox WHERE station = ?1 "
 			    "AND id <= ?3 ORDER BY id LIMIT ?2",
 	[LS_DUE] = "SELECT item FROM items WHERE due <= ? ORDER BY due LIMIT 64",
 	[LS_REPORT] = "SELECT title, text, reporter, phone, people FROM reports "
@@ -143,22 +152,22 @@ static const char *const sql[LS__COUNT] = {
 
 /* ------------------------------------------------------------- lifecycle */
 
-/* Whether a database made before the column has the items table but not
- * the column itself (a statement naming it does not prepare). */
-static bool lacks_column(sqlite3 *db, const char *column)
+/* Whether a database made before the column has the table but not the
+ * column itself (a statement naming it does not prepare). */
+static bool lacks_column(sqlite3 *db, const char *table, const char *column)
 {
 	char q[96];
 	sqlite3_stmt *st = NULL;
-	bool has_items, has_column;
+	bool has_table, has_column;
 
-	has_items = sqlite3_prepare_v2(db, "SELECT item FROM items LIMIT 0", -1, &st,
-		NULL) == SQLITE_OK;
+	snprintf(q, sizeof q, "SELECT * FROM %s LIMIT 0", table);
+	has_table = sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK;
 	sqlite3_finalize(st);
 	st = NULL;
-	snprintf(q, sizeof q, "SELECT %s FROM items LIMIT 0", column);
+	snprintf(q, sizeof q, "SELECT %s FROM %s LIMIT 0", column, table);
 	has_column = sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK;
 	sqlite3_finalize(st);
-	return has_items && !has_column;
+	return has_table && !has_column;
 }
 
 /* Databases made before items had resolved_at get it, filled from their
@@ -167,7 +176,7 @@ static bool lacks_column(sqlite3 *db, const char *column)
  * supervised from its next look. */
 static int add_columns(sqlite3 *db)
 {
-	if (lacks_column(db, "resolved_at")) {
+	if (lacks_column(db, "items", "resolved_at")) {
 		log_info("adding resolved_at to the items of an older database");
 		if (proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN resolved_at "
 			"INTEGER; UPDATE items SET resolved_at = (SELECT max(e.at) FROM "
@@ -176,7 +185,7 @@ static int add_columns(sqlite3 *db)
 	}
 	/* The last sign-for at the tier the item is at, as near as events
 	 * tell (figures' 按期签收, hub/figures.c). */
-	if (lacks_column(db, "signed_at")) {
+	if (lacks_column(db, "items", "signed_at")) {
 		log_info("adding signed_at to the items of an older database");
 		if (proto_db_exec(db, "BEGIN; ALTER TABLE items ADD COLUMN signed_at "
 			"INTEGER; UPDATE items SET signed_at = (SELECT max(e.at) FROM "
@@ -184,10 +193,16 @@ static int add_columns(sqlite3 *db)
 			"e.at >= items.tier_since); COMMIT;"))
 			return -1;
 	}
-	if (lacks_column(db, "supervised")) {
+	if (lacks_column(db, "items", "supervised")) {
 		log_info("adding supervised to the items of an older database");
 		if (proto_db_exec(db, "ALTER TABLE items ADD COLUMN supervised INTEGER "
 			"NOT NULL DEFAULT 0"))
+			return -1;
+	}
+	/* Its rows are all item messages: NULL is an item's. */
+	if (lacks_column(db, "downbox", "type")) {
+		log_info("adding type to the downbox of an older database");
+		if (proto_db_exec(db, "ALTER TABLE downbox ADD COLUMN type TEXT"))
 			return -1;
 	}
 	return 0;
@@ -427,7 +442,7 @@ static proto_err read_down_id(hub_loop *l)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PROTO_OK : PROTO_ERR_IO;
 }
 
-static int64_t next_down_id(hub_loop *l)
+int64_t loop_next_down_id(hub_loop *l)
 {
 	int64_t now = proto_now_ms();
 
@@ -557,7 +572,7 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
 	unsigned char *sealed;
 	size_t len;
-	int64_t id = next_down_id(l);
+	int64_t id = loop_next_down_id(l);
 	bool named;
 	char *json;
 
@@ -579,6 +594,20 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, it->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	return loop_step(l, st);
+}
+
+proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
+	proto_msg_type type, const char *key, char *json, int64_t now)
+{
+	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, json, -1, free);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_text(st, 6, proto_msg_type_name(type), -1, SQLITE_STATIC);
 	return loop_step(l, st);
 }
 
@@ -961,6 +990,8 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *station = (const char *)sqlite3_column_text(st, 1);
+		const char *type = (const char *)sqlite3_column_text(st, 3);
+		int t = type ? proto_msg_type_parse(type) : PROTO_MSG_ITEM;
 		char topic[PROTO_TOPIC_MAX];
 
 		if (last)
@@ -977,7 +1008,7 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 				(size_t)sqlite3_column_bytes(st, 2));
 
 		if (json && station &&
-		    proto_topic_for(topic, sizeof topic, station, PROTO_MSG_ITEM) &&
+		    t >= 0 && proto_topic_for(topic, sizeof topic, station, (proto_msg_type)t) &&
 		    proto_link_publish(link, topic, json, strlen(json), 1, false, NULL) == 0)
 			n++;
 		else if (!json)

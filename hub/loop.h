@@ -30,8 +30,10 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy);
 void hub_loop_destroy(hub_loop *l);
 
 /* Replaces the service team from a CSV file "id,name,station,phone,categories"
- * (categories ';'-separated service items, may be empty). Errors name the
- * line; 0 on success. */
+ * (categories ';'-separated service items, may be empty), and in the same
+ * transaction queues a member message (PROTOCOL.md §5.7) for each station
+ * whose members changed since it was last told: new, renamed, moved or gone.
+ * Errors name the line; 0 on success. */
 int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errlen);
 
 /* Checks a service-team file as hub_loop_load_members would read it,

@@ -1,15 +1,30 @@
 /* The service team (党员干部服务队): a CSV "id,name,station,phone,categories"
- * loaded at start. Assignments name a member of the handling station or of a
- * station below it; phones are sealed like residents'. */
+ * loaded at start and on reload. Assignments name a member of the handling
+ * station or of a station below it; phones are sealed like residents'.
+ *
+ * Each station is told of the members it may assign (member messages,
+ * PROTOCOL.md §5.7): a member goes to its own station and to each ancestor
+ * up to the county. team_sent keeps what each station was last told, so a
+ * load sends only the difference: a row the load did not see again (an
+ * older gen) is a member gone from that station's area. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/clock.h"
 #include "hub/loop-int.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
+
+static void copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	proto_copy(dst, n, t ? (const char *)t : "");
+}
 
 /* Splits line in place at commas into at most max fields; returns count. */
 static int split(char *line, char **f, int max)
@@ -25,6 +40,14 @@ static int split(char *line, char **f, int max)
 		*p++ = '\0';
 	}
 	return n;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
 }
 
 static bool categories_valid(char *s)
@@ -67,8 +90,15 @@ static int next_member(FILE *f, const char *path, int *lineno, char *line,
 				path, *lineno);
 			return -1;
 		}
-		if (!*fl[0] || strlen(fl[0]) > 64 || !*fl[1] || !proto_utf8_valid(fl[1], strlen(fl[1]))) {
+		/* As a member message carries them to the stations (§5.7). */
+		if (!*fl[0] || strlen(fl[0]) > PROTO_MEMBER_ID_MAX || has_control(fl[0]) ||
+		    !*fl[1] || !proto_utf8_valid(fl[1], strlen(fl[1])) || has_control(fl[1])) {
 			snprintf(err, errlen, "%s:line %d: bad id or name", path, *lineno);
+			return -1;
+		}
+		if (proto_utf8_length(fl[1]) > PROTO_NAME_MAX) {
+			snprintf(err, errlen, "%s:line %d: name longer than %d characters",
+				path, *lineno, PROTO_NAME_MAX);
 			return -1;
 		}
 		if (!proto_code_valid(fl[2])) {
@@ -130,6 +160,131 @@ int hub_members_check(const char *path, void (*report)(void *ud, const char *msg
 	return errors;
 }
 
+/* ------------------------------------------------ telling the stations */
+
+typedef struct team_sync {
+	hub_loop *l;
+	sqlite3_stmt *get, *put, *old, *drop;
+	int64_t gen, now;
+	int sent; /* member messages queued */
+} team_sync;
+
+static proto_err tell(team_sync *t, const char *station, const char *member,
+	const char *name, const char *unit, bool gone)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_MEMBER, .ts = t->now,
+		       .u.member = {.member = (char *)member, .name = (char *)name,
+				    .gone = gone}};
+	char *json;
+
+	proto_copy(m.station, sizeof m.station, station);
+	proto_copy(m.u.member.unit, sizeof m.u.member.unit, unit);
+	m.id = loop_next_down_id(t->l);
+	json = proto_msg_encode(&m);
+	if (!json)
+		return PROTO_ERR_NOMEM;
+	t->sent++;
+	return loop_down_put(t->l, m.id, station, PROTO_MSG_MEMBER, member, json, t->now);
+}
+
+/* The member (id, name, unit) as station must know it: told when what it
+ * was last told differs, and marked seen by this load either way. */
+static proto_err sync_one(team_sync *t, const char *station, const char *id,
+	const char *name, const char *unit)
+{
+	bool same = false;
+	proto_err err = PROTO_OK;
+
+	sqlite3_bind_text(t->get, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(t->get, 2, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(t->get) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(t->get, 0);
+		const char *u = (const char *)sqlite3_column_text(t->get, 1);
+		same = n && u && strcmp(n, name) == 0 && strcmp(u, unit) == 0;
+	}
+	sqlite3_reset(t->get);
+	sqlite3_clear_bindings(t->get);
+	if (!same)
+		err = tell(t, station, id, name, unit, false);
+	if (!err) {
+		sqlite3_bind_text(t->put, 1, station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(t->put, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(t->put, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(t->put, 4, unit, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(t->put, 5, t->gen);
+		err = loop_step(t->l, t->put);
+	}
+	return err;
+}
+
+/* Queues the member messages the members table now calls for. Inside the
+ * load's transaction: the team and what the stations were told of it
+ * change together, or not at all. */
+static proto_err sync_team(hub_loop *l)
+{
+	team_sync t = {.l = l, .now = hub_clock_now()};
+	sqlite3_stmt *all = NULL, *gen = NULL;
+	proto_err err = PROTO_ERR_IO;
+
+	all = proto_db_prepare(l->db, "SELECT id, name, station FROM members ORDER BY station, id");
+	gen = proto_db_prepare(l->db, "SELECT coalesce(max(gen), 0) + 1 FROM team_sent");
+	t.get = proto_db_prepare(l->db, "SELECT name, unit FROM team_sent WHERE station = ? "
+		"AND member = ?");
+	t.put = proto_db_prepare(l->db, "INSERT OR REPLACE INTO team_sent(station, member, "
+		"name, unit, gen) VALUES(?, ?, ?, ?, ?)");
+	t.old = proto_db_prepare(l->db, "SELECT station, member, name, unit FROM team_sent "
+		"WHERE gen < ? ORDER BY station, member");
+	t.drop = proto_db_prepare(l->db, "DELETE FROM team_sent WHERE gen < ?");
+	if (!all || !gen || !t.get || !t.put || !t.old || !t.drop)
+		goto done;
+	if (sqlite3_step(gen) != SQLITE_ROW)
+		goto done;
+	t.gen = sqlite3_column_int64(gen, 0);
+	err = PROTO_OK;
+	while (!err && sqlite3_step(all) == SQLITE_ROW) {
+		char id[PROTO_MEMBER_ID_MAX + 1], name[256], station[PROTO_CODE_MAX + 1];
+		char unit[PROTO_CODE_MAX + 1];
+
+		copy_text(id, sizeof id, all, 0);
+		copy_text(name, sizeof name, all, 1);
+		copy_text(unit, sizeof unit, all, 2);
+		proto_copy(station, sizeof station, unit);
+		/* The member's own station, then each ancestor to the county. */
+		for (bool more = true; !err && more; ) {
+			char parent[PROTO_CODE_MAX + 1];
+			err = sync_one(&t, station, id, name, unit);
+			more = proto_code_parent(station, parent);
+			proto_copy(station, sizeof station, parent);
+		}
+	}
+	sqlite3_bind_int64(t.old, 1, t.gen);
+	while (!err && sqlite3_step(t.old) == SQLITE_ROW) {
+		char station[PROTO_CODE_MAX + 1], id[PROTO_MEMBER_ID_MAX + 1], name[256];
+		char unit[PROTO_CODE_MAX + 1];
+
+		copy_text(station, sizeof station, t.old, 0);
+		copy_text(id, sizeof id, t.old, 1);
+		copy_text(name, sizeof name, t.old, 2);
+		copy_text(unit, sizeof unit, t.old, 3);
+		err = tell(&t, station, id, name, unit, true);
+	}
+	sqlite3_reset(t.old);
+	if (!err) {
+		sqlite3_bind_int64(t.drop, 1, t.gen);
+		err = loop_step(l, t.drop);
+	}
+	if (!err && t.sent)
+		log_info("service team: %d member messages for the stations", t.sent);
+done:
+	sqlite3_finalize(all);
+	sqlite3_finalize(gen);
+	sqlite3_finalize(t.get);
+	sqlite3_finalize(t.put);
+	sqlite3_finalize(t.old);
+	sqlite3_finalize(t.drop);
+	return err;
+}
+
 int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -170,6 +325,10 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 			goto done;
 		}
 		count++;
+	}
+	if (sync_team(l) || hub_loop_before_commit(l)) {
+		snprintf(err, errlen, "%s: cannot queue the team for the stations", path);
+		goto done;
 	}
 	rc = 0;
 done:

@@ -172,6 +172,20 @@ static proto_err read_item_id(reader *r, const char *key, bool required,
 	return err;
 }
 
+/* An optional JSON boolean; absent or null is false. */
+static proto_err read_bool(reader *r, const char *key, bool *out)
+{
+	cJSON *it = cJSON_GetObjectItemCaseSensitive(r->obj, key);
+
+	*out = false;
+	if (!it || cJSON_IsNull(it))
+		return PROTO_OK;
+	if (!cJSON_IsBool(it))
+		return fault(r, PROTO_ERR_BAD_TYPE, key);
+	*out = cJSON_IsTrue(it);
+	return PROTO_OK;
+}
+
 static proto_err read_online(reader *r, bool *online)
 {
 	char *s = NULL;
@@ -308,6 +322,26 @@ static proto_err decode_item(reader *r, proto_item *it)
 		err = read_item_id(r, "into", false, it->into);
 	it->colour = (proto_colour)colour;
 	it->category = (proto_category)cat;
+	return err;
+}
+
+/* A member of the addressee's team (station): its unit must be within it,
+ * since a station may assign only its own and those below it. */
+static proto_err decode_member(reader *r, const char *station, proto_member *mb)
+{
+	proto_err err = read_string(r, "member", true, PROTO_MEMBER_ID_MAX, false,
+		&mb->member);
+
+	if (!err && strlen(mb->member) > PROTO_MEMBER_ID_MAX)
+		err = fault(r, PROTO_ERR_TOO_LARGE, "member");
+	if (!err)
+		err = read_string(r, "name", true, PROTO_NAME_MAX, false, &mb->name);
+	if (!err)
+		err = read_code(r, "unit", mb->unit);
+	if (!err && !proto_code_within(mb->unit, station))
+		err = fault(r, PROTO_ERR_BAD_VALUE, "unit");
+	if (!err)
+		err = read_bool(r, "gone", &mb->gone);
 	return err;
 }
 
@@ -487,6 +521,7 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 	case PROTO_MSG_REPORT:
 	case PROTO_MSG_ACTION:
 	case PROTO_MSG_ITEM:
+	case PROTO_MSG_MEMBER:
 		err = read_int(&r, "id", true, 1, MAX_SAFE_INT, &out->id);
 		if (!err)
 			err = read_time(&r, "ts", true, &out->ts);
@@ -518,6 +553,9 @@ proto_err proto_msg_decode(const void *payload, size_t len, proto_msg *out,
 		break;
 	case PROTO_MSG_ITEM:
 		err = decode_item(&r, &out->u.item);
+		break;
+	case PROTO_MSG_MEMBER:
+		err = decode_member(&r, out->station, &out->u.member);
 		break;
 	default:
 		err = PROTO_ERR_UNKNOWN_TYPE;
@@ -577,6 +615,10 @@ void proto_msg_clear(proto_msg *m)
 		break;
 	case PROTO_MSG_ITEM:
 		item_clear(&m->u.item);
+		break;
+	case PROTO_MSG_MEMBER:
+		free(m->u.member.member);
+		free(m->u.member.name);
 		break;
 	default:
 		break;
@@ -811,7 +853,7 @@ static char *encode(const proto_msg *m, const char *body)
 	/* Where ts is required, 0 is the epoch itself, which decodes as a valid
 	 * ts: left out, it would make the message undecodable. */
 	if (m->ts > 0 || m->type == PROTO_MSG_REPORT || m->type == PROTO_MSG_ACTION ||
-	    m->type == PROTO_MSG_ITEM)
+	    m->type == PROTO_MSG_ITEM || m->type == PROTO_MSG_MEMBER)
 		put_time(&w, "ts", m->ts);
 	switch (m->type) {
 	case PROTO_MSG_REPORT: {
@@ -879,6 +921,22 @@ static char *encode(const proto_msg *m, const char *body)
 	case PROTO_MSG_ITEM:
 		item_fields(&w, &m->u.item, body);
 		break;
+	case PROTO_MSG_MEMBER: {
+		const proto_member *mb = &m->u.member;
+		/* Only what decodes: a hub must not send what stations refuse. */
+		if (!mb->member || !*mb->member || strlen(mb->member) > PROTO_MEMBER_ID_MAX ||
+		    !mb->name || !*mb->name ||
+		    proto_utf8_length(mb->name) > PROTO_NAME_MAX || !proto_code_within(mb->unit, m->station))
+			w.ok = false;
+		put_string(&w, "member", mb->member);
+		put_string(&w, "name", mb->name);
+		put_string(&w, "unit", mb->unit);
+		if (mb->gone) {
+			key(&w, "gone");
+			raw(&w, "true", 4);
+		}
+		break;
+	}
 	default:
 		w.ok = false;
 	}

@@ -20,6 +20,7 @@
 #define PROTO_PEOPLE_MAX 1000000
 #define PROTO_FIELD_MAX 32            /* bytes for a field name in a fault */
 #define PROTO_ITEM_ID_MAX 40          /* bytes of "<station>-<id>" plus NUL */
+#define PROTO_MEMBER_ID_MAX 64        /* bytes of a service-team member's id */
 
 typedef enum proto_msg_type {
 	PROTO_MSG_REPORT,  /* station -> hub: a new report */
@@ -28,6 +29,7 @@ typedef enum proto_msg_type {
 	PROTO_MSG_RECEIPT, /* hub -> station: the end-to-end receipt */
 	PROTO_MSG_ITEM,    /* hub -> station: an item routed to the station */
 	PROTO_MSG_HUB,     /* hub -> all: the hub's own retained status */
+	PROTO_MSG_MEMBER,  /* hub -> station: one service-team member it may assign */
 	PROTO_MSG__COUNT
 } proto_msg_type;
 
@@ -124,6 +126,18 @@ typedef struct proto_item {
 	char into[PROTO_ITEM_ID_MAX]; /* merged into this item; "" if not */
 } proto_item;
 
+/* One member of the service team a station may assign (交办): a member of the
+ * station itself or of a station below it. Each message is that member's
+ * latest word; a station keeps, per member, the one with the highest id. */
+typedef struct proto_member {
+	char *member;                   /* id, 1..PROTO_MEMBER_ID_MAX bytes */
+	char *name;                     /* 1..PROTO_NAME_MAX code points */
+	char unit[PROTO_CODE_MAX + 1];  /* the member's station: the addressee
+	                                   or a station within it */
+	bool gone;                      /* left the team (or no longer the
+	                                   addressee's to assign) */
+} proto_member;
+
 typedef struct proto_msg {
 	int v;                             /* protocol version */
 	proto_msg_type type;
@@ -138,6 +152,7 @@ typedef struct proto_msg {
 		proto_status status;
 		proto_receipt receipt;
 		proto_item item;
+		proto_member member;
 	} u;
 } proto_msg;
 

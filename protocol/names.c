@@ -6,7 +6,7 @@
 #include "protocol/str.h"
 
 static const char *type_names[PROTO_MSG__COUNT] = {
-	"report", "action", "status", "receipt", "item", "hub",
+	"report", "action", "status", "receipt", "item", "hub", "member",
 };
 static const char *colour_names[PROTO_COLOUR__COUNT] = {"blue", "orange", "red"};
 static const char *colour_names_zh[PROTO_COLOUR__COUNT] = {"蓝", "橙", "红"};

@@ -16,7 +16,7 @@ static bool goes_up(proto_msg_type t)
 
 static bool goes_down(proto_msg_type t)
 {
-	return t == PROTO_MSG_RECEIPT || t == PROTO_MSG_ITEM;
+	return t == PROTO_MSG_RECEIPT || t == PROTO_MSG_ITEM || t == PROTO_MSG_MEMBER;
 }
 
 static bool fits(int written, size_t n)

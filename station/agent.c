@@ -306,8 +306,9 @@ static bool remember(station_agent *a, const proto_msg *m, bool newer)
 		a->cap_answers = cap;
 	}
 	a->answers[a->n_answers++] = (answer){.ref = m->id, .newer = newer};
+	/* A member message's receipt names no item (PROTOCOL.md §5.7). */
 	snprintf(a->answers[a->n_answers - 1].item, PROTO_ITEM_ID_MAX, "%s",
-		m->u.item.item);
+		m->type == PROTO_MSG_ITEM ? m->u.item.item : "");
 	return true;
 }
 
@@ -337,6 +338,28 @@ static void handle_item(station_agent *a, const proto_msg *m,
 		it->event ? it->event : "-", newer ? "" : ": already known");
 }
 
+/* A member of our service team, or one who left it; answered as an item
+ * message is, once committed. The name stays out of the log. */
+static void handle_member(station_agent *a, const proto_msg *m)
+{
+	const proto_member *mb = &m->u.member;
+	bool newer = false;
+
+	if (strcmp(m->station, station_store_code(a->store)) != 0) {
+		log_warn("ignoring a team member addressed to station %s", m->station);
+		return;
+	}
+	if (!batch(a) || station_store_member(a->store, m, &newer))
+		return;
+	note_link(a, false);
+	if (!remember(a, m, newer)) {
+		log_error("out of memory; member %s will be answered when resent", mb->member);
+		return;
+	}
+	log_info("team member %s at %s%s%s", mb->member, mb->unit, mb->gone ? " (gone)" : "",
+		newer ? "" : ": already known");
+}
+
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	station_agent *a = ud;
@@ -360,6 +383,8 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 		handle_receipt(a, &m);
 	else if (m.type == PROTO_MSG_ITEM && t.type == PROTO_MSG_ITEM && !t.up)
 		handle_item(a, &m, msg);
+	else if (m.type == PROTO_MSG_MEMBER && t.type == PROTO_MSG_MEMBER && !t.up)
+		handle_member(a, &m);
 	proto_msg_clear(&m);
 }
 

@@ -240,6 +240,122 @@ typedef struct step_args {
 	const char *item, *note, *member, *until_text, *into, *rating_text;
 } step_args;
 
+/* ----------------------------------------------------- the service team */
+
+static int team_add(void *ud, const station_member *mb)
+{
+	station_cli_team *t = ud;
+
+	if (t->n == STATION_CLI_TEAM_MAX) {
+		t->more = true;
+		return 1;
+	}
+	station_cli_member *m = &t->m[t->n++];
+	snprintf(m->id, sizeof m->id, "%s", mb->member);
+	snprintf(m->name, sizeof m->name, "%s", mb->name);
+	snprintf(m->unit, sizeof m->unit, "%s", mb->unit);
+	return 0;
+}
+
+bool station_cli_team_read(station_store *store, station_cli_team *t)
+{
+	memset(t, 0, sizeof *t);
+	t->m = calloc(STATION_CLI_TEAM_MAX, sizeof *t->m);
+	if (!t->m)
+		return false;
+	if (station_store_team(store, team_add, t)) {
+		station_cli_team_free(t);
+		return false;
+	}
+	return true;
+}
+
+void station_cli_team_free(station_cli_team *t)
+{
+	free(t->m);
+	memset(t, 0, sizeof *t);
+}
+
+void station_cli_member_label(const station_cli_team *t, int i, char *out, size_t n)
+{
+	bool twin = false;
+
+	for (int j = 0; j < t->n && !twin; j++)
+		twin = j != i && strcmp(t->m[j].name, t->m[i].name) == 0;
+	if (twin)
+		snprintf(out, n, "%s（%s）", t->m[i].name, t->m[i].id);
+	else
+		snprintf(out, n, "%s", t->m[i].name);
+}
+
+/* The team's labels, "、"-separated, into out. */
+static void team_names(const station_cli_team *t, char *out, size_t n)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < t->n && at + 1 < n; i++) {
+		char label[256];
+		station_cli_member_label(t, i, label, sizeof label);
+		int w = snprintf(out + at, n - at, "%s%s", i ? T("、", ", ") : "", label);
+		if (w < 0 || (size_t)w >= n - at)
+			break;
+		at += (size_t)w;
+	}
+	if (t->more && at + 8 < n)
+		snprintf(out + at, n - at, "%s", T("……", "..."));
+}
+
+/* What the clerk typed after --to (or picked): a member's id, or the name
+ * of exactly one member, resolved to its id in id_out. *ans: what the team
+ * says of it. */
+static proto_err resolve_member(station_store *store, const station_cli_team *t,
+	const char *typed, char id_out[PROTO_MEMBER_ID_MAX + 1], station_team_answer *ans)
+{
+	int named = -1, names = 0;
+
+	snprintf(id_out, PROTO_MEMBER_ID_MAX + 1, "%s", typed);
+	for (int i = 0; i < t->n; i++)
+		if (strcmp(t->m[i].name, typed) == 0) {
+			named = i;
+			names++;
+		}
+	if (names == 1 && strcmp(typed, t->m[named].id) != 0) {
+		station_team_answer by_id;
+		/* An id wins over a name that happens to equal it. */
+		if (station_store_team_check(store, typed, &by_id))
+			return PROTO_ERR_IO;
+		if (by_id != STATION_TEAM_LISTED)
+			snprintf(id_out, PROTO_MEMBER_ID_MAX + 1, "%s", t->m[named].id);
+	}
+	return station_store_team_check(store, id_out, ans);
+}
+
+/* Prints the members an assign may name, for a clerk who gave none. */
+static void print_team(station_store *store)
+{
+	station_cli_team t;
+
+	if (!station_cli_team_read(store, &t))
+		return;
+	if (!t.n) {
+		fprintf(stderr, "%s\n", T("本站还没有收到服务队名单（县里的系统可能还是旧版本），"
+			"请直接写队员编号。", "This station has no service-team list yet (the hub "
+			"may be an older version): give the member's id."));
+	} else {
+		fprintf(stderr, "%s\n", T("可以交办的服务队员（--to 后写名字）：",
+			"Members you can assign (give the name after --to):"));
+		for (int i = 0; i < t.n; i++) {
+			char label[256];
+			station_cli_member_label(&t, i, label, sizeof label);
+			fprintf(stderr, "  %s\n", label);
+		}
+		if (t.more)
+			fprintf(stderr, "  %s\n", T("……（只列出前 200 位）", "... (the first 200 only)"));
+	}
+	station_cli_team_free(&t);
+}
+
 static int missing(const char *what, proto_step step)
 {
 	fprintf(stderr, T("缺少必填项：%s要写 %s\n", "missing: %s needs %s\n"),
@@ -390,6 +506,30 @@ int station_cli_request_step(station_store *store, const char *dir,
 	act.action = (char *)proto_step_name(step);
 	act.note = (char *)req->note;
 	act.member = (char *)req->member;
+	/* A member the hub would refuse is refused here, before anything is
+	 * saved; without a list (an older hub) the id goes as typed. */
+	char member_id[PROTO_MEMBER_ID_MAX + 1];
+	station_team_answer ans = STATION_TEAM_NONE;
+	if (step == PROTO_STEP_ASSIGN && req->member) {
+		station_cli_team t;
+		if (!station_cli_team_read(store, &t) ||
+		    resolve_member(store, &t, req->member, member_id, &ans)) {
+			station_cli_team_free(&t);
+			snprintf(msg, len, "%s", T("无法读取本站数据", "cannot read the station's data"));
+			return STATION_CLI_FAIL;
+		}
+		if (ans == STATION_TEAM_NOT_LISTED) {
+			char names[320];
+			team_names(&t, names, sizeof names);
+			snprintf(msg, len, T("未保存：“%s”不是本站服务队的队员。可以交办的队员：%s",
+				"not saved: \"%s\" is not a member of this station's service team. "
+				"Members you can assign: %s"), req->member, names);
+			station_cli_team_free(&t);
+			return STATION_CLI_USAGE;
+		}
+		station_cli_team_free(&t);
+		act.member = member_id;
+	}
 	if (step == PROTO_STEP_RATE)
 		act.rating = (char *)proto_rating_name(rating);
 	err = station_store_add_action(store, &act, &id, field);
@@ -409,6 +549,11 @@ int station_cli_request_step(station_store *store, const char *dir,
 	snprintf(msg, len, T("已保存：%s %s（消息 %lld），联网后送县里",
 		 "queued: %s %s (message %lld), sent when online"),
 		step_name(step), req->item, (long long)id);
+	if (step == PROTO_STEP_ASSIGN && ans == STATION_TEAM_NONE) {
+		size_t at = strlen(msg);
+		snprintf(msg + at, len - at, "%s", T("。本站还没有收到服务队名单，队员编号由县里核对",
+			". This station has no service-team list yet: the hub checks the member id"));
+	}
 	return STATION_CLI_OK;
 }
 
@@ -421,8 +566,12 @@ int station_cli_step(station_store *store, const char *dir, int argc, char **arg
 	if (cmd < 0)
 		return STATION_CLI_USAGE;
 	rc = parse_step_args(argc, argv, commands[cmd].step, commands[cmd].needs, &a);
-	if (rc)
+	if (rc) {
+		/* An assign without --to: the members to pick from. */
+		if ((commands[cmd].needs & STATION_CLI_NEED_MEMBER) && a.item && !a.member)
+			print_team(store);
 		return rc;
+	}
 	rc = station_cli_request_step(store, dir, &(station_cli_request){
 		.step = commands[cmd].step, .item = a.item, .note = a.note,
 		.member = a.member, .until_text = a.until_text, .into = a.into,

@@ -132,6 +132,29 @@ typedef struct station_cli_request {
 int station_cli_request_step(station_store *store, const char *dir,
 	const station_cli_request *req, char *msg, size_t len, int64_t *id);
 
+/* The station's service team as the clerk picks from it (client-loop.c). */
+#define STATION_CLI_TEAM_MAX 200 /* members offered; more are cut (said) */
+
+typedef struct station_cli_member {
+	char id[PROTO_MEMBER_ID_MAX + 1];
+	char name[4 * PROTO_NAME_MAX + 1];
+	char unit[PROTO_CODE_MAX + 1];
+} station_cli_member;
+
+typedef struct station_cli_team {
+	station_cli_member *m; /* malloc'd; NULL when the team is empty */
+	int n;                 /* members read, at most STATION_CLI_TEAM_MAX */
+	bool more;             /* the team has more than were read */
+} station_cli_team;
+
+/* Reads the current team; false on a store error or out of memory. */
+bool station_cli_team_read(station_store *store, station_cli_team *t);
+void station_cli_team_free(station_cli_team *t);
+
+/* The member's label for a clerk: the name, with the id only when another
+ * member has the same name. */
+void station_cli_member_label(const station_cli_team *t, int i, char *out, size_t n);
+
 /* Reads a rating (wire or Chinese name) and a time the clerk typed
  * ("2026-11-25 10:00" local, or ISO 8601); false when unreadable. */
 bool station_cli_parse_rating(const char *word, proto_rating *out);

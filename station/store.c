@@ -13,10 +13,10 @@
 #include "station/store-int.h"
 
 /* user_version of the schema below. 0: meta and outbox (0.1.0); 1: inbox
- * and timeline added. Every statement is idempotent, so an older store is
+ * and timeline added; 2: team (store-team.c). Every statement is idempotent, so an older store is
  * upgraded by running it all; a newer one is refused, since this program
  * would not know what its tables mean. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta("
@@ -46,7 +46,13 @@ static const char schema[] =
 	"  event TEXT, by_whom TEXT,"
 	"  at INTEGER NOT NULL,"               /* hub time, ms */
 	"  note TEXT,"
-	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;";
+	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS team("
+	"  member TEXT PRIMARY KEY,"           /* the id an assign names */
+	"  name TEXT NOT NULL, unit TEXT NOT NULL,"
+	"  gone INTEGER NOT NULL,"             /* 1: left; kept against old copies */
+	"  msg_id INTEGER NOT NULL,"           /* the member message it is from */
+	"  received INTEGER NOT NULL);";       /* local ms */
 
 static proto_err meta_get(station_store *s, const char *key, char *out, size_t n)
 {

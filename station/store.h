@@ -4,8 +4,8 @@
  * client open it; the client's write is durable when its call returns,
  * whether or not the agent or the broker is running.
  *
- * Tables (PRAGMA user_version 1; a version-0 store gains inbox and timeline
- * when opened):
+ * Tables (PRAGMA user_version 2; a version-0 store gains inbox and timeline,
+ * a version-1 store the team, when opened):
  *
  *   meta     key TEXT PK, value TEXT       code, last_id, last_session,
  *                                          link, link_changed, contact (the
@@ -18,7 +18,11 @@
  *            deadline (ms, NULL if none), updated (hub ms of the change),
  *            received (local ms), snapshot (the item message's JSON)
  *   timeline (item, seq) PK                one row per event seen
- *            event, by_whom, at (hub ms), note */
+ *            event, by_whom, at (hub ms), note
+ *   team     member TEXT PK                 the service team this station may
+ *            name, unit (the member's       assign (user_version 2; an older
+ *            station), gone (0|1), msg_id,  store gains it when opened)
+ *            received (local ms) */
 #ifndef STATION_STORE_H
 #define STATION_STORE_H
 
@@ -143,6 +147,37 @@ proto_err station_store_timeline(station_store *s, const char *item,
 /* Calls fn for this station's actions on the item, oldest first. */
 proto_err station_store_actions(station_store *s, const char *item,
 	station_entry_fn fn, void *ud);
+
+/* One member of the station's service team; strings valid only during the
+ * callback. */
+typedef struct station_member {
+	const char *member; /* the id an assign names */
+	const char *name;
+	const char *unit;   /* the member's station: this one or one below it */
+} station_member;
+
+typedef int (*station_member_fn)(void *ud, const station_member *mb);
+
+/* What the team says of a member id. */
+typedef enum station_team_answer {
+	STATION_TEAM_NONE,       /* no member message ever came (an older hub) */
+	STATION_TEAM_LISTED,     /* a current member */
+	STATION_TEAM_NOT_LISTED, /* unknown, or gone */
+} station_team_answer;
+
+/* Stores a decoded member message m for this station: taken when its id is
+ * higher than the one the member has (*newer), else nothing changes. A
+ * message for another station is PROTO_ERR_WRONG_STATION. Inside the
+ * caller's transaction when one is open. */
+proto_err station_store_member(station_store *s, const proto_msg *m, bool *newer);
+
+/* Calls fn for every current (not gone) member, by station, then name. */
+proto_err station_store_team(station_store *s, station_member_fn fn, void *ud);
+
+/* Whether member is in the team (*out); STATION_TEAM_NONE when the store
+ * has never had a team. */
+proto_err station_store_team_check(station_store *s, const char *member,
+	station_team_answer *out);
 
 /* The agent's link to the hub, as the agent last recorded it. */
 typedef enum station_link_state {

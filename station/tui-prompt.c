@@ -22,6 +22,13 @@ void tui_prompt_free(tui_prompt *p)
 	tui_field_free(&p->member);
 	tui_field_free(&p->until);
 	tui_field_free(&p->into);
+	station_cli_team_free(&p->team);
+}
+
+/* Whether the member step is a pick from the team's list. */
+static bool picking(const tui_prompt *p)
+{
+	return p->n_needs && p->needs[p->at] == STATION_CLI_NEED_MEMBER && p->team.n > 0;
 }
 
 void tui_prompt_open(tui_app *app, proto_step step, bool verify_first)
@@ -34,7 +41,7 @@ void tui_prompt_open(tui_app *app, proto_step step, bool verify_first)
 	    p->verify_first != verify_first) {
 		tui_prompt_free(p);
 		tui_field_init(&p->note, PROTO_NOTE_MAX, false);
-		tui_field_init(&p->member, 32, false);
+		tui_field_init(&p->member, PROTO_MEMBER_ID_MAX, false);
 		tui_field_init(&p->until, 32, false);
 		tui_field_init(&p->into, PROTO_ITEM_ID_MAX - 1, false);
 		char when[STATION_CLI_TIME];
@@ -48,8 +55,15 @@ void tui_prompt_open(tui_app *app, proto_step step, bool verify_first)
 	p->n_needs = p->at = 0;
 	if (verify_first || (needs & STATION_CLI_NEED_NOTE))
 		p->needs[p->n_needs++] = STATION_CLI_NEED_NOTE;
-	if (needs & STATION_CLI_NEED_MEMBER)
+	if (needs & STATION_CLI_NEED_MEMBER) {
 		p->needs[p->n_needs++] = STATION_CLI_NEED_MEMBER;
+		/* Read again at each opening: the hub may have sent changes. */
+		station_cli_team_free(&p->team);
+		if (!station_cli_team_read(app->store, &p->team))
+			memset(&p->team, 0, sizeof p->team);
+		if (p->pick >= p->team.n)
+			p->pick = p->pick_top = 0;
+	}
 	if (needs & STATION_CLI_NEED_UNTIL)
 		p->needs[p->n_needs++] = STATION_CLI_NEED_UNTIL;
 	if (needs & STATION_CLI_NEED_INTO)
@@ -153,9 +167,34 @@ static void prompt_draw(tui_app *app)
 		return;
 	}
 	switch (p->needs[p->at]) {
-	case STATION_CLI_NEED_MEMBER:
-		tui_put(y, 2, w, T("服务队员的编号（例如 m-1）：", "Service-team member id (like m-1):"));
-		break;
+	case STATION_CLI_NEED_MEMBER: {
+		if (!p->team.n) {
+			tui_put(y, 2, w, T("本站还没有收到服务队名单，请输入队员编号（例如 m-1）：",
+				"No service-team list at this station yet: the member's id (like m-1):"));
+			break;
+		}
+		int rows = LINES - 4 - (y + 1);
+		if (rows < 1)
+			rows = 1;
+		if (p->pick < p->pick_top)
+			p->pick_top = p->pick;
+		if (p->pick >= p->pick_top + rows)
+			p->pick_top = p->pick - rows + 1;
+		snprintf(line, sizeof line, T("交办给哪位服务队员（共 %d 位）：",
+			"Assign to which member (%d in all):"), p->team.n);
+		tui_put(y, 2, w, line);
+		for (int i = p->pick_top; i < p->team.n && i < p->pick_top + rows; i++) {
+			char label[256];
+			station_cli_member_label(&p->team, i, label, sizeof label);
+			snprintf(line, sizeof line, "%s%s", i == p->pick ? "> " : "  ", label);
+			if (i == p->pick)
+				attron(A_REVERSE);
+			tui_put(y + 1 + i - p->pick_top, 4, w - 2, line);
+			if (i == p->pick)
+				attroff(A_REVERSE);
+		}
+		return;
+	}
 	case STATION_CLI_NEED_UNTIL:
 		tui_put(y, 2, w, T("新的期限（写成 2026-11-25 10:00）：", "New deadline (like 2026-11-25 10:00):"));
 		break;
@@ -209,6 +248,19 @@ void tui_prompt_key(tui_app *app, bool is_key, wint_t ch)
 			return;
 		if (!enter_key(is_key, ch))
 			return;
+	} else if (picking(p)) {
+		if (is_key && ch == KEY_UP && p->pick > 0)
+			p->pick--;
+		else if (is_key && ch == KEY_DOWN && p->pick < p->team.n - 1)
+			p->pick++;
+		else if (is_key && ch == KEY_HOME)
+			p->pick = 0;
+		else if (is_key && ch == KEY_END)
+			p->pick = p->team.n - 1;
+		if (!enter_key(is_key, ch))
+			return;
+		/* Picked: the step carries the member's id. */
+		tui_field_set(&p->member, p->team.m[p->pick].id);
 	} else if (f && !enter_key(is_key, ch)) {
 		tui_field_key(f, is_key, ch);
 		return;
@@ -239,6 +291,8 @@ const char *tui_prompt_keys(const tui_app *app)
 	if (p->n_needs && p->needs[p->at] == STATION_CLI_NEED_RATING)
 		return T("↑↓ 或 1-3 选择  回车 保存  Esc 上一步", "Up/Down or 1-3 choose  Enter save  "
 			"Esc back");
+	if (picking(p))
+		return T("↑↓ 选择队员  回车 保存  Esc 取消", "Up/Down choose  Enter save  Esc cancel");
 	return p->at + 1 < p->n_needs
 		? T("回车 下一项  Esc 取消（已填的保留）  F1 帮助", "Enter next  Esc cancel (kept)  F1 help")
 		: T("回车 保存  Esc 取消（已填的保留）  F1 帮助", "Enter save  Esc cancel (kept)  F1 help");

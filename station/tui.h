@@ -129,6 +129,9 @@ typedef struct tui_prompt {
 	int n_needs, at;        /* how many, which one is asked now */
 	tui_field note, member, until, into;
 	int rating;             /* proto_rating under the cursor */
+	station_cli_team team;  /* an assign's members to pick from; none: the
+	                           station has no list yet, the id is typed */
+	int pick, pick_top;     /* member under the cursor, first one shown */
 } tui_prompt;
 
 typedef struct tui_app {

@@ -68,6 +68,11 @@ static int same_msg(const proto_msg *a, const proto_msg *b)
 		       same_str(x->title, y->title) && same_str(x->text, y->text) &&
 		       same_str(x->state, y->state) && x->deadline == y->deadline;
 	}
+	case PROTO_MSG_MEMBER: {
+		const proto_member *x = &a->u.member, *y = &b->u.member;
+		return same_str(x->member, y->member) && same_str(x->name, y->name) &&
+		       !strcmp(x->unit, y->unit) && x->gone == y->gone;
+	}
 	default:
 		return 0;
 	}

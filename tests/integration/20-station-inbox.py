@@ -80,7 +80,7 @@ def body(env):
                    10, "the old queued report to be published")
     v = sqlite3.connect(os.path.join(d, "station.db")).execute(
         "PRAGMA user_version").fetchone()[0]
-    check(v == 1, f"user_version after the upgrade is {v}")
+    check(v == 2, f"user_version after the upgrade is {v}")
 
     deadline = iso_ms(NOW + 86400000)
     sent = [

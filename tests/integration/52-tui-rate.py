@@ -46,8 +46,8 @@ def body(env):
         hub_state(env, item, "signed", "the sign at the hub")
         village.wait_for(r"a 交办", 15, "assign offered after the sign")
         village.keys("a")
-        village.wait_for("服务队员的编号")
-        village.type("m-1")
+        village.wait_for("交办给哪位服务队员")       # the team's list, by name
+        village.wait_for(r"> 张队员")
         village.keys("Enter")
         village.wait_for("已保存：交办")
         hub_state(env, item, "assigned", "the assignment at the hub")

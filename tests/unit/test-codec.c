@@ -547,6 +547,82 @@ static void test_hub(void)
 	proto_msg_clear(&out);
 }
 
+/* A member of a town's team, at a village of the town; then one who left. */
+static void test_member(void)
+{
+	proto_msg in = {
+		.type = PROTO_MSG_MEMBER, .station = "611025100", .id = 1795424400123,
+		.ts = 1795424400004,
+		.u.member = {.member = "m-17", .name = "王秀英", .unit = VILLAGE},
+	};
+	proto_msg out;
+	char *json;
+
+	if (round_trip(&in, &out)) {
+		check_header(&in, &out);
+		CHECK_STR(out.u.member.member, "m-17");
+		CHECK_STR(out.u.member.name, "王秀英");
+		CHECK_STR(out.u.member.unit, VILLAGE);
+		CHECK(!out.u.member.gone);
+	}
+	proto_msg_clear(&out);
+	in.u.member.gone = true;
+	json = proto_msg_encode(&in);
+	CHECK(json && strstr(json, "\"gone\":true"));
+	free(json);
+	if (round_trip(&in, &out))
+		CHECK(out.u.member.gone);
+	proto_msg_clear(&out);
+	/* The addressee's own member. */
+	strcpy(in.u.member.unit, "611025100");
+	if (round_trip(&in, &out))
+		CHECK_STR(out.u.member.unit, "611025100");
+	proto_msg_clear(&out);
+
+	/* The encoder writes only what a station would take. */
+	strcpy(in.u.member.unit, "611025101201"); /* another town's village */
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	strcpy(in.u.member.unit, "611025"); /* above the addressee */
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	strcpy(in.u.member.unit, VILLAGE);
+	in.u.member.name = "";
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	in.u.member.name = "一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三";
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	in.u.member.name = "王秀英";
+	in.u.member.member = NULL;
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	in.u.member.member = "";
+	CHECK_STR(proto_msg_encode(&in), NULL);
+	/* 64 bytes is the most: the hub's members file holds no longer id. */
+	in.u.member.member = "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm";
+	if (round_trip(&in, &out))
+		CHECK_EQ_INT(strlen(out.u.member.member), 64);
+	proto_msg_clear(&out);
+
+	/* By hand: gone null is not gone; an unknown key is ignored; the id
+	 * and ts are required, as an item message's. */
+	char field[PROTO_FIELD_MAX];
+	CHECK_EQ_INT(decode_str("{\"v\":1,\"type\":\"member\",\"station\":\"611025100\","
+		"\"id\":5,\"ts\":\"2026-11-23T09:00:00Z\",\"member\":\"m-1\","
+		"\"name\":\"李四\",\"unit\":\"611025100\",\"gone\":null,\"x\":1}",
+		&out, field), PROTO_OK);
+	CHECK(!out.u.member.gone);
+	proto_msg_clear(&out);
+	CHECK_EQ_INT(decode_str("{\"v\":1,\"type\":\"member\",\"station\":\"611025100\","
+		"\"id\":5,\"member\":\"m-1\",\"name\":\"李四\",\"unit\":\"611025100\"}",
+		&out, field), PROTO_ERR_MISSING_FIELD);
+	CHECK_STR(field, "ts");
+	CHECK_EQ_INT(decode_str("{\"v\":1,\"type\":\"member\",\"station\":\"611025100\","
+		"\"id\":5,\"ts\":\"2026-11-23T09:00:00Z\",\"member\":\"m\\n1\","
+		"\"name\":\"李四\",\"unit\":\"611025100\"}", &out, field), PROTO_ERR_BAD_VALUE);
+	CHECK_STR(field, "member");
+	CHECK_EQ_INT(decode_str("{\"v\":1,\"type\":\"member\",\"station\":\"611025100\","
+		"\"id\":5,\"ts\":\"2026-11-23T09:00:00Z\",\"member\":\"m-1\","
+		"\"name\":\"李四\",\"unit\":\"61102510\"}", &out, field), PROTO_ERR_BAD_VALUE);
+	CHECK_STR(field, "unit");
+}
+
 /* Payloads written by hand rather than by the encoder. */
 static void test_decode_by_hand(void)
 {
@@ -772,7 +848,8 @@ static void test_encode_invalid(void)
 
 static void test_names(void)
 {
-	static const char *types[] = {"report", "action", "status", "receipt", "item", "hub"};
+	static const char *types[] = {"report", "action", "status", "receipt", "item", "hub",
+		"member"};
 
 	for (int i = 0; i < PROTO_MSG__COUNT; i++) {
 		CHECK_STR(proto_msg_type_name((proto_msg_type)i), types[i]);
@@ -836,6 +913,13 @@ static const struct {
 	{"bad_json-two-objects", PROTO_ERR_BAD_JSON, "", 0},
 
 	{"missing_field-v", PROTO_ERR_MISSING_FIELD, "v", 7},
+	{"missing_field-member-member", PROTO_ERR_MISSING_FIELD, "member", 9},
+	{"missing_field-member-name", PROTO_ERR_MISSING_FIELD, "name", 9},
+	{"missing_field-member-msg-id", PROTO_ERR_MISSING_FIELD, "id", 0},
+	{"bad_value-member-unit-outside", PROTO_ERR_BAD_VALUE, "unit", 9},
+	{"bad_type-member-gone-string", PROTO_ERR_BAD_TYPE, "gone", 9},
+	{"too_large-member-name", PROTO_ERR_TOO_LARGE, "name", 9},
+	{"too_large-member-id", PROTO_ERR_TOO_LARGE, "member", 9},
 	{"missing_field-type", PROTO_ERR_MISSING_FIELD, "type", 7},
 	{"missing_field-station", PROTO_ERR_MISSING_FIELD, "station", 7},
 	{"missing_field-id", PROTO_ERR_MISSING_FIELD, "id", 0},
@@ -1014,6 +1098,7 @@ int main(int argc, char **argv)
 	test_item();
 	test_item_body();
 	test_hub();
+	test_member();
 	test_decode_by_hand();
 	test_epoch_ts();
 	test_encode_invalid();

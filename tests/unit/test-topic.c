@@ -23,6 +23,7 @@ static void test_build(void)
 		{GROUP, PROTO_MSG_HUB, "minqing/611025/hub/status"},
 		{"611025", PROTO_MSG_REPORT, "minqing/611025/up/611025/report"},
 		{"611025100", PROTO_MSG_ITEM, "minqing/611025/down/611025100/item"},
+		{"611025100", PROTO_MSG_MEMBER, "minqing/611025/down/611025100/member"},
 		{"611025100201", PROTO_MSG_STATUS, "minqing/611025/up/611025100201/status"},
 		{"611025", PROTO_MSG_HUB, "minqing/611025/hub/status"},
 	};
@@ -109,6 +110,7 @@ static void test_reject(void)
 		/* a type travelling the wrong way */
 		"minqing/611025/up/" GROUP "/item",
 		"minqing/611025/up/" GROUP "/hub",
+		"minqing/611025/up/" GROUP "/member",
 		"minqing/611025/down/" GROUP "/report",
 		"minqing/611025/down/" GROUP "/action",
 		"minqing/611025/down/" GROUP "/status",
