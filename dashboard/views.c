@@ -118,8 +118,8 @@ bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1])
 	DASH_STATION_LABEL("i.origin", "so.name") ", i.handler, " \
 	DASH_STATION_LABEL("i.handler", "sh.name") ", i.received, i.sign_by, i.resolve_by, " \
 	"i.escalations, " \
-	"i.resolved_at"
-#define SUMMARY_N 14
+	"i.resolved_at, i.supervised"
+#define SUMMARY_N 15
 #define SUMMARY_FROM "FROM items i JOIN reports r ON r.item = i.item " \
 	"LEFT JOIN stations so ON so.code = i.origin " \
 	"LEFT JOIN stations sh ON sh.code = i.handler "
@@ -161,6 +161,8 @@ static cJSON *summary_row(sqlite3_stmt *st)
 	cJSON_AddBoolToObject(o, "overdue", (cJSON_IsNumber(deadline) &&
 		deadline->valuedouble < (double)hub_clock_now()) ||
 		(resolved_at > 0 && resolved_at > sqlite3_column_int64(st, 11)));
+	/* 督办 so far (a red item past its deadline), for the wall's ticker. */
+	cJSON_AddNumberToObject(o, "supervised", sqlite3_column_int(st, 14));
 	return o;
 }
 

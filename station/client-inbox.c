@@ -265,7 +265,7 @@ static int show_event(void *ud, const station_event *ev, int times, int64_t firs
 	c->rows++;
 	station_cli_time(ev->at, when);
 	printf("  %3lld  %s  %-6s  %s", (long long)ev->seq, when,
-		station_cli_event_name(ev->event), ev->by ? ev->by : "-");
+		station_cli_event_name(ev->event), station_cli_actor(ev->by));
 	if (times > 1) {
 		station_cli_time(first, from);
 		printf(T("  共 %d 次（%s 起）", "  %d times (from %s)"), times, from);

@@ -63,6 +63,18 @@ const char *station_cli_state_name(const char *state)
 				   : proto_state_name_zh((proto_state)s);
 }
 
+const char *station_cli_actor(const char *by)
+{
+	if (!by || !*by)
+		return "-";
+	/* "分派 hub" read as an English tail on a Chinese screen. */
+	if (strcmp(by, "hub") == 0)
+		return T("系统", "the hub");
+	if (strncmp(by, "user:", 5) == 0 && by[5])
+		return by + 5;
+	return by;
+}
+
 const char *station_cli_event_name(const char *event)
 {
 	static const struct { const char *key, *zh; } hub_events[] = {

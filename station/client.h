@@ -61,6 +61,10 @@ const char *station_cli_field_name(const char *field);
 const char *station_cli_reason(const char *error);
 const char *station_cli_state_name(const char *state);
 const char *station_cli_event_name(const char *event);
+/* Who took a step, as a clerk reads it: the hub's own steps (route, remind,
+ * supervise) are the system's (系统), a dashboard user "user:NAME" is NAME,
+ * anything else (a station code) as given; "-" for NULL. Static or by. */
+const char *station_cli_actor(const char *by);
 
 /* Folds each run of reminders (催办) or supervisions (督办) in a timeline
  * into its last event, so that ten days of daily 督办 read as one line:

@@ -383,7 +383,7 @@ static void draw_check(tui_app *app)
 			"Open items of this kind at this village. If yours is one of them, add to it "
 			"instead of filing it twice:"));
 	else
-		tui_put(y++, 2, COLS - 3, T("本站不知道本村有同一类还没办完的事。",
+		tui_put(y++, 2, COLS - 3, T("本村暂无同一类还没办完的事，可以作为新的上报保存。",
 			"This station knows of no open item of this kind at this village."));
 	y++;
 	if (f->choice == 0)

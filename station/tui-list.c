@@ -24,7 +24,7 @@ typedef struct mine_ctx {
 static const char *view_state(const station_cli_view *v)
 {
 	if (v->state == PROTO_STATE_REPORTED)
-		return T("已到县里", "at hub");
+		return T("已送达", "received");
 	return station_cli_english ? proto_state_name(v->state) : proto_state_name_zh(v->state);
 }
 
@@ -68,7 +68,7 @@ static int add_row(void *ud, const station_entry *e)
 		r->colour = proto_colour_parse(it.colour); /* escalation may change it */
 		station_cli_item_clear(&it);
 	} else {
-		snprintf(r->state, sizeof r->state, "%s", T("已到县里", "at hub"));
+		snprintf(r->state, sizeof r->state, "%s", T("已送达", "received"));
 	}
 	if (!r->title)
 		c->oom = true;
@@ -311,7 +311,7 @@ static int draw_event(void *ud, const station_event *ev, int times, int64_t firs
 			times, from);
 	}
 	snprintf(line, sizeof line, "  %s  %s  %s%s%s%s", when,
-		station_cli_event_name(ev->event), ev->by ? ev->by : "-", count,
+		station_cli_event_name(ev->event), station_cli_actor(ev->by), count,
 		ev->note && ev->note[0] ? "  " : "", ev->note ? ev->note : "");
 	emit(ud, line);
 	return 0;
@@ -376,7 +376,7 @@ static void draw_own(tui_app *app, page *p)
 		tui_category_label((int)r->category),
 		strcmp(c.state, "queued") == 0 ? T("待发送（联网后自动送县里）", "queued (sent when online)")
 		: strcmp(c.state, "rejected") == 0 ? T("被县里退回", "rejected by the hub")
-						   : T("已到县里，等待分派", "at the hub, being routed"));
+						   : T("已送达，等待分派", "received, being routed"));
 	emit(p, line);
 	snprintf(line, sizeof line, T("标题：%s", "Title: %s"), r->title);
 	emit(p, line);

@@ -164,6 +164,9 @@ const zh = {
 	wall_focus: '轮播：{name}',
 	wall_keys: 'F 全屏 · ←/→ 切换 · 空格 暂停 · Esc 退出',
 	wall_paused: '已暂停',
+	wall_ticker: '超期事项',
+	wall_ticker_head: '超期 {n} 件 · 督办 {s} 件',
+	wall_supervised: '督办',
 
 	err_network: '无法连接到服务器，请检查网络后重试。',
 	err_unauthorized: '登录已过期，请重新登录。',
@@ -340,6 +343,9 @@ const en = {
 	wall_focus: 'Showing: {name}',
 	wall_keys: 'F full screen · ←/→ switch · Space pause · Esc leave',
 	wall_paused: 'Paused',
+	wall_ticker: 'Overdue items',
+	wall_ticker_head: 'Overdue {n} · supervised {s}',
+	wall_supervised: 'Supervised',
 
 	err_network: 'Cannot reach the server. Check the network and try again.',
 	err_unauthorized: 'Your session has ended. Please log in again.',

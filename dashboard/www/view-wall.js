@@ -1,6 +1,9 @@
 // The wall screen (大屏): the county at a glance in large type, needing no
 // mouse. A focus panel turns through the areas below every few seconds;
 // keys: F full screen, arrows to switch, space to pause, Esc to leave.
+// The page is exactly one window (app.css): lists longer than their panel
+// turn page by page inside it, and the overdue items (超期, 督办 when
+// supervised) run along a ticker, so nothing ever falls below the fold.
 import {t, name, fmtClock, fmtDate} from './i18n.js';
 import {h, fillEl, weatherIcon, updateWeather, itemTable, upsertRow, bindRows,
 	byDeadline, inScope, setHubNow, hubNow, OPEN_STATES} from './dom.js';
@@ -36,7 +39,12 @@ export async function mount(main, ctx) {
 	const head = h('header', {class: 'wall-head'});
 	const figs = h('div');
 	const tiles = h('div');
-	const urgentBox = h('div');
+	const urgentBox = h('div', {class: 'wall-pane'});
+	tiles.className = 'wall-pane';
+	const tickerRun = h('div', {class: 'wall-ticker-run'});
+	const tickerHead = h('span', {class: 'wall-ticker-head'});
+	const ticker = h('section', {class: 'wall-ticker', id: 'wall-ticker', 'aria-label': t('wall_ticker')},
+		tickerHead, h('div', {class: 'wall-ticker-track'}, tickerRun));
 	const focus = h('section', {class: 'panel wall-focus', 'aria-live': 'polite', id: 'wall-focus'});
 	const keys = h('p', {class: 'wall-keys', text: t('wall_keys')});
 	let index = -1, paused = false, focusGen = 0;
@@ -46,11 +54,30 @@ export async function mount(main, ctx) {
 			h('h1', {text: `${ov.scope.name} · ${t('app')}`}), clock);
 		fillEl(figs, figures(ov.figures));
 		fillEl(tiles, areaTiles(ov.children, false));
-		const urgent = (ov.urgent || []).slice().sort(byDeadline).slice(0, 12);
+		const urgent = (ov.urgent || []).slice().sort(byDeadline);
 		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'));
 		table.id = 'urgent';
 		bindRows(table, urgent);
 		fillEl(urgentBox, table);
+		const late = (ov.urgent || []).filter(it => it.overdue).sort(byDeadline);
+		ticker.hidden = !late.length;
+		fillEl(tickerHead, t('wall_ticker_head', {n: late.length,
+			s: late.filter(it => it.supervised).length}));
+		fillEl(tickerRun, late.map(it => h('span', null,
+			it.supervised ? h('b', {class: 'sup', text: t('wall_supervised')}) : null,
+			`${it.title || ''} · ${it.origin_name || ''}`)));
+		// A steady reading speed whatever the number of items.
+		tickerRun.style.setProperty('--ticker-s', `${Math.max(20, late.length * 4)}s`);
+	}
+
+	// Lists longer than their panel turn a page at a time.
+	function turnPages() {
+		for (const pane of [urgentBox, tiles]) {
+			if (pane.scrollHeight <= pane.clientHeight + 1)
+				continue;
+			const next = pane.scrollTop + pane.clientHeight;
+			pane.scrollTop = next >= pane.scrollHeight - 1 ? 0 : next;
+		}
 	}
 
 	async function show(step) {
@@ -80,7 +107,7 @@ export async function mount(main, ctx) {
 				h('span', {class: 'wx-name', text: name('weather', c.weather)}),
 				paused ? h('span', {class: 'paused', text: ` (${t('wall_paused')})`}) : null),
 			sub ? figures(sub.figures) : null,
-			itemTable(urgent, t('urgent_empty'), t('urgent_title')));
+			h('div', {class: 'wall-pane'}, itemTable(urgent, t('urgent_empty'), t('urgent_title'))));
 	}
 
 	fillEl(main, h('div', {class: 'wall-page'}, head, figs,
@@ -90,7 +117,7 @@ export async function mount(main, ctx) {
 			h('section', {class: 'panel', 'aria-labelledby': 'wall-h-areas'},
 				h('h2', {id: 'wall-h-areas', text: t('weather_title')}), tiles),
 			focus),
-		keys));
+		ticker, keys));
 	render();
 	show(1);
 
@@ -101,8 +128,10 @@ export async function mount(main, ctx) {
 	tick();
 	const clockTimer = setInterval(tick, 1000);
 	const rotate = setInterval(() => {
-		if (!paused)
+		if (!paused) {
 			show(1);
+			turnPages();
+		}
 	}, every);
 
 	function onKey(ev) {

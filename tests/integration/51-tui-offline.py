@@ -70,7 +70,7 @@ def body(env):
         m = term.wait_for(r"县里：已连通 │ 待发送 0 条 │ 最近联系 (\d{4}-\d\d-\d\d \d\d:\d\d)", 30)
         print(f"status line after the outage: last contact {m.group(1)}")
         term.keys("2")
-        term.wait_for(r"蓝色\s+已到县里\s+.*代办残疾证", 30)
+        term.wait_for(r"蓝色\s+已送达\s+.*代办残疾证", 30)
         term.keys("Escape", "q")
         term.wait_exit()
     finally:

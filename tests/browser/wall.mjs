@@ -1,0 +1,135 @@
+// The wall screen (一屏统览) fits the wall: at 1920×1080 and 1366×768, with
+// many overdue red items and every town, the page does not scroll, and
+// every visible text meets WCAG AA contrast against the background it is
+// drawn on (rows just highlighted included). Chromium, playwright-core.
+//
+// Run by tests/integration/67-dashboard-wall.py with a JSON file:
+// {base, user, password, screenshots, chromium}.
+import {readFileSync, mkdirSync} from 'node:fs';
+import {chromium} from 'playwright-core';
+import {check, runSteps, step, watch} from './common.mjs';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const failures = [];
+
+// Runs in the page: the texts whose contrast is below AA, and the count
+// of texts looked at. The effective background is found by compositing the
+// background colours of the element and its ancestors (the pages use no
+// background images behind text).
+function contrastFailures() {
+	const rgba = s => {
+		const m = s.match(/rgba?\(([^)]+)\)/);
+		if (!m)
+			return [0, 0, 0, 0];
+		const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+		return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+	};
+	const over = (top, under) => {
+		const a = top[3];
+		return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat(1);
+	};
+	const lum = c => {
+		const f = v => {
+			v /= 255;
+			return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+		};
+		return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+	};
+	const background = el => {
+		const layers = [];
+		for (let e = el; e; e = e.parentElement) {
+			const c = rgba(getComputedStyle(e).backgroundColor);
+			if (c[3] > 0)
+				layers.push(c);
+			if (c[3] >= 1)
+				break;
+		}
+		let bg = [255, 255, 255, 1];
+		for (const c of layers.reverse())
+			bg = over(c, bg);
+		return bg;
+	};
+	const bad = [];
+	let seen = 0;
+	for (const el of document.querySelectorAll('body *')) {
+		const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+		if (!own || !el.checkVisibility || !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}))
+			continue;
+		const r = el.getBoundingClientRect();
+		if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.right <= 0
+			|| r.top >= innerHeight || r.left >= innerWidth)
+			continue;
+		if (el.closest('.sr-only'))
+			continue;
+		const cs = getComputedStyle(el);
+		const bg = background(el);
+		const fg = over(rgba(cs.color), bg);
+		const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+		const ratio = (l1 + 0.05) / (l2 + 0.05);
+		const px = parseFloat(cs.fontSize);
+		const large = px >= 24 || (px >= 18.66 && Number(cs.fontWeight) >= 700);
+		seen++;
+		if (ratio < (large ? 3 : 4.5))
+			bad.push(`"${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1 ` +
+				`(${cs.color} on rgb(${bg.slice(0, 3).map(Math.round)}), ${px}px)`);
+	}
+	return {bad, seen};
+}
+
+mkdirSync(cfg.screenshots, {recursive: true});
+const browser = await chromium.launch({
+	executablePath: cfg.chromium || '/usr/bin/chromium',
+	args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+await runSteps(browser, failures, async () => {
+	const context = await browser.newContext({
+		locale: 'zh-CN', viewport: {width: 1920, height: 1080}, timezoneId: 'Asia/Shanghai',
+	});
+	const page = await context.newPage();
+	page.setDefaultTimeout(15000);
+	watch(page, new URL(cfg.base).origin, failures);
+
+	await step('log in', async () => {
+		await page.goto(cfg.base + '/');
+		await page.waitForURL(/#\/login$/);
+		await page.fill('#login-user', cfg.user);
+		await page.fill('#login-password', cfg.password);
+		await page.click('#login-submit');
+		await page.waitForURL(/#\/overview$/);
+	});
+
+	for (const [w, hgt] of [[1920, 1080], [1366, 768]]) {
+		await step(`${w}×${hgt}: the wall does not scroll, every text meets AA`, async () => {
+			await page.setViewportSize({width: w, height: hgt});
+			await page.goto(cfg.base + '/#/wall?every=30');
+			await page.waitForSelector('#wall-focus h2');
+			await page.waitForSelector('#urgent tbody tr');
+			// A row just highlighted is looked at in its first colour.
+			await page.evaluate(() => {
+				const row = document.querySelector('#urgent tbody tr');
+				row.classList.add('fresh');
+				for (const a of document.getAnimations()) {
+					a.pause();
+					a.currentTime = 0;
+				}
+			});
+			const size = await page.evaluate(() => ({
+				h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth,
+				ih: innerHeight, iw: innerWidth,
+				rows: document.querySelectorAll('#urgent tbody tr').length,
+				tiles: document.querySelectorAll('[data-tile-code]').length,
+			}));
+			const path = `${cfg.screenshots}/wall-${w}x${hgt}.png`;
+			await page.screenshot({path});
+			console.log(`# ${w}×${hgt}: document ${size.w}×${size.h} px, ${size.rows} urgent rows, ` +
+				`${size.tiles} town tiles; screenshot ${path}`);
+			check(size.tiles >= 19, `only ${size.tiles} town tiles`);
+			check(size.h <= size.ih, `the page is ${size.h} px tall in a ${size.ih} px window`);
+			check(size.w <= size.iw, `the page is ${size.w} px wide in a ${size.iw} px window`);
+			const {bad, seen} = await page.evaluate(contrastFailures);
+			console.log(`# ${seen} texts checked, ${bad.length} below AA`);
+			check(seen > 50, `only ${seen} texts looked at`);
+			check(!bad.length, `below WCAG AA:\n  ${bad.slice(0, 15).join('\n  ')}`);
+		});
+	}
+});
