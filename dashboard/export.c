@@ -4,6 +4,7 @@
  * temporary file: this version cannot write to memory). Names and phones
  * follow the privacy rule row by row. Runs on the request's read
  * connection: a long export holds a WAL snapshot, never the writer. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,17 +17,35 @@
 
 #include "dashboard/dash-int.h"
 #include "hub/clock.h"
+#include "hub/figures.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
 #include "protocol/loop.h"
 
-#define LEDGER_COLS 13
+#define LEDGER_COLS 24
 
-static const char *const head_zh[LEDGER_COLS] = {"编号", "上报时间", "上报站点", "类别", "等级",
-	"标题", "状态", "承办站点", "办理时限", "办结时间", "评价", "反映人", "联系电话"};
-static const char *const head_en[LEDGER_COLS] = {"id", "received", "reported by", "category",
-	"colour", "title", "state", "handled by", "deadline", "resolved", "rating",
-	"reporter", "phone"};
+/* Columns as a county clerk keeps the ledger by hand. */
+static const char *const head_zh[LEDGER_COLS] = {"编号", "上报时间", "镇", "村", "组",
+	"服务事项", "上报等级", "当前等级", "标题", "内容", "涉及人数", "办理站点", "交办队员",
+	"签收时间", "办结时间", "签收时限", "办结时限", "是否超期", "升级次数", "延期",
+	"办理结果", "回访情况", "群众评价", "状态"};
+static const char *const head_en[LEDGER_COLS] = {"id", "received", "town", "village",
+	"group", "service item", "reported colour", "current colour", "title", "content",
+	"people", "handled by", "member", "signed", "resolved", "sign by", "resolve by",
+	"overdue", "escalations", "extensions", "result", "return visit", "rating", "state"};
+
+enum { C_RECEIVED = 1, C_PEOPLE = 10, C_SIGNED = 13, C_RESOLVED, C_SIGN_BY, C_RESOLVE_BY,
+	C_ESCALATIONS = 18, C_EXTENSIONS };
+
+static bool col_date(int c)
+{
+	return c == C_RECEIVED || (c >= C_SIGNED && c <= C_RESOLVE_BY);
+}
+
+static bool col_number(int c)
+{
+	return c == C_PEOPLE || c == C_ESCALATIONS || c == C_EXTENSIONS;
+}
 
 typedef struct out {
 	char *buf;
@@ -75,17 +94,22 @@ static void csv_field(out *o, const char *s, bool last)
 	put(o, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
-static void fmt_time(sqlite3_stmt *st, int i, char out_[24])
+/* Local time (the process's zone: the county's) of a hub-time ms. */
+static void local_tm(int64_t ms, struct tm *tm)
 {
-	time_t t;
+	time_t t = (time_t)(ms / 1000);
+	localtime_r(&t, tm);
+}
+
+static void fmt_ms(int64_t ms, bool day, char out_[32])
+{
 	struct tm tm;
 
-	out_[0] = '\0';
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return;
-	t = (time_t)(sqlite3_column_int64(st, i) / 1000);
-	localtime_r(&t, &tm);
-	strftime(out_, 24, "%Y-%m-%d %H:%M", &tm);
+	local_tm(ms, &tm);
+	if (day)
+		strftime(out_, 32, "%Y-%m-%d", &tm);
+	else
+		strftime(out_, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
 static const char *text(sqlite3_stmt *st, int i)
@@ -94,45 +118,243 @@ static const char *text(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
+/* Display width as a spreadsheet's column needs it: a CJK character (3 or
+ * 4 UTF-8 bytes) is about two Latin ones. */
+static int text_width(const char *s)
+{
+	int w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x80)
+			w += 1;
+		else if (*p >= 0xE0)
+			w += 2;
+		else if (*p >= 0xC0)
+			w += 1;
+	}
+	return w;
+}
+
+/* A string cell that no spreadsheet reads as a formula: worksheet_write_
+ * string always writes a shared string (t="s"), never <f>, whatever the
+ * text begins with. */
+static lxw_error xlsx_text(lxw_worksheet *ws, int row, int col, const char *s, int *width)
+{
+	int w = text_width(s);
+
+	if (width && w > *width)
+		*width = w;
+	return worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, s, NULL);
+}
+
+static lxw_error xlsx_date(lxw_worksheet *ws, int row, int col, int64_t ms, lxw_format *f)
+{
+	struct tm tm;
+	lxw_datetime dt;
+
+	local_tm(ms, &tm);
+	dt = (lxw_datetime){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		tm.tm_min, tm.tm_sec};
+	return worksheet_write_datetime(ws, (lxw_row_t)row, (lxw_col_t)col, &dt, f);
+}
+
+/* The "是否超期" of an item: resolved after its limit, or open and past its
+ * limit now (an item keeps its deadline once past it). "" when it was
+ * withdrawn or merged unresolved. */
+static int overdue(proto_state state, sqlite3_stmt *st, int64_t now)
+{
+	bool resolved = sqlite3_column_type(st, 14) != SQLITE_NULL;
+	int64_t sign_by = sqlite3_column_int64(st, 15), resolve_by = sqlite3_column_int64(st, 16);
+
+	if (proto_state_open(state))
+		return now > (state == PROTO_STATE_REPORTED ? sign_by : resolve_by) ||
+		       (resolved && sqlite3_column_int64(st, 14) > resolve_by);
+	if (resolved)
+		return sqlite3_column_int64(st, 14) > resolve_by;
+	return -1;
+}
+
+/* The filters of the request; false with a 400 naming the one at fault. */
+typedef struct ledger_filter {
+	int64_t from, to;
+	const char *state, *colour, *category; /* wire names or NULL */
+	bool open;                             /* state=open: the three open states */
+} ledger_filter;
+
+static bool parse_ms(const char *s, int64_t *v)
+{
+	char *end;
+
+	if (!s || !*s)
+		return true;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v >= 0;
+}
+
+static bool filter_args(dash_req *r, ledger_filter *f)
+{
+	const char *s;
+
+	f->from = 0, f->to = INT64_C(1) << 60;
+	if (!parse_ms(dash_arg(r, "from"), &f->from) || !parse_ms(dash_arg(r, "to"), &f->to) ||
+	    f->to <= f->from) {
+		dash_reply_error(r, 400, "bad_period",
+			"from and to are hub times in ms with from < to");
+		return false;
+	}
+	s = dash_arg(r, "scope");
+	if (s && *s && !proto_code_valid(s)) {
+		dash_reply_error(r, 400, "bad_scope", "scope is a station's code");
+		return false;
+	}
+	s = dash_arg(r, "state");
+	if (s && *s) {
+		if (strcmp(s, "open") == 0)
+			f->open = true;
+		else if (proto_state_parse(s) < 0) {
+			dash_reply_error(r, 400, "bad_state", "state is a state's name or open");
+			return false;
+		} else
+			f->state = s;
+	}
+	s = dash_arg(r, "colour");
+	if (s && *s) {
+		if (proto_colour_parse(s) < 0) {
+			dash_reply_error(r, 400, "bad_colour", "colour is blue, orange or red");
+			return false;
+		}
+		f->colour = s;
+	}
+	s = dash_arg(r, "category");
+	if (s && *s) {
+		if (proto_category_parse(s) < 0) {
+			dash_reply_error(r, 400, "bad_category", "category is a service item's name");
+			return false;
+		}
+		f->category = s;
+	}
+	return true;
+}
+
+#define LEDGER_SQL "SELECT i.item, i.received, " \
+	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 9) AND length(i.origin) >= 9), " \
+	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 12) AND length(i.origin) >= 12), " \
+	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 15) AND length(i.origin) >= 15), " \
+	"i.category, r.colour, i.colour, r.title, r.text, r.people, " \
+	DASH_STATION_LABEL("i.handler", "sh.name") ", m.name, " \
+	"(SELECT min(at) FROM events e WHERE e.item = i.item AND e.kind = 'sign'), " \
+	"i.resolved_at, i.sign_by, i.resolve_by, NULL, i.escalations, " \
+	"(SELECT count(*) FROM events e WHERE e.item = i.item AND e.kind = 'extend'), " \
+	"(SELECT note FROM events e WHERE e.item = i.item AND e.kind = 'resolve' " \
+	" ORDER BY seq DESC LIMIT 1), " \
+	"(SELECT note FROM events e WHERE e.item = i.item AND e.kind = 'verify' " \
+	" ORDER BY seq DESC LIMIT 1), " \
+	"i.rating, i.state " \
+	"FROM items i JOIN reports r ON r.item = i.item " \
+	"LEFT JOIN stations sh ON sh.code = i.handler " \
+	"LEFT JOIN members m ON m.id = i.member " \
+	"WHERE i.origin >= ?1 AND i.origin < ?1 || ';' AND i.received >= ?2 " \
+	"AND i.received < ?3 AND (?4 IS NULL OR i.state = ?4) " \
+	"AND (?5 IS NULL OR i.colour = ?5) AND (?6 IS NULL OR i.category = ?6) " \
+	"AND (?7 = 0 OR i.state IN ('reported', 'signed', 'assigned')) " \
+	"ORDER BY i.received, i.item"
+
+/* The figures sheet (统计): the scope's figures of the period, one a row. */
+static bool figures_sheet(lxw_workbook *wb, sqlite3 *db, const char *scope,
+	const ledger_filter *f, int64_t now, bool en, const char *title, lxw_format *bold)
+{
+	hub_figures g;
+	lxw_worksheet *ws = workbook_add_worksheet(wb, en ? "figures" : "统计");
+	struct { const char *zh, *en; int64_t v; } rows[] = {
+		{"收集事项", "collected", 0}, {"在办（蓝）", "open (blue)", 0},
+		{"在办（橙）", "open (orange)", 0}, {"在办（红）", "open (red)", 0},
+		{"超期", "overdue", 0}, {"应签收", "due to sign", 0},
+		{"按时签收", "signed on time", 0}, {"应办结", "due to resolve", 0},
+		{"按时办结", "resolved on time", 0}, {"已解决", "solved", 0},
+		{"矛盾化解", "disputes mediated", 0}, {"应回访", "due for a visit", 0},
+		{"已回访", "visited", 0}, {"已评价", "rated", 0},
+		{"满意（含基本满意）", "satisfied (incl. basic)", 0}, {"升级", "escalated", 0},
+	};
+	int n = (int)(sizeof rows / sizeof rows[0]), w = 8;
+
+	if (!ws || hub_figures_count(db, scope, f->from, f->to, now, &g) != PROTO_OK)
+		return false;
+	rows[0].v = g.collected, rows[1].v = g.open[PROTO_COLOUR_BLUE];
+	rows[2].v = g.open[PROTO_COLOUR_ORANGE], rows[3].v = g.open[PROTO_COLOUR_RED];
+	rows[4].v = g.overdue, rows[5].v = g.sign_due, rows[6].v = g.signed_on_time;
+	rows[7].v = g.resolve_due, rows[8].v = g.resolved_on_time, rows[9].v = g.solved;
+	rows[10].v = g.mediated, rows[11].v = g.visit_due, rows[12].v = g.visited;
+	rows[13].v = g.rated, rows[14].v = g.satisfied, rows[15].v = g.escalated;
+	worksheet_write_string(ws, 0, 0, title, bold);
+	worksheet_write_string(ws, 1, 0, en ? "figure" : "指标", bold);
+	worksheet_write_string(ws, 1, 1, en ? "count" : "数量", bold);
+	for (int i = 0; i < n; i++) {
+		const char *label = en ? rows[i].en : rows[i].zh;
+		if (text_width(label) > w)
+			w = text_width(label);
+		worksheet_write_string(ws, (lxw_row_t)(i + 2), 0, label, NULL);
+		worksheet_write_number(ws, (lxw_row_t)(i + 2), 1, (double)rows[i].v, NULL);
+	}
+	worksheet_set_column(ws, 0, 0, w + 2, NULL);
+	worksheet_set_column(ws, 1, 1, 10, NULL);
+	worksheet_freeze_panes(ws, 2, 0);
+	return true;
+}
+
 void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 {
-	char scope[PROTO_CODE_MAX + 1], tmp[256] = "", disp[128];
+	char scope[PROTO_CODE_MAX + 1], tmp[256] = "", disp[128], title[512];
+	char made[32], pfrom[32] = "", pto[32] = "", scope_name[256];
 	const char *lang = dash_arg(r, "lang");
 	bool en = lang && strcmp(lang, "en") == 0;
 	const char *const *head = en ? head_en : head_zh;
-	const char *fs = dash_arg(r, "from"), *ts = dash_arg(r, "to");
-	int64_t from = fs && *fs ? strtoll(fs, NULL, 10) : 0;
-	int64_t to = ts && *ts ? strtoll(ts, NULL, 10) : INT64_C(1) << 60;
-	sqlite3_stmt *st;
+	int64_t now = hub_clock_now();
+	ledger_filter f = {0};
+	sqlite3_stmt *st = NULL;
 	lxw_workbook *wb = NULL;
 	lxw_worksheet *ws = NULL;
+	lxw_format *bold = NULL, *datef = NULL, *titlef = NULL;
+	int width[LEDGER_COLS];
 	out o = {0};
-	int row = 0;
+	int row = 0, rc;
 
-	if (from < 0 || to <= from) {
-		dash_reply_error(r, 400, "bad_request", "from and to are ms with from < to");
+	if (!filter_args(r, &f) || !dash_scope_arg(r, db, scope))
 		return;
+	snprintf(scope_name, sizeof scope_name, "%s", scope);
+	st = proto_db_prepare(db, "SELECT name FROM stations WHERE code = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(scope_name, sizeof scope_name, "%s", text(st, 0));
+		sqlite3_finalize(st);
 	}
-	if (!dash_scope_arg(r, db, scope))
-		return;
-	st = proto_db_prepare(db, "SELECT i.item, i.received, "
-		DASH_STATION_LABEL("i.origin", "so.name") ", i.category, i.colour, r.title, "
-		"i.state, " DASH_STATION_LABEL("i.handler", "sh.name") ", CASE i.state WHEN 'reported' THEN i.sign_by "
-		"WHEN 'signed' THEN i.resolve_by WHEN 'assigned' THEN i.resolve_by END, "
-		"i.resolved_at, "
-		"i.rating, r.reporter, r.phone, i.handler, i.origin "
-		"FROM items i JOIN reports r ON r.item = i.item "
-		"LEFT JOIN stations so ON so.code = i.origin "
-		"LEFT JOIN stations sh ON sh.code = i.handler "
-		"WHERE i.origin >= ?1 AND i.origin < ?1 || ';' AND i.received >= ?2 "
-		"AND i.received < ?3 ORDER BY i.received, i.item");
+	fmt_ms(now, false, made);
+	if (f.from > 0)
+		fmt_ms(f.from, true, pfrom);
+	if (f.to < INT64_C(1) << 60)
+		fmt_ms(f.to - 1, true, pto);
+	if (en)
+		snprintf(title, sizeof title, "%s ledger, %s to %s, made %s", scope_name,
+			pfrom[0] ? pfrom : "the start", pto[0] ? pto : "now", made);
+	else
+		snprintf(title, sizeof title, "%s事项台账（%s 至 %s）制表时间：%s", scope_name,
+			pfrom[0] ? pfrom : "最早", pto[0] ? pto : "至今", made);
+	st = proto_db_prepare(db, LEDGER_SQL);
 	if (!st) {
 		dash_reply_error(r, 500, "internal", "query failed");
 		return;
 	}
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 2, f.from);
+	sqlite3_bind_int64(st, 3, f.to);
+	if (f.state)
+		sqlite3_bind_text(st, 4, f.state, -1, SQLITE_STATIC);
+	if (f.colour)
+		sqlite3_bind_text(st, 5, f.colour, -1, SQLITE_STATIC);
+	if (f.category)
+		sqlite3_bind_text(st, 6, f.category, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, f.open);
 	if (xlsx) {
 		const char *dir = getenv("TMPDIR");
 		int fd;
@@ -148,68 +370,104 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 		ws = wb ? workbook_add_worksheet(wb, en ? "ledger" : "台账") : NULL;
 		if (!ws)
 			goto fail;
+		bold = workbook_add_format(wb);
+		datef = workbook_add_format(wb);
+		titlef = workbook_add_format(wb);
+		format_set_bold(bold);
+		format_set_bold(titlef);
+		format_set_font_size(titlef, 14);
+		format_set_num_format(datef, "yyyy-mm-dd hh:mm");
+		worksheet_write_string(ws, 0, 0, title, titlef);
 	} else {
 		put(&o, "\xEF\xBB\xBF", 3);
 	}
 	for (int c = 0; c < LEDGER_COLS; c++) {
+		width[c] = col_date(c) ? 16 : text_width(head[c]);
 		if (xlsx)
-			worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], NULL);
+			worksheet_write_string(ws, 1, (lxw_col_t)c, head[c], bold);
 		else
 			csv_field(&o, head[c], c == LEDGER_COLS - 1);
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char received[24], deadline[24], resolved[24];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[LEDGER_COLS];
-		bool full = dash_personal_full(&r->user, text(st, 13), text(st, 14));
-		char *reporter = dash_personal(r->d, sqlite3_column_blob(st, 11),
-			sqlite3_column_bytes(st, 11), full, false);
-		char *phone = dash_personal(r->d, sqlite3_column_blob(st, 12),
-			sqlite3_column_bytes(st, 12), full, true);
-		int cat = proto_category_parse(text(st, 3)), col = proto_colour_parse(text(st, 4));
-		int state = proto_state_parse(text(st, 6)), rating = proto_rating_parse(text(st, 10));
+		char dates[LEDGER_COLS][32], nums[LEDGER_COLS][24];
+		int cat = proto_category_parse(text(st, 5));
+		int rcol = proto_colour_parse(text(st, 6)), col = proto_colour_parse(text(st, 7));
+		int state = proto_state_parse(text(st, 23)), rating = proto_rating_parse(text(st, 22));
+		int late = state < 0 ? -1 : overdue((proto_state)state, st, now);
 
-		fmt_time(st, 1, received);
-		fmt_time(st, 8, deadline);
-		fmt_time(st, 9, resolved);
-		cells[0] = text(st, 0);
-		cells[1] = received;
-		cells[2] = text(st, 2);
-		cells[3] = en || cat < 0 ? text(st, 3) : proto_category_name_zh((proto_category)cat);
-		cells[4] = en || col < 0 ? text(st, 4) : proto_colour_name_zh((proto_colour)col);
-		cells[5] = text(st, 5);
-		cells[6] = en || state < 0 ? text(st, 6) : proto_state_name_zh((proto_state)state);
-		cells[7] = text(st, 7);
-		cells[8] = deadline;
-		cells[9] = resolved;
-		cells[10] = en || rating < 0 ? text(st, 10) :
-			proto_rating_name_zh((proto_rating)rating);
-		cells[11] = reporter ? reporter : "";
-		cells[12] = phone ? phone : "";
+		for (int c = 0; c < LEDGER_COLS; c++) {
+			cells[c] = text(st, c);
+			dates[c][0] = nums[c][0] = '\0';
+			if (col_date(c) && sqlite3_column_type(st, c) != SQLITE_NULL) {
+				fmt_ms(sqlite3_column_int64(st, c), false, dates[c]);
+				cells[c] = dates[c];
+			} else if (col_number(c)) {
+				snprintf(nums[c], sizeof nums[c], "%lld",
+					(long long)sqlite3_column_int64(st, c));
+				cells[c] = nums[c];
+			}
+		}
+		if (!en) {
+			if (cat >= 0)
+				cells[5] = proto_category_name_zh((proto_category)cat);
+			if (rcol >= 0)
+				cells[6] = proto_colour_name_zh((proto_colour)rcol);
+			if (col >= 0)
+				cells[7] = proto_colour_name_zh((proto_colour)col);
+			if (rating >= 0)
+				cells[22] = proto_rating_name_zh((proto_rating)rating);
+			if (state >= 0)
+				cells[23] = proto_state_name_zh((proto_state)state);
+		}
+		cells[17] = late < 0 ? "" : late ? (en ? "yes" : "是") : (en ? "no" : "否");
 		row++;
 		for (int c = 0; c < LEDGER_COLS; c++) {
-			if (xlsx)
-				worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)c, cells[c], NULL);
-			else
-				csv_field(&o, cells[c], c == LEDGER_COLS - 1);
+			bool last = c == LEDGER_COLS - 1;
+			if (!xlsx) {
+				if (col_number(c))
+					put(&o, cells[c], strlen(cells[c])), put(&o, last ? "\r\n" : ",",
+						last ? 2 : 1);
+				else
+					csv_field(&o, cells[c], last);
+			} else if (col_date(c)) {
+				if (sqlite3_column_type(st, c) != SQLITE_NULL)
+					xlsx_date(ws, row + 1, c, sqlite3_column_int64(st, c), datef);
+			} else if (col_number(c)) {
+				worksheet_write_number(ws, (lxw_row_t)(row + 1), (lxw_col_t)c,
+					(double)sqlite3_column_int64(st, c), NULL);
+			} else {
+				xlsx_text(ws, row + 1, c, cells[c], &width[c]);
+			}
 		}
-		free(reporter);
-		free(phone);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
 	snprintf(disp, sizeof disp, "attachment; filename=\"minqing-%s.%s\"", scope,
 		xlsx ? "xlsx" : "csv");
 	if (xlsx) {
 		struct stat sb;
-		FILE *f = NULL;
-		lxw_error e = workbook_close(wb);
+		FILE *fp = NULL;
+		lxw_error e;
+
+		for (int c = 0; c < LEDGER_COLS; c++)
+			worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c,
+				(width[c] > 60 ? 60 : width[c]) + 2, NULL);
+		worksheet_freeze_panes(ws, 2, 0);
+		worksheet_autofilter(ws, 1, 0, (lxw_row_t)(row + 1), LEDGER_COLS - 1);
+		if (!figures_sheet(wb, db, scope, &f, now, en, title, bold))
+			goto fail;
+		e = workbook_close(wb);
 		wb = NULL;
-		if (e != LXW_NO_ERROR || stat(tmp, &sb) != 0 || !(f = fopen(tmp, "rb")))
+		if (e != LXW_NO_ERROR || stat(tmp, &sb) != 0 || !(fp = fopen(tmp, "rb")))
 			goto fail;
 		o.buf = malloc((size_t)sb.st_size + 1);
-		o.len = o.buf ? fread(o.buf, 1, (size_t)sb.st_size, f) : 0;
-		fclose(f);
+		o.len = o.buf ? fread(o.buf, 1, (size_t)sb.st_size, fp) : 0;
+		fclose(fp);
 		unlink(tmp);
+		tmp[0] = '\0';
 		if (!o.buf || o.len != (size_t)sb.st_size)
 			goto fail;
 	}
