@@ -199,13 +199,13 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 	f->from = 0, f->to = INT64_C(1) << 60;
 	if (!parse_ms(dash_arg(r, "from"), &f->from) || !parse_ms(dash_arg(r, "to"), &f->to) ||
 	    f->to <= f->from) {
-		dash_reply_error(r, 400, "bad_period",
+		dash_reply_error(r, 400, "bad_filter_period",
 			"from and to are hub times in ms with from < to");
 		return false;
 	}
 	s = dash_arg(r, "scope");
 	if (s && *s && !proto_code_valid(s)) {
-		dash_reply_error(r, 400, "bad_scope", "scope is a station's code");
+		dash_reply_error(r, 400, "bad_filter_scope", "scope is a station's code");
 		return false;
 	}
 	s = dash_arg(r, "state");
@@ -213,7 +213,7 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 		if (strcmp(s, "open") == 0)
 			f->open = true;
 		else if (proto_state_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_state", "state is a state's name or open");
+			dash_reply_error(r, 400, "bad_filter_state", "state is a state's name or open");
 			return false;
 		} else
 			f->state = s;
@@ -221,7 +221,7 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 	s = dash_arg(r, "colour");
 	if (s && *s) {
 		if (proto_colour_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_colour", "colour is blue, orange or red");
+			dash_reply_error(r, 400, "bad_filter_colour", "colour is blue, orange or red");
 			return false;
 		}
 		f->colour = s;
@@ -229,7 +229,7 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 	s = dash_arg(r, "category");
 	if (s && *s) {
 		if (proto_category_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_category", "category is a service item's name");
+			dash_reply_error(r, 400, "bad_filter_category", "category is a service item's name");
 			return false;
 		}
 		f->category = s;

@@ -1,6 +1,6 @@
 // The ledger (台账) export: the items of an area and period as CSV or as
 // an Excel workbook, from the hub's /api/export.csv and /api/export.xlsx.
-import {t, lang} from './i18n.js';
+import {t, lang, name, keys} from './i18n.js';
 import {h, fillEl, hubNow} from './dom.js';
 import {api, me, query} from './api.js';
 
@@ -22,6 +22,14 @@ export async function mount(main, ctx) {
 	const now = hubNow();
 	const fromIn = h('input', {type: 'date', id: 'export-from', value: dateValue(now - 30 * 86400000)});
 	const toIn = h('input', {type: 'date', id: 'export-to', value: dateValue(now)});
+	// Filters: the values are the hub's wire names, shown in the page's language.
+	const pick = (id, kind, extra) => h('select', {id},
+		h('option', {value: '', text: t('export_any')}), ...(extra || []),
+		keys(kind).map(k => h('option', {value: k, text: name(kind, k)})));
+	const stateSel = pick('export-state', 'state',
+		[h('option', {value: 'open', text: t('export_open')})]);
+	const colourSel = pick('export-colour', 'colour');
+	const categorySel = pick('export-category', 'category');
 	const langSel = h('select', {id: 'export-lang'},
 		h('option', {value: 'zh', text: '中文'}), h('option', {value: 'en', text: 'English'}));
 	langSel.value = lang();
@@ -30,11 +38,12 @@ export async function mount(main, ctx) {
 	const update = () => {
 		const from = fromIn.value ? new Date(fromIn.value).getTime() : '';
 		const to = toIn.value ? new Date(toIn.value).getTime() + 86400000 : '';
-		const q = query({scope: scopeSel.value, from, to, lang: langSel.value});
+		const q = query({scope: scopeSel.value, from, to, state: stateSel.value,
+			colour: colourSel.value, category: categorySel.value, lang: langSel.value});
 		csv.href = `/api/export.csv${q}`;
 		xlsx.href = `/api/export.xlsx${q}`;
 	};
-	for (const el of [scopeSel, fromIn, toIn, langSel])
+	for (const el of [scopeSel, fromIn, toIn, stateSel, colourSel, categorySel, langSel])
 		el.addEventListener('change', update);
 	update();
 	fillEl(main, h('div', {class: 'export'},
@@ -44,6 +53,9 @@ export async function mount(main, ctx) {
 			h('label', {for: 'export-scope', text: t('export_scope')}), scopeSel,
 			h('label', {for: 'export-from', text: t('export_from')}), fromIn,
 			h('label', {for: 'export-to', text: t('export_to')}), toIn,
+			h('label', {for: 'export-state', text: t('export_state')}), stateSel,
+			h('label', {for: 'export-colour', text: t('export_colour')}), colourSel,
+			h('label', {for: 'export-category', text: t('export_category')}), categorySel,
 			h('label', {for: 'export-lang', text: t('export_lang')}), langSel),
 		h('p', {class: 'downloads'}, csv, ' ', xlsx)));
 }

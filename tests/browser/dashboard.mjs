@@ -190,6 +190,18 @@ await runSteps(browser, failures, async () => {
 		const csv = await page.evaluate(async u => (await fetch(u)).status,
 			await page.getAttribute('#export-csv', 'href'));
 		check(csv === 200, `the CSV export answered ${csv}`);
+		// The filters go into both links as the hub's names.
+		await page.selectOption('#export-colour', 'red');
+		await page.selectOption('#export-state', 'open');
+		await page.selectOption('#export-category', 'security');
+		const filtered = await page.getAttribute('#export-csv', 'href');
+		check(['colour=red', 'state=open', 'category=security'].every(q => filtered.includes(q)) &&
+			(await page.getAttribute('#export-xlsx', 'href')).includes('colour=red'),
+			`filtered export link ${filtered}`);
+		const labels = await page.$$eval('#export-colour option', os => os.map(o => o.textContent));
+		check(labels.length === 4 && labels.every(l => l), `colour choices ${labels}`);
+		const fcsv = await page.evaluate(async u => (await fetch(u)).status, filtered);
+		check(fcsv === 200, `the filtered CSV answered ${fcsv}`);
 	});
 
 	await step('the wall screen turns through the towns without a mouse', async () => {

@@ -183,9 +183,9 @@ def body(env):
     wbt = xlsx(web.get(f"/api/export.xlsx?scope={TOWN2}")[2])
     check(len(data_rows(wbt["台账"])) == 2 and "回龙镇" in wbt["台账"]["A1"].value,
           "a town's ledger")
-    for q, code in (("colour=purple", "bad_colour"), ("state=lost", "bad_state"),
-                    ("category=x", "bad_category"), ("from=abc", "bad_period"),
-                    ("from=5&to=3", "bad_period"), ("scope=12x", "bad_scope")):
+    for q, code in (("colour=purple", "bad_filter_colour"), ("state=lost", "bad_filter_state"),
+                    ("category=x", "bad_filter_category"), ("from=abc", "bad_filter_period"),
+                    ("from=5&to=3", "bad_filter_period"), ("scope=12x", "bad_filter_scope")):
         for ext in ("csv", "xlsx"):
             s, _, p = web.get(f"/api/export.{ext}?{q}")
             check(s == 400 and code.encode() in p, f"{q}: {s} {p[:120]!r}")
