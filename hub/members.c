@@ -254,7 +254,8 @@ static proto_err sync_team(hub_loop *l)
 			char parent[PROTO_CODE_MAX + 1];
 			err = sync_one(&t, station, id, name, unit);
 			more = proto_code_parent(station, parent);
-			proto_copy(station, sizeof station, parent);
+			if (more) /* parent is unset at the county */
+				proto_copy(station, sizeof station, parent);
 		}
 	}
 	sqlite3_bind_int64(t.old, 1, t.gen);

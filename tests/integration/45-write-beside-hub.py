@@ -42,7 +42,13 @@ def writes(env, label, n):
 
 def body(env):
     env.start_broker()
-    start_hub_http(env)
+    # A burst of 40 tokens, not the default 200: the burst below (about 50
+    # reports a station within a second) must trip it whatever the fleet's
+    # pace, and the steady load (10 a second a station) must not.
+    conf = os.path.join(env.dir, "hub-rate.conf")
+    with open(conf, "w") as f:
+        f.write("rate_burst = 40\n")
+    start_hub_http(env, "--config", conf)
     add_user(env, "clerk", "county", COUNTY, "first-password")
 
     # An idle hub: nothing wakes it but its own tick.
