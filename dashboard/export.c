@@ -5,6 +5,7 @@
  * follow the privacy rule row by row. Runs on the request's read
  * connection: a long export holds a WAL snapshot, never the writer. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,28 @@ static bool parse_ms(const char *s, int64_t *v)
 	return errno == 0 && *end == '\0' && *v >= 0;
 }
 
+/* "open" names the three open states; every other value a state's name. */
+static int parse_state_or_open(const char *s)
+{
+	return strcmp(s, "open") == 0 ? 0 : proto_state_parse(s);
+}
+
+/* The filters that take a wire name: each parsed or refused with its own code. */
+typedef struct word_filter {
+	const char *name, *code, *words;
+	int (*parse)(const char *);
+	size_t field; /* offset of its (const char *) in ledger_filter */
+} word_filter;
+
+static const word_filter word_filters[] = {
+	{"state", "bad_filter_state", "state is a state's name or open", parse_state_or_open,
+	 offsetof(ledger_filter, state)},
+	{"colour", "bad_filter_colour", "colour is blue, orange or red", proto_colour_parse,
+	 offsetof(ledger_filter, colour)},
+	{"category", "bad_filter_category", "category is a service item's name",
+	 proto_category_parse, offsetof(ledger_filter, category)},
+};
+
 static bool filter_args(dash_req *r, ledger_filter *f)
 {
 	const char *s;
@@ -208,32 +231,20 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 		dash_reply_error(r, 400, "bad_filter_scope", "scope is a station's code");
 		return false;
 	}
-	s = dash_arg(r, "state");
-	if (s && *s) {
-		if (strcmp(s, "open") == 0)
-			f->open = true;
-		else if (proto_state_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_filter_state", "state is a state's name or open");
-			return false;
-		} else
-			f->state = s;
-	}
-	s = dash_arg(r, "colour");
-	if (s && *s) {
-		if (proto_colour_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_filter_colour", "colour is blue, orange or red");
+	for (size_t i = 0; i < sizeof word_filters / sizeof word_filters[0]; i++) {
+		const word_filter *w = &word_filters[i];
+
+		s = dash_arg(r, w->name);
+		if (!s || !*s)
+			continue;
+		if (w->parse(s) < 0) {
+			dash_reply_error(r, 400, w->code, w->words);
 			return false;
 		}
-		f->colour = s;
+		*(const char **)((char *)f + w->field) = s;
 	}
-	s = dash_arg(r, "category");
-	if (s && *s) {
-		if (proto_category_parse(s) < 0) {
-			dash_reply_error(r, 400, "bad_filter_category", "category is a service item's name");
-			return false;
-		}
-		f->category = s;
-	}
+	if (f->state && strcmp(f->state, "open") == 0)
+		f->open = true, f->state = NULL;
 	return true;
 }
 
