@@ -146,9 +146,32 @@ static void on_connected(void *ud, proto_link *link)
 	free(json);
 }
 
+/* Only statuses stay retained (PROTOCOL.md §2). mosquitto's ACL cannot
+ * refuse a retained publish alone, so a station may park up to
+ * max_packet_size on its report, action or receipt topic, delivered again
+ * to every new subscriber: the hub, whose link keeps the retain flag as
+ * published (MQTT 5), removes it with an empty retained publish, then
+ * handles the message as any other. An empty one is itself a removal. */
+static void clear_retained(hub *h, proto_link *link, const struct mosquitto_message *msg)
+{
+	proto_topic t;
+
+	if (!msg->retain || msg->payloadlen == 0 ||
+	    proto_topic_parse(msg->topic, &t) != PROTO_OK || !t.up ||
+	    strcmp(t.county, h->cfg.county) || t.type == PROTO_MSG_STATUS)
+		return;
+	if (proto_link_publish(link, msg->topic, NULL, 0, 1, true, NULL))
+		log_warn("station %s: cannot clear its retained %s", t.station,
+			proto_msg_type_name(t.type));
+	else
+		log_warn("station %s left a retained %s (%d bytes) at the broker; "
+			"cleared", t.station, proto_msg_type_name(t.type), msg->payloadlen);
+}
+
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	hub *h = ud;
+	clear_retained(h, link, msg);
 	hub_ingest_message(h->ingest, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
@@ -332,6 +355,7 @@ static int run(hub *h)
 		.user = h->cfg.user, .password = h->cfg.password, .cafile = h->cfg.cafile,
 		.clean_session = false, .keepalive = (int)h->cfg.keepalive,
 		.backoff_max_ms = 5000, .max_inflight = 1000,
+		.mqtt5 = true, /* to see which station messages were retained */
 	}, &cbs, h);
 	if (!h->link)
 		goto done;
