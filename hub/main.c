@@ -79,6 +79,8 @@ typedef struct hub {
 	proto_link *link;
 	int64_t session;
 	bool said_full;  /* the last online status said the disk is full */
+	int64_t cleared_said;  /* monotonic ms of the last "cleared" warning */
+	int64_t cleared_quiet; /* clearings since then, not logged one by one */
 	char topic_status[PROTO_TOPIC_MAX];
 	char filter[PROTO_TOPIC_MAX];
 } hub;
@@ -160,12 +162,20 @@ static void clear_retained(hub *h, proto_link *link, const struct mosquitto_mess
 	    proto_topic_parse(msg->topic, &t) != PROTO_OK || !t.up ||
 	    strcmp(t.county, h->cfg.county) || t.type == PROTO_MSG_STATUS)
 		return;
-	if (proto_link_publish(link, msg->topic, NULL, 0, 1, true, NULL))
-		log_warn("station %s: cannot clear its retained %s", t.station,
-			proto_msg_type_name(t.type));
-	else
-		log_warn("station %s left a retained %s (%d bytes) at the broker; "
-			"cleared", t.station, proto_msg_type_name(t.type), msg->payloadlen);
+	int rc = proto_link_publish(link, msg->topic, NULL, 0, 1, true, NULL);
+	/* Before the rate limit (what is dropped over it stays parked
+	 * otherwise), so its warning has its own: one a second. */
+	int64_t now = proto_mono_ms();
+	if (h->cleared_said && now - h->cleared_said < 1000) {
+		h->cleared_quiet++;
+		return;
+	}
+	log_warn("station %s left a retained %s (%d bytes) at the broker; %s "
+		"(%lld more cleared since the last such warning)", t.station,
+		proto_msg_type_name(t.type), msg->payloadlen,
+		rc ? "cannot clear it" : "cleared", (long long)h->cleared_quiet);
+	h->cleared_said = now;
+	h->cleared_quiet = 0;
 }
 
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
