@@ -79,6 +79,8 @@ typedef struct hub {
 	proto_link *link;
 	int64_t session;
 	bool said_full;  /* the last online status said the disk is full */
+	int64_t cleared_said;  /* monotonic ms of the last "cleared" warning */
+	int64_t cleared_quiet; /* clearings since then, not logged one by one */
 	char topic_status[PROTO_TOPIC_MAX];
 	char filter[PROTO_TOPIC_MAX];
 } hub;
@@ -146,9 +148,40 @@ static void on_connected(void *ud, proto_link *link)
 	free(json);
 }
 
+/* Only statuses stay retained (PROTOCOL.md §2). mosquitto's ACL cannot
+ * refuse a retained publish alone, so a station may park up to
+ * max_packet_size on its report, action or receipt topic, delivered again
+ * to every new subscriber: the hub, whose link keeps the retain flag as
+ * published (MQTT 5), removes it with an empty retained publish, then
+ * handles the message as any other. An empty one is itself a removal. */
+static void clear_retained(hub *h, proto_link *link, const struct mosquitto_message *msg)
+{
+	proto_topic t;
+
+	if (!msg->retain || msg->payloadlen == 0 ||
+	    proto_topic_parse(msg->topic, &t) != PROTO_OK || !t.up ||
+	    strcmp(t.county, h->cfg.county) || t.type == PROTO_MSG_STATUS)
+		return;
+	int rc = proto_link_publish(link, msg->topic, NULL, 0, 1, true, NULL);
+	/* Before the rate limit (what is dropped over it stays parked
+	 * otherwise), so its warning has its own: one a second. */
+	int64_t now = proto_mono_ms();
+	if (h->cleared_said && now - h->cleared_said < 1000) {
+		h->cleared_quiet++;
+		return;
+	}
+	log_warn("station %s left a retained %s (%d bytes) at the broker; %s "
+		"(%lld more cleared since the last such warning)", t.station,
+		proto_msg_type_name(t.type), msg->payloadlen,
+		rc ? "cannot clear it" : "cleared", (long long)h->cleared_quiet);
+	h->cleared_said = now;
+	h->cleared_quiet = 0;
+}
+
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
 {
 	hub *h = ud;
+	clear_retained(h, link, msg);
 	hub_ingest_message(h->ingest, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
@@ -332,6 +365,7 @@ static int run(hub *h)
 		.user = h->cfg.user, .password = h->cfg.password, .cafile = h->cfg.cafile,
 		.clean_session = false, .keepalive = (int)h->cfg.keepalive,
 		.backoff_max_ms = 5000, .max_inflight = 1000,
+		.mqtt5 = true, /* to see which station messages were retained */
 	}, &cbs, h);
 	if (!h->link)
 		goto done;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "protocol/clock.h"
 #include "protocol/link.h"
@@ -25,6 +26,8 @@ struct proto_link {
 	int64_t retry_at;                      /* monotonic ms of the next attempt */
 	bool connected;
 	bool stopped;                          /* proto_link_disconnect was called */
+	bool mqtt5;                            /* MQTT 5 (opts.mqtt5) */
+	bool clean_session;
 	int64_t connects;
 	int64_t pending;                       /* QoS 1 publishes not yet acknowledged */
 	uint32_t rng;
@@ -58,7 +61,9 @@ static void on_connect(struct mosquitto *m, void *ud, int rc)
 	proto_link *l = ud;
 
 	if (rc != 0) {
-		log_warn("broker refused connection: %s", mosquitto_connack_string(rc));
+		/* MQTT 5 answers with a reason code, 3.1.1 with a CONNACK code. */
+		log_warn("broker refused connection: %s", l->mqtt5 ?
+			mosquitto_reason_string(rc) : mosquitto_connack_string(rc));
 		return; /* the broker closes the socket; the loop notices */
 	}
 	l->connected = true;
@@ -120,12 +125,15 @@ proto_link *proto_link_create(const proto_link_opts *o, const proto_link_cbs *cb
 	if (cbs)
 		l->cbs = *cbs;
 	l->ud = ud;
+	l->mqtt5 = o->mqtt5;
+	l->clean_session = o->clean_session;
 	l->mosq = mosquitto_new(o->client_id, o->clean_session, l);
 	if (!l->mosq) {
 		log_error("mosquitto_new failed: %s", strerror(errno));
 		goto fail;
 	}
-	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+	mosquitto_int_option(l->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+		o->mqtt5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
 	/* Nagle's algorithm holds a small PUBLISH until the peer's delayed ACK
 	 * (40 ms on Linux): every receipt would wait for it. */
 	mosquitto_int_option(l->mosq, MOSQ_OPT_TCP_NODELAY, 1);
@@ -227,6 +235,27 @@ void proto_link_io(proto_link *l, short revents)
 	}
 }
 
+/* The first MQTT 5 attempt. A 5.0 session without an expiry interval ends
+ * with its connection, unlike a 3.1.1 one: a kept session asks never to
+ * expire (the broker's persistent_client_expiration still applies). Only
+ * mosquitto_connect_bind_v5 takes CONNECT properties, and it connects
+ * blocking; libmosquitto keeps them for every reconnect_async after it,
+ * whether this attempt succeeds or not. */
+static int connect_v5(proto_link *l)
+{
+	mosquitto_property *props = NULL;
+	int rc = MOSQ_ERR_SUCCESS;
+
+	if (!l->clean_session)
+		rc = mosquitto_property_add_int32(&props,
+			MQTT_PROP_SESSION_EXPIRY_INTERVAL, UINT32_MAX);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_connect_bind_v5(l->mosq, l->host, l->port, l->keepalive,
+			NULL, props);
+	mosquitto_property_free_all(&props);
+	return rc;
+}
+
 static void try_connect(proto_link *l)
 {
 	int rc;
@@ -234,7 +263,8 @@ static void try_connect(proto_link *l)
 	if (l->cbs.connecting)
 		l->cbs.connecting(l->ud, l);
 	if (l->connects == 0 && l->retry_at == 0)
-		rc = mosquitto_connect_async(l->mosq, l->host, l->port, l->keepalive);
+		rc = l->mqtt5 ? connect_v5(l) :
+			mosquitto_connect_async(l->mosq, l->host, l->port, l->keepalive);
 	else
 		rc = mosquitto_reconnect_async(l->mosq);
 	if (rc) {
@@ -314,7 +344,13 @@ int proto_link_publish(proto_link *l, const char *topic, const void *payload,
 
 int proto_link_subscribe(proto_link *l, const char *filter)
 {
-	int rc = mosquitto_subscribe(l->mosq, NULL, filter, 1);
+	/* Retain as published: a subscriber that must act on a retained
+	 * message (the hub clearing what a station should not have parked)
+	 * sees the flag live too. No local: the link's own publishes on the
+	 * filter (such a clearing) do not come back to it. */
+	int rc = l->mqtt5 ? mosquitto_subscribe_v5(l->mosq, NULL, filter, 1,
+		MQTT_SUB_OPT_RETAIN_AS_PUBLISHED | MQTT_SUB_OPT_NO_LOCAL, NULL) :
+		mosquitto_subscribe(l->mosq, NULL, filter, 1);
 	if (rc)
 		log_warn("subscribe failed: %s", mosquitto_strerror(rc));
 	return rc ? -1 : 0;

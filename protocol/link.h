@@ -26,6 +26,14 @@ typedef struct proto_link_opts {
 	int backoff_min_ms;    /* first reconnect delay, 0 for the default (250) */
 	int backoff_max_ms;    /* cap of the delay, 0 for the default (30000) */
 	int max_inflight;      /* QoS>0 messages in flight, 0 for the default (20) */
+	/* MQTT 5 instead of 3.1.1: subscriptions keep a message's retain flag
+	 * as published (3.1.1 brokers clear it on live delivery, so a
+	 * subscriber cannot tell a retained publish) and skip the link's own
+	 * publishes; a kept session (clean_session false) outlives the
+	 * connection as in 3.1.1. libmosquitto 2.0 has no asynchronous
+	 * connect that takes CONNECT properties: the first attempt connects
+	 * blocking, so use it for a broker on this machine or the LAN. */
+	bool mqtt5;
 } proto_link_opts;
 
 typedef struct proto_link_cbs {
@@ -86,7 +94,9 @@ void proto_link_cork(proto_link *link, bool on);
 int proto_link_publish(proto_link *link, const char *topic, const void *payload,
 	size_t len, int qos, bool retain, int *mid);
 
-/* Subscribes at QoS 1; 0 on success. */
+/* Subscribes at QoS 1; 0 on success. On an mqtt5 link the subscription
+ * keeps the retain flag as published and delivers none of the link's own
+ * publishes. */
 int proto_link_subscribe(proto_link *link, const char *filter);
 
 /* Closes the connection on purpose (clean DISCONNECT, no will). */

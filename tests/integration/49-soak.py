@@ -21,9 +21,13 @@ connected, every station's row written once):
 - every report stored exactly once.
 Before the checked checkpoints, no health file was written and the WAL of
 a quiet hub stayed at its last length. Under the sanitizers (slower, and
-sharing the machine) a lighter run: 600 stations for 60 s. MINQING_SOAK_S
-sets the duration (bench/ runs it longer)."""
-import sys, os, re, subprocess, threading, time, sqlite3
+sharing the machine) a lighter run: 600 stations for 60 s.
+
+bench/soak runs it longer through the environment: MINQING_SOAK_S (wall
+seconds), MINQING_SOAK_STATIONS (a number or "all"), MINQING_SOAK_SCALE
+(the time scale, 1-60: a heartbeat of 60 s / scale), MINQING_SOAK_REPORTS,
+and MINQING_SOAK_JSON, a file for the measured figures."""
+import sys, os, re, subprocess, threading, time, sqlite3, json
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, SAN_ENV
 
@@ -84,8 +88,10 @@ def health(db):
 def body(env):
     light = sanitized(env)
     duration = int(os.environ.get("MINQING_SOAK_S", 60 if light else 150))
-    stations = 600 if light else "all"
-    reports = 100 if light else 300
+    stations = os.environ.get("MINQING_SOAK_STATIONS", 600 if light else "all")
+    reports = int(os.environ.get("MINQING_SOAK_REPORTS", 100 if light else 300))
+    scale = int(os.environ.get("MINQING_SOAK_SCALE", SCALE))
+    check(1 <= scale <= 60, f"time scale {scale} outside 1-60")
     rss_slack = RSS_SLACK * (4 if light else 1)
     env.start_broker()
     # AddressSanitizer keeps freed memory in quarantine (256 MiB by
@@ -93,11 +99,12 @@ def body(env):
     # what the hub holds.
     san = {"ASAN_OPTIONS": SAN_ENV["ASAN_OPTIONS"] + ":quarantine_size_mb=1"} \
         if light else None
-    hub = env.start_hub("--time-scale", str(SCALE), testing=True, env=san)
+    hub = env.start_hub("--time-scale", str(scale), testing=True, env=san)
     env.wait_until(lambda: "connected to broker" in hub.text(), 60, "the hub to start")
     pid = hub.p.pid
     tiers = () if light else ("--all-tiers",)
-    fleet = env.start_fleet(*tiers, "--heartbeat", str(HEARTBEAT_S), "--act-share", "0.3",
+    fleet = env.start_fleet(*tiers, "--heartbeat", str(HEARTBEAT_S * SCALE / scale),
+                            "--act-share", "0.3",
                             "--connect-rate", "200", stations=stations,
                             rate=reports / duration, duration=duration, drain=120)
     seen = {"wal": 0, "rss": [], "fds": []}
@@ -183,6 +190,24 @@ def body(env):
           f"({grown / max(new_reports, 1):.0f} B a report if all theirs); bound {bound} B")
     print(f"RSS {rss0 / mib:.1f} MiB at warm-up, at most {max(seen['rss']) / mib:.1f}; "
           f"fds {fd0} at warm-up, at most {max(seen['fds'])}")
+    elapsed = time.time() - t0
+    figures = {
+        "stations": result["stations"], "time_scale": scale, "wall_s": round(elapsed),
+        "fleet_s": duration, "simulated_h": round(duration * scale / 3600, 2),
+        "reports": n, "statuses": statuses, "wal_max": seen["wal"],
+        "wal_frames": frames, "wal_emptied_s": round(quiet, 1),
+        "db_warm": db0, "db_end": db1, "db_reports": new_reports,
+        "db_statuses": status_window,
+        "db_per_report_max": round(grown / max(new_reports, 1)),
+        "db_per_status_max": round(grown / max(status_window, 1), 2),
+        "rss_warm": rss0, "rss_max": max(seen["rss"]), "rss_end": seen["rss"][-1],
+        "fds_warm": fd0, "fds_max": max(seen["fds"]), "fds_end": seen["fds"][-1],
+    }
+    print(f"{figures['simulated_h']} simulated hours in {figures['wall_s']} s; "
+          f"RSS at the end {figures['rss_end'] / mib:.1f} MiB, fds {figures['fds_end']}")
+    if os.environ.get("MINQING_SOAK_JSON"):
+        with open(os.environ["MINQING_SOAK_JSON"], "w") as f:
+            json.dump(figures, f, indent=1)
     check(seen["wal"] <= WAL_MAX, f"the WAL reached {seen['wal'] / mib:.1f} MiB")
     check(grown <= bound, f"hub.db grew {grown} B, over the bound {bound} B")
     check(max(seen["rss"]) - rss0 <= rss_slack,
