@@ -18,7 +18,10 @@
 /* Codes within the scope ?1: from ?1 up to, not including, ?1 || ';'. */
 #define WITHIN(col) col " >= ?1 AND " col " < ?1 || ';'"
 #define BELOW(col) col " > ?1 AND " col " < ?1 || ';'"
-#define OPEN_STATES "('reported', 'signed', 'assigned', 'resolved')"
+/* 在办 as docs/FIGURES.md defines it (hub/figures.c): waiting on the
+ * handler. A resolved item awaits its return visit: neither open nor
+ * closed, listed by its own state. */
+#define OPEN_STATES "('reported', 'signed', 'assigned')"
 #define CLOSED_STATES "('verified', 'rated', 'withdrawn', 'merged')"
 
 static const char *col(sqlite3_stmt *st, int i)

@@ -106,6 +106,11 @@ await runSteps(browser, failures, async () => {
 			await page.waitForURL(new RegExp(`#/area/${code}$`));
 			await page.waitForSelector(`.scope-meta .code:has-text("${code}")`);
 			await page.locator('#open-items tbody tr', {hasText: cfg.red_title}).waitFor();
+			// 在办 counts what the open list lists (up to its 100 rows).
+			const [fig, rows] = await page.evaluate(() => [
+				Number(document.querySelector('[data-fig=fig_open] dd').textContent.replace(/[^0-9]/g, '')),
+				document.querySelectorAll('#open-items tbody tr').length]);
+			check(fig === rows, `${level}: 在办 ${fig}, the open list ${rows} rows`);
 			check(await page.locator(`.crumbs a[data-code="${cfg.county}"]`).count() === 1,
 				`no way back to the county from the ${level}`);
 		}
