@@ -830,6 +830,10 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	 * included (the wall's trend and its 今日 figures). */
 	int64_t days = arg_int(r, "days", 0, 1, 92, &bad);
 
+	if (bad) {
+		dash_reply_error(r, 400, "bad_request", "days is 1..92");
+		return;
+	}
 	if (!period || !*period || days)
 		period = "day";
 	if (strcmp(period, "day") && strcmp(period, "week") && strcmp(period, "month")) {

@@ -185,6 +185,16 @@ await runSteps(browser, failures, async () => {
 	await step('statistics draw their charts; the export links name the scope', async () => {
 		await page.goto(cfg.base + '/#/stats');
 		await page.waitForSelector('#ranking');
+		// The county sees every village of it ranked (by items handled).
+		await page.waitForSelector('#ranking-villages tbody tr');
+		const [rows, want, mine] = await page.evaluate(async v => {
+			const st = await (await fetch('/api/stats?rank=village')).json();
+			return [document.querySelectorAll('#ranking-villages tbody tr').length,
+				st.ranking_handled.length,
+				document.querySelectorAll(`#ranking-villages a[href="#/area/${v}"]`).length];
+		}, cfg.village);
+		check(rows === want && rows > 100 && mine === 1,
+			`${rows} villages ranked of ${want}; the test's village ${mine} times`);
 		await page.waitForFunction(() => window.Chart && document.querySelector('#chart-category')
 			&& window.Chart.getChart(document.querySelector('#chart-category')));
 		await shoot('stats');

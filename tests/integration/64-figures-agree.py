@@ -182,6 +182,8 @@ def body(env):
     check(r.returncode == 0, f"stats --json: {r.returncode} {r.stderr} {r.stdout[:300]}")
     cli = json.loads(r.stdout)
     api = web.json("GET", "/api/stats?period=day")
+    vil = web.json("GET", "/api/stats?period=day&rank=village")
+    week = web.json("GET", "/api/stats?days=7&rank=none")
     db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
     try:
         period = recount(db, COUNTY_ST, api["to"], api["from"], api["to"])
@@ -197,6 +199,29 @@ def body(env):
             (api["from"], api["to"])).fetchall())
         escalations = db.execute("SELECT count(*) FROM events WHERE kind = 'escalate'"
                                  ).fetchone()[0]
+        # The county's villages (rank=village), each by its own recount.
+        villages = {c["code"]: (recount(db, c["code"], vil["to"], vil["from"], vil["to"]),
+                                recount(db, c["code"], vil["to"], vil["from"], vil["to"],
+                                        by="handler"))
+                    for c in vil["ranking"]}
+        n_villages = db.execute("SELECT count(*) FROM stations WHERE length(code) = 12 "
+                                "AND code > ? AND code < ? || ';'",
+                                (COUNTY_ST, COUNTY_ST)).fetchone()[0]
+        # Intake by the local day received; closures (办结) by the local day
+        # of the last resolve event of items resolved, verified or rated now.
+        day = lambda ms: time.strftime("%Y-%m-%d", time.localtime(ms / 1000))
+        received, closed = {}, {}
+        for (item, got, state) in db.execute("SELECT item, received, state FROM items"):
+            last = db.execute("SELECT max(at) FROM events WHERE item = ? AND "
+                              "kind = 'resolve'", (item,)).fetchone()[0]
+            if api["from"] <= got < api["to"]:
+                received[day(got)] = received.get(day(got), 0) + 1
+            if state in DONE and last is not None and api["from"] <= last < api["to"]:
+                closed[day(last)] = closed.get(day(last), 0) + 1
+        reopened = db.execute("SELECT count(*) FROM items i WHERE state NOT IN "
+                              "('resolved', 'verified', 'rated') AND EXISTS (SELECT 1 FROM "
+                              "events e WHERE e.item = i.item AND e.kind = 'resolve')"
+                              ).fetchone()[0]
         town_handled = db.execute("SELECT count(*) FROM items WHERE handler >= ? AND "
                                   "handler < ? || ';'", (TOWN, TOWN)).fetchone()[0]
     finally:
@@ -225,6 +250,30 @@ def body(env):
     check(mine["collected"] == town_handled and mine["collected"] != theirs["collected"],
           f"the town and its villages handle {town_handled} items, its reported {theirs['collected']}: "
           f"ranking by handled says {mine['collected']}")
+    check(vil["rank"] == "village" and len(vil["ranking"]) == n_villages and
+          len(vil["ranking_handled"]) == n_villages and
+          all(x["tier"] == "village" for x in vil["ranking"]),
+          f"rank=village: {len(vil['ranking'])} rows of {n_villages} villages")
+    for x in vil["ranking"]:
+        check(not differ(x, villages[x["code"]][0]), f"village ranking row {x['code']}: "
+              f"{differ(x, villages[x['code']][0])}")
+    for x in vil["ranking_handled"]:
+        check(not differ(x, villages[x["code"]][1]), f"village ranking by items handled, "
+              f"row {x['code']}: {differ(x, villages[x['code']][1])}")
+    mine = {x["code"]: x for x in vil["ranking"]}[VILLAGE]
+    label = "".join(env.hub_sql("SELECT name FROM stations WHERE code = ?", c)[0][0]
+                    for c in (TOWN, VILLAGE))
+    check(mine["collected"] > 0 and mine["name"] == label,
+          f"the reporting village's row {mine['name']} ({mine['collected']}), want {label}")
+    by_day = lambda series: {b: v for b, v in zip(api["buckets"], api[series]) if v}
+    check(by_day("received") == received, f"received by day {by_day('received')}, "
+          f"the recount {received}")
+    check(by_day("resolved") == closed and reopened >= 1, f"closures by day "
+          f"{by_day('resolved')}, the recount {closed} ({reopened} reopened left out)")
+    check(len(week["buckets"]) == 7 and week["buckets"][-1] == day(week["to"]) and
+          day(week["from"]) == week["buckets"][0] and
+          time.localtime(week["from"] / 1000)[3:6] == (0, 0, 0) and
+          "ranking" not in week, f"days=7: {week['buckets']} from {week['from']}")
     got = {k: sum(v) for k, v in api["by_colour"].items() if sum(v)}
     check(got == reported, f"trend by colour {got}, reported {reported}")
     check(sum(api["escalations"]) == escalations, f"escalations series "
