@@ -9,7 +9,7 @@ agree figure by figure, and each equals a recount made here from the items
 and events tables by FIGURES.md's words (the last sign-for at an item's
 tier and its last resolve taken from its events). The hub's clock is read
 by `stats` from the database: its "now" is the hub's, not the wall's."""
-import sys, os, json, sqlite3, subprocess, time
+import sys, os, json, sqlite3, subprocess, time, unicodedata
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (run, check, start_hub_http, add_user, Web, LoopStations,
                      SAN_ENV, iso_ms)
@@ -130,6 +130,22 @@ def body(env):
                        timeout=60)
     check(r.returncode == 0, f"stats --json: {r.returncode} {r.stderr} {r.stdout[:300]}")
     cli = json.loads(r.stdout)
+    # The text mode lines its columns up on a terminal: a label and a count
+    # take 2+22+1+8 display columns (4+16+1+8 in the breakdowns), a CJK
+    # character two (on main, printf's widths counted bytes). LANG=C: the
+    # user's locale is not UTF-8, and the widths hold all the same.
+    cols = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+                            for c in line)
+    for lang in ("zh", "en"):
+        r = subprocess.run([env.bin("hub/minqing-hub"), "stats", "--db", env.hub_db,
+                            "--lang", lang], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, **SAN_ENV, "LANG": "C", "LC_ALL": ""})
+        check(r.returncode == 0, f"stats --lang {lang}: {r.returncode} {r.stderr}")
+        rows = [l for l in r.stdout.splitlines() if l.startswith("  ") and
+                l.split()[-1].isdigit() and len(l.split()) >= 2 and "/" not in l]
+        wrong = [(l, cols(l)) for l in rows if cols(l) != (33 if l[2] != " " else 29)]
+        check(len(rows) >= 15 and not wrong, f"stats --lang {lang}: {len(rows)} count rows, "
+              f"misaligned: {wrong[:5]}")
     api = web.json("GET", "/api/stats?period=day")
     vil = web.json("GET", "/api/stats?period=day&rank=village")
     week = web.json("GET", "/api/stats?days=7&rank=none")
