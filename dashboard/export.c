@@ -276,36 +276,36 @@ static bool figures_sheet(lxw_workbook *wb, sqlite3 *db, const char *scope,
 	const ledger_filter *f, int64_t now, bool en, const char *title, lxw_format *bold)
 {
 	hub_figures g;
+	hub_figure_name names[HUB_FIGURES_NAMES];
 	lxw_worksheet *ws = workbook_add_worksheet(wb, en ? "figures" : "统计");
-	struct { const char *zh, *en; int64_t v; } rows[] = {
-		{"收集事项", "collected", 0}, {"在办（蓝）", "open (blue)", 0},
-		{"在办（橙）", "open (orange)", 0}, {"在办（红）", "open (red)", 0},
-		{"超期", "overdue", 0}, {"应签收", "due to sign", 0},
-		{"按时签收", "signed on time", 0}, {"应办结", "due to resolve", 0},
-		{"按时办结", "resolved on time", 0}, {"已解决", "solved", 0},
-		{"矛盾化解", "disputes mediated", 0}, {"应回访", "due for a visit", 0},
-		{"已回访", "visited", 0}, {"已评价", "rated", 0},
-		{"满意（含基本满意）", "satisfied (incl. basic)", 0}, {"升级", "escalated", 0},
-	};
-	int n = (int)(sizeof rows / sizeof rows[0]), w = 8;
+	lxw_format *pct = workbook_add_format(wb);
+	int w = 8;
 
-	if (!ws || hub_figures_count(db, scope, f->from, f->to, now, &g) != PROTO_OK)
+	if (!ws || !pct || hub_figures_count(db, scope, f->from, f->to, now, &g) != PROTO_OK)
 		return false;
-	rows[0].v = g.collected, rows[1].v = g.open[PROTO_COLOUR_BLUE];
-	rows[2].v = g.open[PROTO_COLOUR_ORANGE], rows[3].v = g.open[PROTO_COLOUR_RED];
-	rows[4].v = g.overdue, rows[5].v = g.sign_due, rows[6].v = g.signed_on_time;
-	rows[7].v = g.resolve_due, rows[8].v = g.resolved_on_time, rows[9].v = g.solved;
-	rows[10].v = g.mediated, rows[11].v = g.visit_due, rows[12].v = g.visited;
-	rows[13].v = g.rated, rows[14].v = g.satisfied, rows[15].v = g.escalated;
+	format_set_num_format(pct, "0.0%");
+	/* The figures by the names and words of docs/FIGURES.md (hub/figures.c),
+	 * counts as numbers, rates as percentages (暂无 when their whole is 0). */
+	size_t n = hub_figures_names(&g, names);
 	worksheet_write_string(ws, 0, 0, title, bold);
 	worksheet_write_string(ws, 1, 0, en ? "figure" : "指标", bold);
-	worksheet_write_string(ws, 1, 1, en ? "count" : "数量", bold);
-	for (int i = 0; i < n; i++) {
-		const char *label = en ? rows[i].en : rows[i].zh;
+	worksheet_write_string(ws, 1, 1, en ? "value" : "数值", bold);
+	for (size_t i = 0; i < n; i++) {
+		char label[96];
+		lxw_row_t row = (lxw_row_t)(i + 2);
+		/* English says a rate and its part alike ("signed for on time"). */
+		snprintf(label, sizeof label, "%s%s", en ? names[i].en : names[i].zh,
+			en && names[i].rate ? " (%)" : "");
 		if (text_width(label) > w)
 			w = text_width(label);
-		worksheet_write_string(ws, (lxw_row_t)(i + 2), 0, label, NULL);
-		worksheet_write_number(ws, (lxw_row_t)(i + 2), 1, (double)rows[i].v, NULL);
+		worksheet_write_string(ws, row, 0, label, NULL);
+		if (!names[i].rate)
+			worksheet_write_number(ws, row, 1, (double)names[i].value, NULL);
+		else if (names[i].whole > 0)
+			worksheet_write_number(ws, row, 1,
+				(double)names[i].part / (double)names[i].whole, pct);
+		else
+			worksheet_write_string(ws, row, 1, en ? "none yet" : "暂无", NULL);
 	}
 	worksheet_set_column(ws, 0, 0, w + 2, NULL);
 	worksheet_set_column(ws, 1, 1, 10, NULL);

@@ -18,7 +18,10 @@
 /* Codes within the scope ?1: from ?1 up to, not including, ?1 || ';'. */
 #define WITHIN(col) col " >= ?1 AND " col " < ?1 || ';'"
 #define BELOW(col) col " > ?1 AND " col " < ?1 || ';'"
-#define OPEN_STATES "('reported', 'signed', 'assigned', 'resolved')"
+/* 在办 as docs/FIGURES.md defines it (hub/figures.c): waiting on the
+ * handler. A resolved item awaits its return visit: neither open nor
+ * closed, listed by its own state. */
+#define OPEN_STATES "('reported', 'signed', 'assigned')"
 #define CLOSED_STATES "('verified', 'rated', 'withdrawn', 'merged')"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -696,6 +699,96 @@ static double rate_of(int64_t part, int64_t whole)
 	return whole > 0 ? (double)part / (double)whole : -1;
 }
 
+static int rank_code_cmp(const void *a, const void *b)
+{
+	return strcmp(((const rank *)a)->code, ((const rank *)b)->code);
+}
+
+typedef struct rank_set {
+	rank *r;
+	size_t n;
+} rank_set;
+
+/* The row of the area `code` (the rows sorted by code), for
+ * hub_figures_count_areas. */
+static hub_figures *rank_find(const char *code, void *arg)
+{
+	rank_set *s = arg;
+	rank key;
+
+	snprintf(key.code, sizeof key.code, "%s", code);
+	rank *x = bsearch(&key, s->r, s->n, sizeof *s->r, rank_code_cmp);
+	return x ? &x->f : NULL;
+}
+
+/* The rows to rank: the scope's children, or (rank=village) every village
+ * within it, named with their town (two villages of a county may share a
+ * name). *width: their codes' length. NULL with *n 0 when there are none. */
+static rank *rank_rows(sqlite3 *db, const char *scope, bool villages, size_t *n,
+	size_t *width)
+{
+	rank *rk = NULL;
+
+	*n = 0;
+	*width = 0;
+	if (!villages) {
+		child *c = children_of(db, scope, n);
+		rk = *n ? calloc(*n, sizeof *rk) : NULL;
+		for (size_t i = 0; rk && i < *n; i++) {
+			snprintf(rk[i].code, sizeof rk[i].code, "%s", c[i].code);
+			snprintf(rk[i].name, sizeof rk[i].name, "%s", c[i].name);
+			*width = strlen(c[i].code);
+		}
+		free(c);
+		if (!rk)
+			*n = 0;
+		return rk;
+	}
+	size_t cap = 0;
+	sqlite3_stmt *st = proto_db_prepare(db, "SELECT s.code, "
+		DASH_STATION_LABEL("s.code", "s.name") " FROM stations s WHERE "
+		BELOW("s.code") " AND length(s.code) = ?2 ORDER BY s.code");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)proto_tier_digits(PROTO_TIER_VILLAGE));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			rank *p = realloc(rk, cap * sizeof *p);
+			if (!p)
+				break;
+			rk = p;
+		}
+		rank *x = &rk[(*n)++];
+		memset(x, 0, sizeof *x);
+		snprintf(x->code, sizeof x->code, "%s", col(st, 0));
+		snprintf(x->name, sizeof x->name, "%s", col(st, 1));
+	}
+	sqlite3_finalize(st);
+	*width = proto_tier_digits(PROTO_TIER_VILLAGE);
+	return rk;
+}
+
+/* Resolved (closed) items into their bucket: hub_figures_closures' each. */
+typedef struct closures {
+	char (*keys)[16];
+	int n;
+	const char *period;
+	int64_t *count;
+} closures;
+
+static void closure_at(int64_t at, void *arg)
+{
+	closures *c = arg;
+	char k[16];
+
+	bucket_key(at, c->period, k);
+	int b = bucket_find(c->keys, c->n, k);
+	if (b >= 0)
+		c->count[b]++;
+}
+
 /* Satisfaction, then the on-time rate, then the more items resolved. */
 static int rank_cmp(const void *a, const void *b)
 {
@@ -713,24 +806,52 @@ static int rank_cmp(const void *a, const void *b)
 	return strcmp(x->code, y->code);
 }
 
+/* Hub ms of local midnight `back` days before the day of `ms`. */
+static int64_t midnight_before(int64_t ms, int back)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mday -= back;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
 void dash_api_stats(dash_req *r, sqlite3 *db)
 {
-	const char *period = dash_arg(r, "period");
+	const char *period = dash_arg(r, "period"), *rank_by = dash_arg(r, "rank");
 	char scope[PROTO_CODE_MAX + 1], (*keys)[16] = NULL;
 	bool bad = false;
 	int64_t now = hub_clock_now(), day = 86400000;
 	int n = 0;
+	/* days=N: the last N days of the hub's local time, today's so far
+	 * included (the wall's trend and its 今日 figures). */
+	int64_t days = arg_int(r, "days", 0, 1, 92, &bad);
 
-	if (!period || !*period)
+	if (bad) {
+		dash_reply_error(r, 400, "bad_request", "days is 1..92");
+		return;
+	}
+	if (!period || !*period || days)
 		period = "day";
 	if (strcmp(period, "day") && strcmp(period, "week") && strcmp(period, "month")) {
 		dash_reply_error(r, 400, "bad_request", "period is day, week or month");
 		return;
 	}
+	if (rank_by && *rank_by && strcmp(rank_by, "children") && strcmp(rank_by, "village") &&
+	    strcmp(rank_by, "none")) {
+		dash_reply_error(r, 400, "bad_request", "rank is children, village or none");
+		return;
+	}
+	if (!rank_by || !*rank_by)
+		rank_by = "children";
 	int64_t span = period[0] == 'd' ? 30 * day : period[0] == 'w' ? 12 * 7 * day :
 		365 * day;
-	int64_t to = arg_int(r, "to", now, 0, INT64_C(1) << 50, &bad);
-	int64_t from = arg_int(r, "from", to - span, 0, INT64_C(1) << 50, &bad);
+	int64_t to = days ? now : arg_int(r, "to", now, 0, INT64_C(1) << 50, &bad);
+	int64_t from = days ? midnight_before(now, (int)days - 1) :
+		arg_int(r, "from", to - span, 0, INT64_C(1) << 50, &bad);
 	if (bad || from >= to || (to - from) / day > 5 * 366) {
 		dash_reply_error(r, 400, "bad_request",
 			"from and to are ms with from < to, at most five years apart");
@@ -762,7 +883,7 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 		dash_reply_error(r, 400, "bad_request", "more than 400 buckets");
 		return;
 	}
-	int64_t (*cat)[BUCKETS_MAX] = calloc(PROTO_CAT__COUNT + PROTO_COLOUR__COUNT + 1,
+	int64_t (*cat)[BUCKETS_MAX] = calloc(PROTO_CAT__COUNT + PROTO_COLOUR__COUNT + 3,
 		sizeof *cat);
 	if (!cat) {
 		free(keys);
@@ -771,6 +892,8 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	}
 	int64_t (*colour)[BUCKETS_MAX] = cat + PROTO_CAT__COUNT;
 	int64_t *esc = cat[PROTO_CAT__COUNT + PROTO_COLOUR__COUNT];
+	int64_t *received = cat[PROTO_CAT__COUNT + PROTO_COLOUR__COUNT + 1];
+	int64_t *resolved = cat[PROTO_CAT__COUNT + PROTO_COLOUR__COUNT + 2];
 	/* By the colour it was reported in (the report's), not the colour it
 	 * has now: an escalation is a series of its own. */
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT i.received, i.category, r.colour, "
@@ -788,6 +911,7 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 			int l = proto_colour_parse(col(st, 2));
 			if (b < 0)
 				continue;
+			received[b]++;
 			if (c >= 0)
 				cat[c][b]++;
 			if (l >= 0)
@@ -796,6 +920,9 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 		}
 		sqlite3_finalize(st);
 	}
+	/* Closures (办结) by the day of their last resolve, whenever reported. */
+	closures cl = {keys, n, period, resolved};
+	hub_figures_closures(db, scope, from, to, closure_at, &cl);
 	cJSON *o = cJSON_CreateObject(), *a;
 	cJSON_AddStringToObject(o, "period", period);
 	cJSON_AddNumberToObject(o, "from", (double)from);
@@ -818,6 +945,12 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 	a = cJSON_AddArrayToObject(o, "escalations");
 	for (int i = 0; i < n; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)esc[i]));
+	a = cJSON_AddArrayToObject(o, "received");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)received[i]));
+	a = cJSON_AddArrayToObject(o, "resolved");
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)resolved[i]));
 	free(cat);
 	free(keys);
 
@@ -827,24 +960,28 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 		memset(&f, 0, sizeof f);
 	dash_figures_json(cJSON_AddObjectToObject(o, "figures"), &f);
 
-	/* Rankings of the scope's children over the same period: by the items
-	 * reported within each, and by the items each handles now (whoever
-	 * did the work). Each child's items read once for each. */
-	size_t nc;
-	child *c = children_of(db, scope, &nc);
-	rank *rk = nc ? calloc(nc, sizeof *rk) : NULL;
-	for (int by = 0; by < 2; by++) {
-		for (size_t i = 0; rk && i < nc; i++) {
-			snprintf(rk[i].code, sizeof rk[i].code, "%s", c[i].code);
-			snprintf(rk[i].name, sizeof rk[i].name, "%s", c[i].name);
-			if ((by ? hub_figures_count_handled : hub_figures_count)(db, rk[i].code,
-				    from, to, now, &rk[i].f))
+	/* Rankings over the same period (of the scope's children, or of every
+	 * village within it): by the items reported within each, and by the
+	 * items each handles now (whoever did the work). The scope's items
+	 * read once for each. */
+	size_t nr = 0, width = 0;
+	rank *rk = strcmp(rank_by, "none") ? rank_rows(db, scope, rank_by[0] == 'v', &nr,
+		&width) : NULL;
+	cJSON_AddStringToObject(o, "rank", rank_by);
+	for (int by = 0; by < 2 && strcmp(rank_by, "none"); by++) {
+		rank_set set = {rk, nr};
+		if (rk) {
+			qsort(rk, nr, sizeof *rk, rank_code_cmp);
+			for (size_t i = 0; i < nr; i++)
 				memset(&rk[i].f, 0, sizeof rk[i].f);
+			if (hub_figures_count_areas(db, by, scope, width, from, to, now,
+				    rank_find, &set))
+				for (size_t i = 0; i < nr; i++)
+					memset(&rk[i].f, 0, sizeof rk[i].f);
+			qsort(rk, nr, sizeof *rk, rank_cmp);
 		}
-		if (rk)
-			qsort(rk, nc, sizeof *rk, rank_cmp);
 		a = cJSON_AddArrayToObject(o, by ? "ranking_handled" : "ranking");
-		for (size_t i = 0; rk && i < nc; i++) {
+		for (size_t i = 0; rk && i < nr; i++) {
 			cJSON *x = cJSON_CreateObject();
 			cJSON_AddStringToObject(x, "code", rk[i].code);
 			cJSON_AddStringToObject(x, "name", rk[i].name);
@@ -857,6 +994,5 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 		}
 	}
 	free(rk);
-	free(c);
 	dash_reply_json(r, 200, o);
 }

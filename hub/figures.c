@@ -89,22 +89,24 @@ static const char *col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-/* Counts the items whose column `by` (origin or handler) is within scope. */
-static proto_err count_by(sqlite3 *db, const char *by, const char *scope, int64_t from,
-	int64_t to, int64_t now, hub_figures *out)
+/* Counts the items whose column `by` (origin or handler) is within scope,
+ * each into the figures area() gives for the first `width` characters of
+ * that column (NULL: not counted). */
+static proto_err count_by(sqlite3 *db, const char *by, const char *scope, size_t width,
+	int64_t from, int64_t to, int64_t now, hub_figures *(*area)(const char *code,
+	void *arg), void *arg)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	memset(out, 0, sizeof *out);
 	/* A database of an older hub, not yet started by this one (`stats`
 	 * reads it as it is), has no signed_at: nothing counts as signed. */
 	for (int pass = 0; pass < 2; pass++) {
 		char q[512];
 		snprintf(q, sizeof q, "SELECT state, colour, category, escalations, sign_by, "
-			"resolve_by, %s, resolved_at, rating FROM items "
+			"resolve_by, %s, resolved_at, rating, substr(%s, 1, ?4) FROM items "
 			"WHERE %s >= ?1 AND %s < ?1 || ';' AND received >= ?2 "
-			"AND received < ?3", pass ? "NULL" : "signed_at", by, by);
+			"AND received < ?3", pass ? "NULL" : "signed_at", by, by, by);
 		st = NULL;
 		if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
 			break;
@@ -118,7 +120,11 @@ static proto_err count_by(sqlite3 *db, const char *by, const char *scope, int64_
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)width);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		hub_figures *f = area(col(st, 9), arg);
+		if (!f)
+			continue;
 		hub_figures_item it = {
 			.state = (proto_state)proto_state_parse(col(st, 0)),
 			.colour = (proto_colour)proto_colour_parse(col(st, 1)),
@@ -130,7 +136,7 @@ static proto_err count_by(sqlite3 *db, const char *by, const char *scope, int64_
 			.resolved_at = sqlite3_column_int64(st, 7),
 			.rating = col(st, 8),
 		};
-		hub_figures_add(out, &it, now);
+		hub_figures_add(f, &it, now);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -140,16 +146,67 @@ static proto_err count_by(sqlite3 *db, const char *by, const char *scope, int64_
 	return PROTO_OK;
 }
 
+static hub_figures *the_one(const char *code, void *arg)
+{
+	(void)code;
+	return arg;
+}
+
 proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_t to,
 	int64_t now, hub_figures *out)
 {
-	return count_by(db, "origin", scope, from, to, now, out);
+	memset(out, 0, sizeof *out);
+	return count_by(db, "origin", scope, 0, from, to, now, the_one, out);
 }
 
 proto_err hub_figures_count_handled(sqlite3 *db, const char *scope, int64_t from,
 	int64_t to, int64_t now, hub_figures *out)
 {
-	return count_by(db, "handler", scope, from, to, now, out);
+	memset(out, 0, sizeof *out);
+	return count_by(db, "handler", scope, 0, from, to, now, the_one, out);
+}
+
+proto_err hub_figures_count_areas(sqlite3 *db, bool handled, const char *scope,
+	size_t width, int64_t from, int64_t to, int64_t now,
+	hub_figures *(*area)(const char *code, void *arg), void *arg)
+{
+	return count_by(db, handled ? "handler" : "origin", scope, width, from, to, now,
+		area, arg);
+}
+
+bool hub_figures_closed(proto_state state, int64_t resolved_at)
+{
+	return done(state) && resolved_at > 0;
+}
+
+proto_err hub_figures_closures(sqlite3 *db, const char *scope, int64_t from, int64_t to,
+	void (*each)(int64_t at, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The scope's range of items_area, then each row's resolved_at: no
+	 * index on it (each costs every write), and a wall asks once in a
+	 * while, not per report. */
+	st = proto_db_prepare(db, "SELECT state, resolved_at FROM items "
+		"WHERE origin >= ?1 AND origin < ?1 || ';' "
+		"AND state IN ('resolved', 'verified', 'rated') "
+		"AND resolved_at >= ?2 AND resolved_at < ?3");
+	if (!st)
+		return PROTO_ERR_IO;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t at = sqlite3_column_int64(st, 1);
+		if (hub_figures_closed((proto_state)proto_state_parse(col(st, 0)), at))
+			each(at, arg);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return PROTO_OK;
+	log_error("sqlite: counting the closures: %s", sqlite3_errmsg(db));
+	return PROTO_ERR_IO;
 }
 
 proto_err hub_figures_all(sqlite3 *db, const char *scope, int64_t now, hub_figures *out)

@@ -73,6 +73,28 @@ proto_err hub_figures_count(sqlite3 *db, const char *scope, int64_t from, int64_
 proto_err hub_figures_count_handled(sqlite3 *db, const char *scope, int64_t from,
 	int64_t to, int64_t now, hub_figures *out);
 
+/* The same figures of many areas in one read: each item within scope (by
+ * its reporting station, or with `handled` by its handler now) is added
+ * to area(the first `width` characters of that station's code, arg), or
+ * skipped when that returns NULL. With a county scope and width 12, the
+ * county's villages, each item read once. area() must not keep `code`.
+ * The caller zeroes the figures it hands out. PROTO_OK or an error. */
+proto_err hub_figures_count_areas(sqlite3 *db, bool handled, const char *scope,
+	size_t width, int64_t from, int64_t to, int64_t now,
+	hub_figures *(*area)(const char *code, void *arg), void *arg);
+
+/* 办结 (closed, as in 今日办结): an item counts as closed when it was last
+ * resolved, if it is still resolved, verified or rated; an item reopened
+ * (rated unsatisfied) is not, until it is resolved again, and then on that
+ * day. True when an item in `state` with that last resolve counts. */
+bool hub_figures_closed(proto_state state, int64_t resolved_at);
+
+/* Calls each(at) for every item reported within scope that counts as
+ * closed (hub_figures_closed) with its last resolve at in [from, to), hub
+ * ms. PROTO_OK or an error (each may have been called for some). */
+proto_err hub_figures_closures(sqlite3 *db, const char *scope, int64_t from, int64_t to,
+	void (*each)(int64_t at, void *arg), void *arg);
+
 /* The same figures for all time (from 0 to no end), cheaply: the tally's
  * rows of the scope (hub/tally.c, one per reporting station) plus the time
  * parts of the scope's open items, read from the covering index items_area

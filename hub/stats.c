@@ -8,9 +8,12 @@
  * whether the disk is full and how the last checkpoint went (from the
  * health file, hub/health.h). Chinese by default, --lang en for English. */
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <sys/stat.h>
 
@@ -66,13 +69,50 @@ static const char *text_of(sqlite3 *db, const char *sql, char *out, size_t n)
 	return out;
 }
 
+/* Columns in a terminal: the display width of UTF-8 text, by wcwidth (a
+ * CJK character takes two columns, three or four bytes). Its LC_CTYPE is
+ * UTF-8 (stats_main); a byte that does not decode counts one column. */
+static int display_width(const char *s)
+{
+	mbstate_t ps;
+	size_t left = strlen(s);
+	int w = 0;
+
+	memset(&ps, 0, sizeof ps);
+	while (left > 0) {
+		wchar_t c;
+		size_t k = mbrtowc(&c, s, left, &ps);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&ps, 0, sizeof ps);
+			k = 1;
+			w++;
+		} else {
+			int cw = wcwidth(c);
+			w += cw < 0 ? 1 : cw;
+		}
+		s += k;
+		left -= k;
+	}
+	return w;
+}
+
+/* indent, then label padded with spaces to `width` columns (printf's
+ * %-22s counts bytes, and a Chinese label came out short). */
+static void put_label(const char *indent, const char *label, int width)
+{
+	int pad = width - display_width(label);
+
+	printf("%s%s%*s", indent, label, pad > 0 ? pad : 0, "");
+}
+
 static void percent(const char *label, int64_t part, int64_t whole)
 {
+	put_label("  ", label, 22);
 	if (whole > 0)
-		printf("  %-22s %5.1f%%  (%lld / %lld)\n", label, 100.0 * (double)part /
+		printf(" %5.1f%%  (%lld / %lld)\n", 100.0 * (double)part /
 			(double)whole, (long long)part, (long long)whole);
 	else
-		printf("  %-22s     -\n", label);
+		printf("     -\n");
 }
 
 /* Counts per name of a GROUP BY query: "name count" rows. */
@@ -89,7 +129,8 @@ static void breakdown(sqlite3 *db, const char *sql, bool colours)
 		if (v >= 0 && !english)
 			label = colours ? proto_colour_name_zh((proto_colour)v) :
 				proto_category_name_zh((proto_category)v);
-		printf("    %-16s %8lld\n", label, (long long)sqlite3_column_int64(st, 1));
+		put_label("    ", label, 16);
+		printf(" %8lld\n", (long long)sqlite3_column_int64(st, 1));
 	}
 	sqlite3_finalize(st);
 }
@@ -111,25 +152,32 @@ static void print_storage(const char *db_path)
 	char when[PROTO_TIME_TEXT] = "-";
 
 	printf("%s\n", T("存储", "storage"));
-	printf("  %-22s %8.1f MiB\n", T("数据库", "database"), mib_of(db_path, ""));
-	printf("  %-22s %8.1f MiB\n", T("预写日志(WAL)", "WAL"), mib_of(db_path, "-wal"));
+	put_label("  ", T("数据库", "database"), 22);
+	printf(" %8.1f MiB\n", mib_of(db_path, ""));
+	put_label("  ", T("预写日志(WAL)", "WAL"), 22);
+	printf(" %8.1f MiB\n", mib_of(db_path, "-wal"));
 	if (!hub_health_read(db_path, &h)) {
-		printf("  %-22s %8s\n", T("检查点", "checkpoint"), T("未知", "unknown"));
+		put_label("  ", T("检查点", "checkpoint"), 22);
+		printf(" %8s\n", T("未知", "unknown"));
 		return;
 	}
 	if (h.full) {
 		proto_time_format(h.full_since, when);
-		printf("  %-22s %s %s\n", T("磁盘", "disk"),
+		put_label("  ", T("磁盘", "disk"), 22);
+		printf(" %s %s\n",
 			T("已满，暂停接收，自", "FULL, nothing stored since"), when);
 	} else {
-		printf("  %-22s %8s\n", T("磁盘", "disk"), T("正常", "ok"));
+		put_label("  ", T("磁盘", "disk"), 22);
+		printf(" %8s\n", T("正常", "ok"));
 	}
 	if (h.at_ms > 0)
 		proto_time_format(h.at_ms, when);
-	printf("  %-22s %s  %lld/%lld %s  %s\n", T("最近检查点", "last checkpoint"),
+	put_label("  ", T("最近检查点", "last checkpoint"), 22);
+	printf(" %s  %lld/%lld %s  %s\n",
 		h.ckpt_ok ? T("正常", "ok") : T("失败", "FAILED"), (long long)h.copied,
 		(long long)h.frames, T("页", "frames"), h.at_ms > 0 ? when : "-");
-	printf("  %-22s %8lld / %lld\n", T("检查点失败/总数", "checkpoints failed"),
+	put_label("  ", T("检查点失败/总数", "checkpoints failed"), 22);
+	printf(" %8lld / %lld\n",
 		(long long)h.failed, (long long)h.checkpoints);
 }
 
@@ -173,24 +221,31 @@ static int print_stats(sqlite3 *db, const char *county, int64_t now, const hub_c
 		county, when, weather[0] ? weather : "-");
 
 	printf("%s\n", T("站点", "stations"));
-	printf("  %-22s %8lld\n", T("已登记", "registered"),
+	put_label("  ", T("已登记", "registered"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM stations", 0));
-	printf("  %-22s %8lld\n", T("在线", "online"),
+	put_label("  ", T("在线", "online"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM stations WHERE online = 1", 0));
-	printf("  %-22s %8lld\n", T("一天内无消息", "silent for a day"),
+	put_label("  ", T("一天内无消息", "silent for a day"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM stations WHERE last_seen IS NOT NULL "
 			"AND last_seen < ?", hub_clock_wall_of(clk, now - day)));
-	printf("  %-22s %8lld\n", T("待发送(站点报告)", "queued at stations"),
+	put_label("  ", T("待发送(站点报告)", "queued at stations"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT coalesce(sum(outbox), 0) FROM stations "
 			"WHERE outbox > 0", 0));
 
 	printf("%s\n", T("民情上报", "reports"));
-	printf("  %-22s %8lld\n", T("累计收集", "collected"),
+	put_label("  ", T("累计收集", "collected"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM reports", 0));
-	printf("  %-22s %8lld\n", T("近 24 小时", "last 24 hours"),
+	put_label("  ", T("近 24 小时", "last 24 hours"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM items WHERE received >= ?",
 			now - day));
-	printf("  %-22s %8lld\n", T("近 7 天", "last 7 days"),
+	put_label("  ", T("近 7 天", "last 7 days"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM items WHERE received >= ?",
 			now - 7 * day));
 	printf("  %s\n", T("按上报颜色", "by colour reported"));
@@ -209,9 +264,12 @@ static int print_stats(sqlite3 *db, const char *county, int64_t now, const hub_c
 	for (size_t i = 0; i < k; i++)
 		if (n[i].rate)
 			percent(T(n[i].zh, n[i].en), n[i].part, n[i].whole);
-		else
-			printf("  %-22s %8lld\n", T(n[i].zh, n[i].en), (long long)n[i].value);
-	printf("  %-22s %8lld\n", T("研判预警(7 天)", "surge alerts (7 days)"),
+		else {
+			put_label("  ", T(n[i].zh, n[i].en), 22);
+			printf(" %8lld\n", (long long)n[i].value);
+		}
+	put_label("  ", T("研判预警(7 天)", "surge alerts (7 days)"), 22);
+	printf(" %8lld\n",
 		(long long)one(db, "SELECT count(*) FROM alerts WHERE at >= ?", now - 7 * day));
 	return 0;
 }
@@ -247,6 +305,10 @@ int hub_stats_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 		return 2;
 	}
 	english = lang && strcmp(lang, "en") == 0;
+	/* Widths of Chinese labels (display_width) need a UTF-8 LC_CTYPE: the
+	 * user's, or C.UTF-8 when theirs is not. */
+	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	cfg = hub_admin_config(argc, argv, keys, size);
 	if (!cfg)
 		return 2;

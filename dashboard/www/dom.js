@@ -220,4 +220,6 @@ export function inScope(item, code) {
 	return !code || (item.origin || '').startsWith(code) || (item.handler || '').startsWith(code);
 }
 
-export const OPEN_STATES = ['reported', 'signed', 'assigned', 'resolved'];
+// 在办 (docs/FIGURES.md): waiting on the handler; a resolved item awaits its
+// return visit and is not open, as in the figure and the hub's state=open.
+export const OPEN_STATES = ['reported', 'signed', 'assigned'];

@@ -1,7 +1,9 @@
 // Statistics: trends by category and colour over days, weeks or months,
 // escalations over time (colours as reported), and the rankings of the
 // areas below (工作绩效排位) by the items each handles and by the items
-// reported in each, on on-time rates, satisfaction and overdue items.
+// reported in each, on on-time rates, satisfaction and overdue items; for
+// the county, every village of it ranked by the items it handles
+// (/api/stats?rank=village).
 // Charts by the vendored Chart.js, each with its numbers also as a table.
 import {t, lang, name, keys, fmtPercent, fmtNumber} from './i18n.js';
 import {h, fillEl, hubNow} from './dom.js';
@@ -136,12 +138,17 @@ export async function mount(main, ctx) {
 	const esc = chartBox('escalations', t('chart_escalations'), t('chart_escalations'));
 	// Two rankings: by the items each area handles (whoever did the work)
 	// and by the items reported in it.
-	const rankBox = h('div'), reportedBox = h('div');
-	let stats = {ranking: [], ranking_handled: []};
+	const rankBox = h('div'), reportedBox = h('div'), villageBox = h('div', {class: 'ranking-scroll'});
+	let stats = {ranking: [], ranking_handled: []}, villages = null;
+	// The county-wide ranking of villages, for a county scope only (at a
+	// town the ranking of its children already is its villages').
+	const countyWide = scopeSel.value.length === 6;
 	const rankBy = {value: 'on_time_rate'};
 	const fillRanks = () => {
 		fillEl(rankBox, ranking(stats.ranking_handled || [], rankBy.value, 'ranking'));
 		fillEl(reportedBox, ranking(stats.ranking || [], rankBy.value, 'ranking-reported'));
+		if (villages)
+			fillEl(villageBox, ranking(villages.ranking_handled || [], rankBy.value, 'ranking-villages'));
 	};
 	const rankButtons = h('div', {class: 'seg', role: 'group'},
 		[['on_time_rate', 'rank_by_on_time'], ['sign_rate', 'rank_by_sign'],
@@ -160,17 +167,22 @@ export async function mount(main, ctx) {
 			h('section', {class: 'panel', 'aria-labelledby': 'h-ranking'},
 				h('h2', {id: 'h-ranking', text: t('ranking_title')}), rankButtons,
 				h('h3', {text: t('ranking_handled')}), rankBox,
-				h('h3', {text: t('ranking_reported')}), reportedBox))));
+				h('h3', {text: t('ranking_reported')}), reportedBox),
+			countyWide ? h('section', {class: 'panel chart-wide', 'aria-labelledby': 'h-ranking-villages'},
+				h('h2', {id: 'h-ranking-villages', text: t('ranking_villages')}),
+				h('p', {class: 'hint', text: t('ranking_villages_hint')}), villageBox) : null)));
 
 	const from = new Date(fromIn.value).getTime();
 	const to = new Date(toIn.value).getTime() + DAY;
 	let Chart;
-	[stats, Chart] = await Promise.all([
+	[stats, Chart, villages] = await Promise.all([
 		api(`/api/stats${query({scope: scopeSel.value, period: periodSel.value, from, to})}`),
 		loadChart().catch(e => {
 			message.textContent = e.message;
 			return null;
 		}),
+		countyWide ? api(`/api/stats${query({scope: scopeSel.value, period: periodSel.value,
+			from, to, rank: 'village'})}`) : null,
 	]);
 	if (!ctx.alive())
 		return;

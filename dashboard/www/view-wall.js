@@ -4,7 +4,10 @@
 // The page is exactly one window (app.css): lists longer than their panel
 // turn page by page inside it, and the overdue items (超期, 督办 when
 // supervised) run along a ticker, so nothing ever falls below the fold.
-import {t, name, fmtClock, fmtDate} from './i18n.js';
+// Today's intake and closures (今日受理, 今日办结) and the last seven days'
+// trend come from /api/stats?days=7 (docs/FIGURES.md), read again a few
+// seconds after changes and every minute (midnight turns the day).
+import {t, name, fmtClock, fmtDate, fmtNumber, lang} from './i18n.js';
 import {h, fillEl, weatherIcon, updateWeather, itemTable, upsertRow, bindRows,
 	byDeadline, inScope, setHubNow, hubNow, OPEN_STATES} from './dom.js';
 import {api, coalesce, onLive, query} from './api.js';
@@ -24,6 +27,39 @@ function toggleFullscreen() {
 		enterFullscreen();
 }
 
+/** A bucket "YYYY-MM-DD" as a short day (12/7, 7 Dec). */
+function dayLabel(b) {
+	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(b || '');
+	if (!m)
+		return String(b);
+	return new Intl.DateTimeFormat(lang() === 'en' ? 'en-GB' : 'zh-CN', {month: 'numeric', day: 'numeric'})
+		.format(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+}
+
+/** Today's two cards: the last bucket of the trend (today, hub time). */
+function todayCards(st) {
+	const last = a => (a && a.length ? a[a.length - 1] : null);
+	const card = (key, value) => h('div', {class: 'fig fig-today', dataset: {fig: key}},
+		h('dt', {text: t(key)}), h('dd', {text: fmtNumber(value)}));
+	return [card('fig_today_in', st ? last(st.received) ?? 0 : null),
+		card('fig_today_done', st ? last(st.resolved) ?? 0 : null)];
+}
+
+/** The last days' intake and closures as pairs of bars, numbers above. */
+function trendChart(st) {
+	const days = (st && st.buckets) || [], inn = st.received || [], done = st.resolved || [];
+	const max = Math.max(1, ...inn, ...done);
+	const bar = (kind, v) => {
+		const fill = h('span', {class: `trend-fill trend-${kind}`});
+		fill.style.setProperty('--h', String((v || 0) / max));
+		return h('span', {class: 'trend-col'}, h('span', {class: 'trend-v', text: fmtNumber(v || 0)}), fill);
+	};
+	return h('ol', {class: 'trend'}, days.map((d, i) => h('li', {dataset: {day: d},
+		'aria-label': t('wall_trend_day', {day: dayLabel(d), in: inn[i] || 0, done: done[i] || 0})},
+		h('span', {class: 'trend-bars', 'aria-hidden': 'true'}, bar('in', inn[i]), bar('done', done[i])),
+		h('span', {class: 'trend-day', 'aria-hidden': 'true', text: dayLabel(d)}))));
+}
+
 const urgentOf = code => it => OPEN_STATES.includes(it.state)
 	&& (it.colour === 'red' || it.colour === 'orange') && inScope(it, code);
 
@@ -37,7 +73,15 @@ export async function mount(main, ctx) {
 
 	const clock = h('span', {class: 'wall-clock', id: 'wall-clock'});
 	const head = h('header', {class: 'wall-head'});
-	const figs = h('div');
+	const figs = h('div', {class: 'wall-figs'});
+	const trendBox = h('div', {class: 'wall-pane'});
+	const trend = h('section', {class: 'panel wall-trend', id: 'wall-trend', 'aria-labelledby': 'wall-h-trend'},
+		h('h2', {id: 'wall-h-trend'}, t('wall_trend'), ' ',
+			h('span', {class: 'trend-key trend-key-in', text: t('wall_trend_in')}),
+			h('span', {class: 'trend-key trend-key-done', text: t('wall_trend_done')})),
+		trendBox);
+	let stats = null;
+	const scopeArg = () => ctx.params.get('scope') || '';
 	const tiles = h('div');
 	const urgentBox = h('div', {class: 'wall-pane'});
 	tiles.className = 'wall-pane';
@@ -52,7 +96,12 @@ export async function mount(main, ctx) {
 	function render() {
 		fillEl(head, weatherIcon(ov.scope.weather, ov.scope.code, 'xl'),
 			h('h1', {text: `${ov.scope.name} · ${t('app')}`}), clock);
-		fillEl(figs, figures(ov.figures));
+		const dl = figures(ov.figures);
+		dl.append(...todayCards(stats));
+		fillEl(figs, dl);
+		fillEl(trendBox, stats ? trendChart(stats) : null);
+		if (stats)
+			trend.dataset.to = String(stats.to);
 		fillEl(tiles, areaTiles(ov.children, false));
 		const urgent = (ov.urgent || []).slice().sort(byDeadline);
 		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'));
@@ -116,10 +165,25 @@ export async function mount(main, ctx) {
 				h('h2', {id: 'wall-h-urgent', text: t('urgent_title')}), urgentBox),
 			h('section', {class: 'panel', 'aria-labelledby': 'wall-h-areas'},
 				h('h2', {id: 'wall-h-areas', text: t('weather_title')}), tiles),
-			focus),
+			h('div', {class: 'wall-side'}, trend, focus)),
 		ticker, keys));
 	render();
 	show(1);
+
+	async function loadStats() {
+		try {
+			const st = await api(`/api/stats${query({scope: scopeArg(), days: 7, rank: 'none'})}`);
+			if (!ctx.alive())
+				return;
+			stats = st;
+			render();
+		} catch (e) {
+			// Shown as 暂无 until the next try.
+		}
+	}
+	loadStats();
+	const [refreshStats, cancelStats] = coalesce(loadStats, 5000);
+	const statsTimer = setInterval(loadStats, 60000);
 
 	const tick = () => {
 		const now = hubNow();
@@ -186,10 +250,14 @@ export async function mount(main, ctx) {
 			return;
 		}
 		refresh();
+		if (kind === 'item')
+			refreshStats();
 	});
 	return () => {
 		stop();
 		cancelRefresh();
+		cancelStats();
+		clearInterval(statsTimer);
 		clearInterval(clockTimer);
 		clearInterval(rotate);
 		clearTimeout(idle);

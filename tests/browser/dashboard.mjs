@@ -106,6 +106,11 @@ await runSteps(browser, failures, async () => {
 			await page.waitForURL(new RegExp(`#/area/${code}$`));
 			await page.waitForSelector(`.scope-meta .code:has-text("${code}")`);
 			await page.locator('#open-items tbody tr', {hasText: cfg.red_title}).waitFor();
+			// 在办 counts what the open list lists (up to its 100 rows).
+			const [fig, rows] = await page.evaluate(() => [
+				Number(document.querySelector('[data-fig=fig_open] dd').textContent.replace(/[^0-9]/g, '')),
+				document.querySelectorAll('#open-items tbody tr').length]);
+			check(fig === rows, `${level}: 在办 ${fig}, the open list ${rows} rows`);
 			check(await page.locator(`.crumbs a[data-code="${cfg.county}"]`).count() === 1,
 				`no way back to the county from the ${level}`);
 		}
@@ -180,6 +185,16 @@ await runSteps(browser, failures, async () => {
 	await step('statistics draw their charts; the export links name the scope', async () => {
 		await page.goto(cfg.base + '/#/stats');
 		await page.waitForSelector('#ranking');
+		// The county sees every village of it ranked (by items handled).
+		await page.waitForSelector('#ranking-villages tbody tr');
+		const [rows, want, mine] = await page.evaluate(async v => {
+			const st = await (await fetch('/api/stats?rank=village')).json();
+			return [document.querySelectorAll('#ranking-villages tbody tr').length,
+				st.ranking_handled.length,
+				document.querySelectorAll(`#ranking-villages a[href="#/area/${v}"]`).length];
+		}, cfg.village);
+		check(rows === want && rows > 100 && mine === 1,
+			`${rows} villages ranked of ${want}; the test's village ${mine} times`);
 		await page.waitForFunction(() => window.Chart && document.querySelector('#chart-category')
 			&& window.Chart.getChart(document.querySelector('#chart-category')));
 		await shoot('stats');

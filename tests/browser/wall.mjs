@@ -1,7 +1,10 @@
 // The wall screen (一屏统览) fits the wall: at 1920×1080 and 1366×768, with
 // many overdue red items and every town, the page does not scroll, and
 // every visible text meets WCAG AA contrast against the background it is
-// drawn on (rows just highlighted included). Chromium, playwright-core.
+// drawn on (rows just highlighted included, and the overdue ticker's
+// moving text, stopped where it is in view). The wall's today figures and
+// 7-day trend are printed (a "# shown" JSON line) for the Python side to
+// recount. Chromium, playwright-core.
 //
 // Run by tests/integration/67-dashboard-wall.py with a JSON file:
 // {base, user, password, screenshots, chromium}.
@@ -49,8 +52,22 @@ function contrastFailures() {
 			bg = over(c, bg);
 		return bg;
 	};
+	// Clipped away by an ancestor that hides its overflow (a panel's rows
+	// below its fold, the ticker's text outside its track): not seen.
+	const clipped = (el, r) => {
+		for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+			const cs = getComputedStyle(e);
+			if (cs.overflowX === 'visible' && cs.overflowY === 'visible')
+				continue;
+			const c = e.getBoundingClientRect();
+			if (Math.min(r.right, c.right) - Math.max(r.left, c.left) < 2 ||
+			    Math.min(r.bottom, c.bottom) - Math.max(r.top, c.top) < 2)
+				return true;
+		}
+		return false;
+	};
 	const bad = [];
-	let seen = 0;
+	let seen = 0, ticker = 0;
 	for (const el of document.querySelectorAll('body *')) {
 		const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
 		if (!own || !el.checkVisibility || !el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true}))
@@ -59,7 +76,7 @@ function contrastFailures() {
 		if (r.width < 2 || r.height < 2 || r.bottom <= 0 || r.right <= 0
 			|| r.top >= innerHeight || r.left >= innerWidth)
 			continue;
-		if (el.closest('.sr-only'))
+		if (el.closest('.sr-only') || clipped(el, r))
 			continue;
 		const cs = getComputedStyle(el);
 		const bg = background(el);
@@ -69,11 +86,12 @@ function contrastFailures() {
 		const px = parseFloat(cs.fontSize);
 		const large = px >= 24 || (px >= 18.66 && Number(cs.fontWeight) >= 700);
 		seen++;
+		ticker += !!el.closest('#wall-ticker');
 		if (ratio < (large ? 3 : 4.5))
 			bad.push(`"${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1 ` +
 				`(${cs.color} on rgb(${bg.slice(0, 3).map(Math.round)}), ${px}px)`);
 	}
-	return {bad, seen};
+	return {bad, seen, ticker};
 }
 
 mkdirSync(cfg.screenshots, {recursive: true});
@@ -104,15 +122,39 @@ await runSteps(browser, failures, async () => {
 			await page.goto(cfg.base + '/#/wall?every=30');
 			await page.waitForSelector('#wall-focus h2');
 			await page.waitForSelector('#urgent tbody tr');
-			// A row just highlighted is looked at in its first colour.
+			await page.waitForSelector('#wall-trend[data-to] .trend li');
+			// A row just highlighted is looked at in its first colour; the
+			// ticker stopped where its first items have come into view.
 			await page.evaluate(() => {
 				const row = document.querySelector('#urgent tbody tr');
 				row.classList.add('fresh');
+				const run = document.querySelector('.wall-ticker-run');
 				for (const a of document.getAnimations()) {
 					a.pause();
 					a.currentTime = 0;
 				}
+				for (const a of run.getAnimations()) {
+					const d = a.effect.getComputedTiming().duration;
+					a.currentTime = d * (run.parentElement.clientWidth + 40) / run.scrollWidth;
+				}
 			});
+			if (w === 1920) {
+				const shown = await page.evaluate(() => {
+					const num = s => Number(s.replace(/[^0-9]/g, ''));
+					const fig = k => num(document.querySelector(`[data-fig="${k}"] dd`).textContent);
+					return {
+						to: Number(document.querySelector('#wall-trend').dataset.to),
+						today_in: fig('fig_today_in'), today_done: fig('fig_today_done'),
+						days: [...document.querySelectorAll('#wall-trend .trend li')].map(li => {
+							const v = [...li.querySelectorAll('.trend-v')].map(e => num(e.textContent));
+							return {day: li.dataset.day, in: v[0], done: v[1],
+								label: li.querySelector('.trend-day').textContent};
+						}),
+					};
+				});
+				console.log(`# shown ${JSON.stringify(shown)}`);
+				check(shown.days.length === 7, `${shown.days.length} days in the trend`);
+			}
 			const size = await page.evaluate(() => ({
 				h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth,
 				ih: innerHeight, iw: innerWidth,
@@ -126,9 +168,10 @@ await runSteps(browser, failures, async () => {
 			check(size.tiles >= 19, `only ${size.tiles} town tiles`);
 			check(size.h <= size.ih, `the page is ${size.h} px tall in a ${size.ih} px window`);
 			check(size.w <= size.iw, `the page is ${size.w} px wide in a ${size.iw} px window`);
-			const {bad, seen} = await page.evaluate(contrastFailures);
-			console.log(`# ${seen} texts checked, ${bad.length} below AA`);
+			const {bad, seen, ticker} = await page.evaluate(contrastFailures);
+			console.log(`# ${seen} texts checked (${ticker} on the ticker), ${bad.length} below AA`);
 			check(seen > 50, `only ${seen} texts looked at`);
+			check(ticker >= 3, `only ${ticker} texts of the ticker in view`);
 			check(!bad.length, `below WCAG AA:\n  ${bad.slice(0, 15).join('\n  ')}`);
 		});
 	}

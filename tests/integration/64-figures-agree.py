@@ -9,66 +9,15 @@ agree figure by figure, and each equals a recount made here from the items
 and events tables by FIGURES.md's words (the last sign-for at an item's
 tier and its last resolve taken from its events). The hub's clock is read
 by `stats` from the database: its "now" is the hub's, not the wall's."""
-import sys, os, json, sqlite3, subprocess, time
+import sys, os, json, sqlite3, subprocess, time, unicodedata
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (run, check, start_hub_http, add_user, Web, LoopStations,
                      SAN_ENV, iso_ms)
+from recount import recount, NAMES, DONE
 
 COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
 SCALE = 7200            # 2 hub hours a second
 HOUR, DAY = 3600 * 1000, 86400 * 1000
-OPEN = ("reported", "signed", "assigned")
-DONE = ("resolved", "verified", "rated")
-NAMES = ("collected", "open", "open_blue", "open_orange", "open_red", "overdue",
-         "sign_due", "signed_on_time", "sign_rate", "resolve_due", "resolved_on_time",
-         "on_time_rate", "solved", "mediated", "visit_due", "visited", "visit_rate",
-         "rated", "satisfied", "satisfaction", "escalated")
-
-
-def recount(db, scope, now, frm=0, to=1 << 62, by="origin"):
-    """The figures by docs/FIGURES.md, from the tables alone; by "handler":
-    of the items each station handles now (the ranking by work done)."""
-    f = {k: 0 for k in NAMES if not k.endswith(("_rate", "satisfaction"))}
-    for (item, state, colour, cat, esc, sign_by, resolve_by, rating) in db.execute(
-            "SELECT item, state, colour, category, escalations, sign_by, resolve_by, "
-            f"rating FROM items WHERE {by} >= ? AND {by} < ? || ';' AND received >= ? "
-            "AND received < ?", (scope, scope, frm, to)):
-        ev = db.execute("SELECT seq, at, kind FROM events WHERE item = ? ORDER BY seq",
-                        (item,)).fetchall()
-        # The tier it is at began with its last escalation or return.
-        tier = max([s for s, _, k in ev if k in ("escalate", "return")], default=-1)
-        signs = [a for s, a, k in ev if k == "sign" and s > tier]
-        resolves = [a for s, a, k in ev if k == "resolve"]
-        f["collected"] += 1
-        if state in OPEN:
-            f["open"] += 1
-            f["open_" + colour] += 1
-            deadline = sign_by if state == "reported" else resolve_by
-            f["overdue"] += deadline < now
-            f["sign_due"] += state == "reported" and sign_by < now
-            f["resolve_due"] += resolve_by < now
-        if signs:
-            f["sign_due"] += 1
-            f["signed_on_time"] += signs[-1] <= sign_by
-        if state in DONE:
-            f["resolve_due"] += 1
-            f["resolved_on_time"] += bool(resolves) and resolves[-1] <= resolve_by
-            f["visit_due"] += 1
-            f["visited"] += state in ("verified", "rated")
-        solved = state in ("verified", "rated")
-        f["solved"] += solved
-        f["mediated"] += solved and cat == "dispute"
-        f["rated"] += rating is not None
-        f["satisfied"] += rating in ("satisfied", "basic")
-        f["escalated"] += esc > 0
-    for rate, part, whole in (("sign_rate", "signed_on_time", "sign_due"),
-                              ("on_time_rate", "resolved_on_time", "resolve_due"),
-                              ("visit_rate", "visited", "visit_due"),
-                              ("satisfaction", "satisfied", "rated")):
-        f[rate] = f[part] / f[whole] if f[whole] else None
-    return f
-
-
 def differ(a, b):
     return {k: (a.get(k), b.get(k)) for k in NAMES
             if not (a.get(k) == b.get(k) or (isinstance(a.get(k), float) and
@@ -181,7 +130,25 @@ def body(env):
                        timeout=60)
     check(r.returncode == 0, f"stats --json: {r.returncode} {r.stderr} {r.stdout[:300]}")
     cli = json.loads(r.stdout)
+    # The text mode lines its columns up on a terminal: a label and a count
+    # take 2+22+1+8 display columns (4+16+1+8 in the breakdowns), a CJK
+    # character two (on main, printf's widths counted bytes). LANG=C: the
+    # user's locale is not UTF-8, and the widths hold all the same.
+    cols = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+                            for c in line)
+    for lang in ("zh", "en"):
+        r = subprocess.run([env.bin("hub/minqing-hub"), "stats", "--db", env.hub_db,
+                            "--lang", lang], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, **SAN_ENV, "LANG": "C", "LC_ALL": ""})
+        check(r.returncode == 0, f"stats --lang {lang}: {r.returncode} {r.stderr}")
+        rows = [l for l in r.stdout.splitlines() if l.startswith("  ") and
+                l.split()[-1].isdigit() and len(l.split()) >= 2 and "/" not in l]
+        wrong = [(l, cols(l)) for l in rows if cols(l) != (33 if l[2] != " " else 29)]
+        check(len(rows) >= 15 and not wrong, f"stats --lang {lang}: {len(rows)} count rows, "
+              f"misaligned: {wrong[:5]}")
     api = web.json("GET", "/api/stats?period=day")
+    vil = web.json("GET", "/api/stats?period=day&rank=village")
+    week = web.json("GET", "/api/stats?days=7&rank=none")
     db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
     try:
         period = recount(db, COUNTY_ST, api["to"], api["from"], api["to"])
@@ -197,6 +164,29 @@ def body(env):
             (api["from"], api["to"])).fetchall())
         escalations = db.execute("SELECT count(*) FROM events WHERE kind = 'escalate'"
                                  ).fetchone()[0]
+        # The county's villages (rank=village), each by its own recount.
+        villages = {c["code"]: (recount(db, c["code"], vil["to"], vil["from"], vil["to"]),
+                                recount(db, c["code"], vil["to"], vil["from"], vil["to"],
+                                        by="handler"))
+                    for c in vil["ranking"]}
+        n_villages = db.execute("SELECT count(*) FROM stations WHERE length(code) = 12 "
+                                "AND code > ? AND code < ? || ';'",
+                                (COUNTY_ST, COUNTY_ST)).fetchone()[0]
+        # Intake by the local day received; closures (办结) by the local day
+        # of the last resolve event of items resolved, verified or rated now.
+        day = lambda ms: time.strftime("%Y-%m-%d", time.localtime(ms / 1000))
+        received, closed = {}, {}
+        for (item, got, state) in db.execute("SELECT item, received, state FROM items"):
+            last = db.execute("SELECT max(at) FROM events WHERE item = ? AND "
+                              "kind = 'resolve'", (item,)).fetchone()[0]
+            if api["from"] <= got < api["to"]:
+                received[day(got)] = received.get(day(got), 0) + 1
+            if state in DONE and last is not None and api["from"] <= last < api["to"]:
+                closed[day(last)] = closed.get(day(last), 0) + 1
+        reopened = db.execute("SELECT count(*) FROM items i WHERE state NOT IN "
+                              "('resolved', 'verified', 'rated') AND EXISTS (SELECT 1 FROM "
+                              "events e WHERE e.item = i.item AND e.kind = 'resolve')"
+                              ).fetchone()[0]
         town_handled = db.execute("SELECT count(*) FROM items WHERE handler >= ? AND "
                                   "handler < ? || ';'", (TOWN, TOWN)).fetchone()[0]
     finally:
@@ -225,6 +215,30 @@ def body(env):
     check(mine["collected"] == town_handled and mine["collected"] != theirs["collected"],
           f"the town and its villages handle {town_handled} items, its reported {theirs['collected']}: "
           f"ranking by handled says {mine['collected']}")
+    check(vil["rank"] == "village" and len(vil["ranking"]) == n_villages and
+          len(vil["ranking_handled"]) == n_villages and
+          all(x["tier"] == "village" for x in vil["ranking"]),
+          f"rank=village: {len(vil['ranking'])} rows of {n_villages} villages")
+    for x in vil["ranking"]:
+        check(not differ(x, villages[x["code"]][0]), f"village ranking row {x['code']}: "
+              f"{differ(x, villages[x['code']][0])}")
+    for x in vil["ranking_handled"]:
+        check(not differ(x, villages[x["code"]][1]), f"village ranking by items handled, "
+              f"row {x['code']}: {differ(x, villages[x['code']][1])}")
+    mine = {x["code"]: x for x in vil["ranking"]}[VILLAGE]
+    label = "".join(env.hub_sql("SELECT name FROM stations WHERE code = ?", c)[0][0]
+                    for c in (TOWN, VILLAGE))
+    check(mine["collected"] > 0 and mine["name"] == label,
+          f"the reporting village's row {mine['name']} ({mine['collected']}), want {label}")
+    by_day = lambda series: {b: v for b, v in zip(api["buckets"], api[series]) if v}
+    check(by_day("received") == received, f"received by day {by_day('received')}, "
+          f"the recount {received}")
+    check(by_day("resolved") == closed and reopened >= 1, f"closures by day "
+          f"{by_day('resolved')}, the recount {closed} ({reopened} reopened left out)")
+    check(len(week["buckets"]) == 7 and week["buckets"][-1] == day(week["to"]) and
+          day(week["from"]) == week["buckets"][0] and
+          time.localtime(week["from"] / 1000)[3:6] == (0, 0, 0) and
+          "ranking" not in week, f"days=7: {week['buckets']} from {week['from']}")
     got = {k: sum(v) for k, v in api["by_colour"].items() if sum(v)}
     check(got == reported, f"trend by colour {got}, reported {reported}")
     check(sum(api["escalations"]) == escalations, f"escalations series "

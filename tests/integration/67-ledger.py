@@ -14,6 +14,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.append("/usr/lib/python3/dist-packages")
 import openpyxl
 from harness import run, check, start_hub_http, add_user, Web
+from recount import recount, NAMES, ZH
+import sqlite3
 
 COUNTY, TOWN2 = "611025", "611025101"
 VILLAGE, GROUP = "611025100201", "611025100201001"
@@ -91,6 +93,7 @@ def body(env):
                    == [("resolved",)], 30, "the item resolved")
 
     # The workbook.
+    made = int(time.time() * 1000)   # hub time at scale 1: no deadline near it
     status, hdrs, payload = web.get("/api/export.xlsx")
     check(status == 200 and "spreadsheetml" in hdrs["content-type"], f"xlsx: {status}")
     wb = xlsx(payload)
@@ -138,8 +141,24 @@ def body(env):
         cell = by[item][C[col]]
         check(cell.data_type == "s" and cell.value == t,
               f"injection {t!r} in xlsx: {cell.data_type} {cell.value!r}")
+    # The figures sheet: every figure by FIGURES.md's name, equal to the
+    # recount (on main its labels were its own: 收集事项, 已解决, 矛盾化解...).
     fig = {row[0].value: row[1].value for row in wb["统计"].iter_rows(min_row=3)}
-    check(fig.get("收集事项") == n, f"figures sheet {fig}")
+    db = sqlite3.connect(f"file:{env.hub_db}?mode=ro", uri=True)
+    try:
+        fwant = recount(db, COUNTY, made)
+    finally:
+        db.close()
+    fwant = {ZH[k]: ("暂无" if fwant[k] is None else fwant[k]) for k in NAMES}
+    bad = {k: (fig.get(k), v) for k, v in fwant.items() if not (
+        fig.get(k) == v or (isinstance(v, float) and isinstance(fig.get(k), float) and
+                            abs(fig[k] - v) < 1e-9))}
+    check(not bad and set(fig) == set(fwant) and fwant["收集民情"] == n and fwant["已回访"] == 0
+          and fwant["应回访"] == 1, f"figures sheet against the recount (sheet, recount): {bad}; "
+          f"labels {sorted(set(fig) ^ set(fwant))}")
+    rates = [r for r in wb["统计"].iter_rows(min_row=3) if r[0].value == "按期签收率"]
+    check(rates and (rates[0][1].value == "暂无" or "%" in rates[0][1].number_format),
+          f"a rate's cell: {rates and rates[0][1].number_format}")
     print(f"xlsx: title, bold frozen header, autofilter, {n} rows, local dates, "
           f"injection as text, figures sheet")
 
@@ -159,6 +178,9 @@ def body(env):
     check(en[0] == HEAD_EN, f"English header {en[0]}")
     wbe = xlsx(web.get("/api/export.xlsx?lang=en")[2])
     check([c.value for c in wbe.worksheets[0][2]] == HEAD_EN, "English xlsx header")
+    labels = [r[0].value for r in wbe["figures"].iter_rows(min_row=3)]
+    check(len(labels) == len(NAMES) == len(set(labels)) and labels[0] == "collected",
+          f"English figures sheet, one label a figure: {labels}")
 
     # Filters, each against the database.
     def ids(q):
