@@ -5,76 +5,19 @@ signed late, resolved late then rated unsatisfied (reopened) and extended,
 escalated by time and then resolved at the county, extended and resolved,
 returned, merged, withdrawn, resolved awaiting its return visit, visited
 and rated. `minqing-hub stats --json`, /api/overview and /api/stats then
-agree figure by figure, and each equals a recount made here from the items
-and events tables by FIGURES.md's words (the last sign-for at an item's
+agree figure by figure, and each equals a recount (recount.py) from the
+items and events tables by FIGURES.md's words (the last sign-for at an item's
 tier and its last resolve taken from its events). The hub's clock is read
 by `stats` from the database: its "now" is the hub's, not the wall's."""
 import sys, os, json, sqlite3, subprocess, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (run, check, start_hub_http, add_user, Web, LoopStations,
                      SAN_ENV, iso_ms)
+from recount import recount, differ
 
 COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
 SCALE = 7200            # 2 hub hours a second
 HOUR, DAY = 3600 * 1000, 86400 * 1000
-OPEN = ("reported", "signed", "assigned")
-DONE = ("resolved", "verified", "rated")
-NAMES = ("collected", "open", "open_blue", "open_orange", "open_red", "overdue",
-         "sign_due", "signed_on_time", "sign_rate", "resolve_due", "resolved_on_time",
-         "on_time_rate", "solved", "mediated", "visit_due", "visited", "visit_rate",
-         "rated", "satisfied", "satisfaction", "escalated")
-
-
-def recount(db, scope, now, frm=0, to=1 << 62, by="origin"):
-    """The figures by docs/FIGURES.md, from the tables alone; by "handler":
-    of the items each station handles now (the ranking by work done)."""
-    f = {k: 0 for k in NAMES if not k.endswith(("_rate", "satisfaction"))}
-    for (item, state, colour, cat, esc, sign_by, resolve_by, rating) in db.execute(
-            "SELECT item, state, colour, category, escalations, sign_by, resolve_by, "
-            f"rating FROM items WHERE {by} >= ? AND {by} < ? || ';' AND received >= ? "
-            "AND received < ?", (scope, scope, frm, to)):
-        ev = db.execute("SELECT seq, at, kind FROM events WHERE item = ? ORDER BY seq",
-                        (item,)).fetchall()
-        # The tier it is at began with its last escalation or return.
-        tier = max([s for s, _, k in ev if k in ("escalate", "return")], default=-1)
-        signs = [a for s, a, k in ev if k == "sign" and s > tier]
-        resolves = [a for s, a, k in ev if k == "resolve"]
-        f["collected"] += 1
-        if state in OPEN:
-            f["open"] += 1
-            f["open_" + colour] += 1
-            deadline = sign_by if state == "reported" else resolve_by
-            f["overdue"] += deadline < now
-            f["sign_due"] += state == "reported" and sign_by < now
-            f["resolve_due"] += resolve_by < now
-        if signs:
-            f["sign_due"] += 1
-            f["signed_on_time"] += signs[-1] <= sign_by
-        if state in DONE:
-            f["resolve_due"] += 1
-            f["resolved_on_time"] += bool(resolves) and resolves[-1] <= resolve_by
-            f["visit_due"] += 1
-            f["visited"] += state in ("verified", "rated")
-        solved = state in ("verified", "rated")
-        f["solved"] += solved
-        f["mediated"] += solved and cat == "dispute"
-        f["rated"] += rating is not None
-        f["satisfied"] += rating in ("satisfied", "basic")
-        f["escalated"] += esc > 0
-    for rate, part, whole in (("sign_rate", "signed_on_time", "sign_due"),
-                              ("on_time_rate", "resolved_on_time", "resolve_due"),
-                              ("visit_rate", "visited", "visit_due"),
-                              ("satisfaction", "satisfied", "rated")):
-        f[rate] = f[part] / f[whole] if f[whole] else None
-    return f
-
-
-def differ(a, b):
-    return {k: (a.get(k), b.get(k)) for k in NAMES
-            if not (a.get(k) == b.get(k) or (isinstance(a.get(k), float) and
-                    isinstance(b.get(k), float) and abs(a[k] - b[k]) < 1e-9))}
-
-
 def body(env):
     t0 = time.time()
     env.provision()
