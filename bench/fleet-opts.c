@@ -21,7 +21,10 @@ static void usage(FILE *out)
 		"           [--colours blue=80,orange=15,red=5] [--categories NAME=W,...]\n"
 		"           [--personal-share F] [--connect-rate R] [--drop-share F]\n"
 		"           [--drop-every S] [--resend-all-share F] [--act-share F]\n"
-		"           [--county CODE]\n"
+		"           [--county CODE] [--skip CODE,...]\n"
+		"           [--human [--time-scale S] [--members FILE] [--assign-share F]\n"
+		"            [--late-share F] [--return-share F] [--extend-share F]\n"
+		"            [--unsatisfied-share F]]\n"
 		"           [--seed N] [--drain S] [--window N] [--resend S] [--pace R]\n"
 		"           [--burst N] [--heartbeat S] [--keepalive S] [--backoff-max S]\n"
 		"           [--tick MS] [--log-level L]\n"
@@ -33,7 +36,13 @@ static void usage(FILE *out)
 		"--drop-every S (mean) while reports are created; a --resend-all-share\n"
 		"send every receipted report again after each connect and every --resend S.\n"
 		"An --act-share of the stations work the items the hub sends them: sign\n"
-		"and resolve as handler, verify and rate as the visiting station.\n"
+		"and resolve as handler, verify and rate as the visiting station; at once,\n"
+		"or with --human after human delays in hub time (--time-scale, the hub's):\n"
+		"most steps in time, a --late-share (0.1) after the deadline, a\n"
+		"--return-share (0.05) returned, an --extend-share (0.05) extended, an\n"
+		"--assign-share (0.7) assigned to a member of --members, an\n"
+		"--unsatisfied-share (0.08) rated unsatisfied. --skip leaves out stations\n"
+		"run by real agents.\n"
 		"Without --broker, writes the made-up county's registry and exits (to\n"
 		"provision a broker and a hub for it, then run with --registry FILE).\n"
 		"Exits 0 when every report was receipted and none rejected, else 1.\n");
@@ -92,6 +101,15 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		{"resend-all-share", required_argument, NULL, 'a'},
 		{"act-share", required_argument, NULL, 'g'},
 		{"county", required_argument, NULL, 'y'},
+		{"skip", required_argument, NULL, 'Z'},
+		{"human", no_argument, NULL, 'U'},
+		{"time-scale", required_argument, NULL, 'z'},
+		{"members", required_argument, NULL, 'm'},
+		{"assign-share", required_argument, NULL, '1'},
+		{"late-share", required_argument, NULL, '2'},
+		{"return-share", required_argument, NULL, '3'},
+		{"extend-share", required_argument, NULL, '4'},
+		{"unsatisfied-share", required_argument, NULL, '5'},
 		{"seed", required_argument, NULL, 'S'},
 		{"drain", required_argument, NULL, 'D'},
 		{"window", required_argument, NULL, 'w'},
@@ -122,6 +140,8 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		.colours = {80, 15, 5},
 		/* livelihood and infrastructure lead what villages report */
 		.categories = {8, 20, 25, 15, 6, 12, 10, 4},
+		.time_scale = 1, .assign_share = 0.7, .late_share = 0.1,
+		.return_share = 0.05, .extend_share = 0.05, .unsatisfied_share = 0.08,
 	};
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		bool ok = true;
@@ -134,6 +154,17 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		case 'i': o->ids = optarg; break;
 		case 'W': o->write_registry = optarg; break;
 		case 'y': o->county = optarg; break;
+		case 'Z': o->skip = optarg; break;
+		case 'U': o->human = true; break;
+		case 'm': o->members = optarg; break;
+		case 'z': ok = number("time-scale", optarg, 1, 1e6, &o->time_scale); break;
+		case '1': ok = number("assign-share", optarg, 0, 1, &o->assign_share); break;
+		case '2': ok = number("late-share", optarg, 0, 1, &o->late_share); break;
+		case '3': ok = number("return-share", optarg, 0, 1, &o->return_share); break;
+		case '4': ok = number("extend-share", optarg, 0, 1, &o->extend_share); break;
+		case '5':
+			ok = number("unsatisfied-share", optarg, 0, 1, &o->unsatisfied_share);
+			break;
 		case 'l': *level = optarg; break;
 		case 'A': o->all_tiers = true; break;
 		case 'R': ok = number("rate", optarg, 0.001, 1e6, &o->rate); break;

@@ -225,9 +225,12 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 		if (rc->status == PROTO_RECEIPT_DUPLICATE)
 			f->c.duplicates++;
 		else if (rc->snapshot && s->actor && f->phase != FLEET_DONE &&
-			 strcmp(rc->snapshot->handler, s->reg->code) == 0 &&
-			 queue_action(s, rc->snapshot))
-			log_error("out of memory queueing a step");
+			 strcmp(rc->snapshot->handler, s->reg->code) == 0) {
+			if (f->o.human)
+				fleet_human_plan(s, rc->snapshot, ts);
+			else if (queue_action(s, rc->snapshot))
+				log_error("out of memory queueing a step");
+		}
 		if (m->first_pub > 0)
 			fleet_stats_latency(f, now - m->first_pub);
 		if (s->replayer)
@@ -307,6 +310,15 @@ static int queue_action(fleet_station *s, const proto_item *it)
 	return 0;
 }
 
+/* fleet_human_due's queue: a planned step's JSON (taken) into the outbox. */
+static int queue_step(fleet_station *s, char *json, int64_t id)
+{
+	if (queue_msg(s, id, json, true, proto_mono_ms()))
+		return -1;
+	s->f->c.acts++;
+	return 0;
+}
+
 /* The hub delivers item snapshots (routed, escalated, ...) to the stations
  * involved and sends them again until each is receipted on the station's up
  * receipt topic. The fleet keeps no items: it answers at once, "duplicate"
@@ -334,8 +346,36 @@ static void answer_item(fleet_station *s, const proto_msg *item)
 		s->f->c.items++;
 	free(json);
 	/* Acted on once, on the first copy: a resend keeps its id. */
-	if (!seen && s->actor && s->f->phase != FLEET_DONE && queue_action(s, &item->u.item))
-		log_error("out of memory queueing a step");
+	if (!seen && s->actor && s->f->phase != FLEET_DONE) {
+		if (s->f->o.human)
+			fleet_human_plan(s, &item->u.item, item->ts);
+		else if (queue_action(s, &item->u.item))
+			log_error("out of memory queueing a step");
+	}
+}
+
+/* A member of the service team (PROTOCOL.md §5.7): answered like an item
+ * message, so that the hub drops it from its downbox instead of sending it
+ * again at each of our births. The fleet keeps no team of its own (actors
+ * assign from --members), so there is nothing else to do with it. */
+static void answer_member(fleet_station *s, const proto_msg *mb)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
+	char topic[PROTO_TOPIC_MAX], *json;
+	bool seen = mb->id <= s->member_seen;
+
+	if (!seen)
+		s->member_seen = mb->id;
+	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
+	m.ts = proto_now_ms();
+	m.u.receipt.ref = mb->id;
+	m.u.receipt.status = seen ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED;
+	json = proto_msg_encode(&m);
+	if (json &&
+	    proto_topic_up_for(topic, sizeof topic, s->reg->code, PROTO_MSG_RECEIPT) &&
+	    proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0)
+		s->f->c.members++;
+	free(json);
 }
 
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
@@ -359,6 +399,9 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 	else if (m.type == PROTO_MSG_ITEM && t.type == PROTO_MSG_ITEM && !t.up &&
 		 strcmp(m.station, s->reg->code) == 0)
 		answer_item(s, &m);
+	else if (m.type == PROTO_MSG_MEMBER && t.type == PROTO_MSG_MEMBER && !t.up &&
+		 strcmp(m.station, s->reg->code) == 0)
+		answer_member(s, &m);
 	proto_msg_clear(&m);
 }
 
@@ -476,6 +519,8 @@ void fleet_station_run(fleet_station *s, int64_t now)
 		return;
 	}
 	resend_late(s, now);
+	if (s->n_steps && f->phase != FLEET_DONE)
+		due = min64(due, fleet_human_due(s, now, queue_step, next_id));
 	if (s->replayer && now >= s->next_replay) {
 		s->replay = 0;
 		s->next_replay = now + f->o.resend_ms;
@@ -545,5 +590,6 @@ void fleet_station_clear(fleet_station *s)
 	proto_link_destroy(s->link);
 	free(s->queue);
 	free(s->all);
+	free(s->steps);
 	memset(s, 0, sizeof *s);
 }

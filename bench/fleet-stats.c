@@ -142,6 +142,7 @@ static cJSON *summary(const fleet *f, const figures *g)
 		{"drops", (double)f->c.drops},
 		{"wakeups", (double)f->c.wakeups},
 		{"items", (double)f->c.items},
+		{"members", (double)f->c.members},
 		{"actions", (double)f->c.acts},
 		{"actions_accepted", (double)f->c.acts_done},
 		{"actions_refused", (double)f->c.acts_refused},
@@ -232,7 +233,8 @@ int fleet_stats_finish(fleet *f, int64_t now)
 	       "%lld lost, %lld rejected, %lld duplicate receipts, %lld reaccepted\n"
 	       "  %lld reconnects, %lld drops, %lld rate_limited, %lld replays, "
 	       "%lld publishes; all connected after %s\n"
-	       "  %lld items answered; %lld steps taken, %lld accepted, %lld refused\n"
+	       "  %lld items and %lld team members answered; "
+	       "%lld steps taken, %lld accepted, %lld refused\n"
 	       "  latency ms (first publish to receipt): p50 %d p90 %d p99 %d max %d; "
 	       "%.1f s in all\n",
 		f->n_st, (long long)f->c.created, g.rate, (long long)f->c.receipted,
@@ -241,6 +243,7 @@ int fleet_stats_finish(fleet *f, int64_t now)
 		(long long)g.reconnects, (long long)f->c.drops,
 		(long long)f->c.rate_limited, (long long)f->c.replays,
 		(long long)f->c.publishes, connected, (long long)f->c.items,
+		(long long)f->c.members,
 		(long long)f->c.acts, (long long)f->c.acts_done,
 		(long long)f->c.acts_refused, g.p50, g.p90, g.p99, g.max,
 		g.elapsed);

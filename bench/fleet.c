@@ -193,6 +193,18 @@ static bool *choose(fleet *f, double share)
 	return mask;
 }
 
+/* Whether code is one of the comma list's (--skip: stations a real agent
+ * runs, which would share the fleet's client id). */
+static bool skipped(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, code, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static int setup(fleet *f)
 {
 	const fleet_opts *o = &f->o;
@@ -210,13 +222,16 @@ static int setup(fleet *f)
 		return -1;
 	if (o->user_file && !(creds = load_creds(o->user_file, &n_creds)))
 		return -1;
+	if (o->members && fleet_human_load_members(f, o->members))
+		goto done;
 	for (size_t i = 0; i < total && (!o->stations || f->n_st < o->stations); i++) {
 		const proto_station *st = proto_registry_at(f->reg, i);
 		proto_tier tier = proto_code_tier(st->code);
 		const char *password = NULL;
 
 		if (!proto_code_within(st->code, o->county) ||
-		    (!o->all_tiers && tier != PROTO_TIER_VILLAGE && tier != PROTO_TIER_GROUP))
+		    (!o->all_tiers && tier != PROTO_TIER_VILLAGE && tier != PROTO_TIER_GROUP) ||
+		    skipped(o->skip, st->code))
 			continue;
 		if (creds) {
 			cred key = {.user = (char *)st->code};
@@ -436,6 +451,7 @@ static void teardown(fleet *f)
 		free(f->msgs[i].payload);
 	free(f->msgs);
 	free(f->lat);
+	free(f->members);
 	proto_registry_destroy(f->reg);
 }
 

@@ -36,6 +36,24 @@ typedef struct fleet_msg {
 	bool action;       /* a step of the closed loop, not a report */
 } fleet_msg;
 
+/* A step an actor plans to take later (--human; fleet-human.c). */
+typedef struct fleet_step {
+	int64_t due;      /* monotonic ms when it is taken */
+	int64_t hub_at;   /* the hub's clock at the snapshot ... */
+	int64_t mono_at;  /* ... and ours then */
+	int64_t deadline; /* the item's deadline then (hub time), 0 if none */
+	char item[PROTO_ITEM_ID_MAX];
+	char member[65];  /* assign: the member */
+	int step;         /* proto_step */
+	int rating;       /* rate: proto_rating */
+} fleet_step;
+
+/* A service-team member of --members: who may be assigned where. */
+typedef struct fleet_member {
+	char id[65];
+	char station[PROTO_CODE_MAX + 1];
+} fleet_member;
+
 typedef struct fleet_station {
 	fleet *f;
 	proto_link *link;
@@ -51,6 +69,7 @@ typedef struct fleet_station {
 	int64_t session;          /* of the current or next connection */
 	int64_t hub_session;      /* last hub session seen online, 0 if none */
 	int64_t item_seen;        /* highest id of an item message answered */
+	int64_t member_seen;      /* highest id of a member message answered */
 	int64_t due;              /* monotonic ms at which it wants to run */
 	int64_t pause_until;      /* the hub said rate_limited */
 	int64_t next_heartbeat;
@@ -62,6 +81,8 @@ typedef struct fleet_station {
 	bool dropper;             /* --drop-share: loses its link now and then */
 	bool replayer;            /* --resend-all-share: resends all it ever sent */
 	bool actor;               /* --act-share: works the items it is sent */
+	fleet_step *steps;        /* --human: steps planned, one per item */
+	uint32_t n_steps, cap_steps;
 } fleet_station;
 
 typedef struct fleet_opts {
@@ -88,6 +109,13 @@ typedef struct fleet_opts {
 	int tick_ms;            /* the loop polls at most once per tick */
 	double pace, burst;     /* per station, as minqing-station's rate, burst */
 	uint64_t seed;
+	const char *skip;       /* comma list of codes not to simulate */
+	/* --human: actors take their steps after human delays (fleet-human.c) */
+	bool human;
+	double time_scale;      /* the hub's --time-scale */
+	const char *members;    /* the service team, to assign to */
+	double assign_share, late_share, return_share, extend_share,
+	       unsatisfied_share;
 } fleet_opts;
 
 typedef struct fleet_counts {
@@ -105,6 +133,7 @@ typedef struct fleet_counts {
 	int64_t replays;      /* publishes of already receipted reports */
 	int64_t wakeups;      /* poll() calls of the loop */
 	int64_t items;        /* item messages from the hub answered */
+	int64_t members;      /* member messages (the service team) answered */
 	int64_t acts;         /* steps queued by actors (not reports) */
 	int64_t acts_done;    /* steps the hub accepted */
 	int64_t acts_refused; /* steps refused: the item moved on meanwhile */
@@ -135,6 +164,8 @@ struct fleet {
 	int64_t all_connected;  /* monotonic ms when all were first connected, 0 */
 	int64_t last_item;      /* monotonic ms of the last item message */
 	int64_t t_end;
+	fleet_member *members;  /* --members */
+	size_t n_members, cap_members;
 };
 
 /* ------------------------------------------------------------ fleet-opts.c */
@@ -188,6 +219,22 @@ char *fleet_content_registry(const char *county, int towns, int villages,
  * false on an unknown name or a bad weight, with the reason in err. */
 bool fleet_content_parse_mix(const char *spec, const char *(*name)(int), int n,
 	double *weights, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ fleet-human.c */
+
+/* Reads the service team's file (id,name,station,...) into f->members;
+ * 0, or -1 (logged). */
+int fleet_human_load_members(fleet *f, const char *path);
+
+/* Plans the station's next step on this item snapshot, the hub's clock being
+ * hub_now when it was sent; replaces a step planned for the item before. */
+void fleet_human_plan(fleet_station *s, const proto_item *it, int64_t hub_now);
+
+/* Hands the steps due by now to queue (which takes the JSON); returns the
+ * monotonic ms of the next one, INT64_MAX if none. */
+int64_t fleet_human_due(fleet_station *s, int64_t now,
+	int (*queue)(fleet_station *s, char *json, int64_t id),
+	int64_t (*next_id)(const fleet_station *s));
 
 /* ------------------------------------------------------------ fleet-stats.c */
 

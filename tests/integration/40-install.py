@@ -50,6 +50,7 @@ def body(env):
         etc + "/hub.conf", etc + "/station.conf", etc + "/policy.conf",
         o["prefix"] + "/lib/sysusers.d/minqing.conf",
         o["datadir"] + "/minqing/zhenan-stations.csv",
+        o["datadir"] + "/minqing/zhenan-team.csv",
         o["datadir"] + "/minqing/conf/hub.conf",
         o["datadir"] + "/doc/minqing/DEPLOY.md",
     ] + [o["prefix"] + "/lib/systemd/system/" + u for u in UNITS] + [

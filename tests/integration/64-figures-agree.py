@@ -5,25 +5,19 @@ signed late, resolved late then rated unsatisfied (reopened) and extended,
 escalated by time and then resolved at the county, extended and resolved,
 returned, merged, withdrawn, resolved awaiting its return visit, visited
 and rated. `minqing-hub stats --json`, /api/overview and /api/stats then
-agree figure by figure, and each equals a recount made here from the items
-and events tables by FIGURES.md's words (the last sign-for at an item's
+agree figure by figure, and each equals a recount (recount.py) from the
+items and events tables by FIGURES.md's words (the last sign-for at an item's
 tier and its last resolve taken from its events). The hub's clock is read
 by `stats` from the database: its "now" is the hub's, not the wall's."""
 import sys, os, json, sqlite3, subprocess, time, unicodedata
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (run, check, start_hub_http, add_user, Web, LoopStations,
                      SAN_ENV, iso_ms)
-from recount import recount, NAMES, DONE
+from recount import recount, differ, DONE
 
 COUNTY_ST, TOWN, VILLAGE, GROUP = "611025", "611025100", "611025100201", "611025100201001"
 SCALE = 7200            # 2 hub hours a second
 HOUR, DAY = 3600 * 1000, 86400 * 1000
-def differ(a, b):
-    return {k: (a.get(k), b.get(k)) for k in NAMES
-            if not (a.get(k) == b.get(k) or (isinstance(a.get(k), float) and
-                    isinstance(b.get(k), float) and abs(a[k] - b[k]) < 1e-9))}
-
-
 def body(env):
     t0 = time.time()
     env.provision()

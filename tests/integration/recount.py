@@ -1,6 +1,7 @@
-"""The figures recounted from the items and events tables alone, by the
-words of docs/FIGURES.md, for the tests that check a reader against them
-(64-figures-agree, 67-ledger). Never through the hub's code."""
+"""The figures of docs/FIGURES.md recounted from a hub database's `items`
+and `events` tables alone, by FIGURES.md's words: what the tests compare
+every reader's figures with (64-figures-agree, 67-ledger, 35-demo-loop). Never call
+the hub's code from here: a recount that shared it would prove nothing."""
 
 OPEN = ("reported", "signed", "assigned")
 DONE = ("resolved", "verified", "rated")
@@ -53,6 +54,11 @@ def recount(db, scope, now, frm=0, to=1 << 62, by="origin"):
         f[rate] = f[part] / f[whole] if f[whole] else None
     return f
 
+
+def differ(a, b):
+    return {k: (a.get(k), b.get(k)) for k in NAMES
+            if not (a.get(k) == b.get(k) or (isinstance(a.get(k), float) and
+                    isinstance(b.get(k), float) and abs(a[k] - b[k]) < 1e-9))}
 
 
 # The Chinese names FIGURES.md gives each figure (and its parts), as a
