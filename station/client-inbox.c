@@ -381,6 +381,7 @@ static int show_text(station_store *store, const station_cli_item *it,
 	show_ctx c = {.store = store};
 	char t1[STATION_CLI_TIME], t2[STATION_CLI_TIME];
 	char origin[4 * PROTO_PLACE_MAX + 1], handler[4 * PROTO_PLACE_MAX + 1];
+	char who[4 * PROTO_NAME_MAX + PROTO_MEMBER_ID_MAX + 16];
 
 	station_cli_time(p->created, t1);
 	station_cli_time(p->deadline, t2);
@@ -394,7 +395,8 @@ static int show_text(station_store *store, const station_cli_item *it,
 		station_cli_place(store, it->handler, it->handler_name, handler, sizeof handler),
 		t1, t2);
 	if (p->member && p->member[0])
-		printf(T("交办给：%s\n", "assigned to: %s\n"), p->member);
+		printf(T("交办给：%s\n", "assigned to: %s\n"),
+			station_cli_member_of(store, p->member, who, sizeof who));
 	if (p->rating && p->rating[0]) {
 		int r = proto_rating_parse(p->rating);
 		printf(T("评价：%s\n", "rating: %s\n"), r < 0 || station_cli_english

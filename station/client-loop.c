@@ -288,6 +288,25 @@ void station_cli_member_label(const station_cli_team *t, int i, char *out, size_
 		snprintf(out, n, "%s", t->m[i].name);
 }
 
+const char *station_cli_member_of(station_store *store, const char *id, char *buf, size_t n)
+{
+	station_cli_team t;
+	const char *out = id;
+
+	if (!id || !*id)
+		return "-";
+	if (station_cli_team_read(store, &t)) {
+		for (int i = 0; i < t.n; i++)
+			if (strcmp(t.m[i].id, id) == 0) {
+				station_cli_member_label(&t, i, buf, n);
+				out = buf;
+				break;
+			}
+	}
+	station_cli_team_free(&t);
+	return out;
+}
+
 /* The team's labels, "、"-separated, into out. */
 static void team_names(const station_cli_team *t, char *out, size_t n)
 {

@@ -167,6 +167,10 @@ void station_cli_team_free(station_cli_team *t);
  * member has the same name. */
 void station_cli_member_label(const station_cli_team *t, int i, char *out, size_t n);
 
+/* The member id as the clerk reads it: the member's label when the team
+ * lists it, else the id itself ("-" for none). Static, id or buf. */
+const char *station_cli_member_of(station_store *store, const char *id, char *buf, size_t n);
+
 /* Reads a rating (wire or Chinese name) and a time the clerk typed
  * ("2026-11-25 10:00" local, or ISO 8601); false when unreadable. */
 bool station_cli_parse_rating(const char *word, proto_rating *out);

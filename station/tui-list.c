@@ -450,7 +450,9 @@ void tui_item_draw(tui_app *app)
 	snprintf(line, sizeof line, T("上报 %s · 期限 %s", "filed %s · due %s"), t1, t2);
 	emit(&p, line);
 	if (x->member && x->member[0]) {
-		snprintf(line, sizeof line, T("交办给：%s", "Assigned to: %s"), x->member);
+		char who[4 * PROTO_NAME_MAX + PROTO_MEMBER_ID_MAX + 16];
+		snprintf(line, sizeof line, T("交办给：%s", "Assigned to: %s"),
+			station_cli_member_of(app->store, x->member, who, sizeof who));
 		emit(&p, line);
 	}
 	if (x->rating && x->rating[0]) {

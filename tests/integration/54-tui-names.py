@@ -3,7 +3,8 @@ hub and two stations: a group reports, the hub routes it to its village and
 names both stations in the item (永乐镇孙家湾村一组, 永乐镇孙家湾村); the
 village's `show` (text and JSON), its timeline and its full-screen client
 show those names, not the codes; a step's confirmation names the item by
-its number and title, not by a message id. At 80×24 the item's screen keeps
+its number and title, not by a message id; the member assigned reads by
+name. At 80×24 the item's screen keeps
 every date whole (never "2026-1" / "2-08") and its key line complete, up to
 "F1 帮助" (widths counted as the terminal does: Chinese takes 2 columns)."""
 import json
@@ -79,8 +80,13 @@ def body(env):
     # A note whose date reaches the right edge at 80 columns, in the
     # timeline and in the station's own steps.
     env.client(VILLAGE, "comment", item, "--note", NOTE)
+    # The member assigned by name, as the team lists them.
+    env.client(VILLAGE, "assign", item, "--to", "m-1")
     env.wait_until(lambda: [e.get("event") for e in show(env, VILLAGE, item)["timeline"]]
-                   == ["route", "sign", "comment"], 30, "the comment back at the village")
+                   == ["route", "sign", "comment", "assign"], 30,
+                   "the comment and the assignment back at the village")
+    text = env.client(VILLAGE, "show", item).stdout
+    check("交办给：张队员" in text, f"show names the member so:\n{text}")
 
     # The full-screen client at 80×24.
     term = Terminal(env, VILLAGE, width=80, height=24)
@@ -99,7 +105,8 @@ def body(env):
         screen = term.screen()
         whole_dates(screen, "the item")
         keys = key_line(screen, "the item", "F1 帮助")
-        check("a 交办" in keys and "Esc 返回" in keys, f"the item's keys: {keys!r}")
+        check("d 办结" in keys and "Esc 返回" in keys, f"the item's keys: {keys!r}")
+        check("交办给：张队员" in screen, f"the member on the screen:\n{screen}")
         check(VILLAGE not in screen.replace(item, ""),
               f"a station's code on the item's screen:\n{screen}")
         print(f"80×24: dates whole, the key line {keys!r}")
@@ -121,10 +128,9 @@ def body(env):
         term.keys("Enter")
         term.wait_for("Timeline")
         screen = term.screen()
-        print(screen)
         whole_dates(screen, "the item in English")
         keys = key_line(screen, "the item in English", "F1 help")
-        check("a assign" in keys and "Esc back" in keys, f"the item's keys: {keys!r}")
+        check("d resolve" in keys and "Esc back" in keys, f"the item's keys: {keys!r}")
         check(f"reported by {GROUP_NAME} · handled by {VILLAGE_NAME}" in screen,
               f"the stations in English:\n{screen}")
         term.keys("Escape")
