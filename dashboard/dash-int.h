@@ -19,23 +19,16 @@
 #include "dashboard/throttle.h"
 #include "dashboard/watch.h"
 #include "hub/secret.h"
+#include "hub/store.h"
 #include "protocol/code.h"
 #include "protocol/message.h"
 
 #define DASH_BODY_MAX (16 * 1024) /* bytes of a POST body */
 #define DASH_READERS_MAX 16       /* read connections kept open */
 
-/* SQL for the name of the station whose code is in column `code` and whose
- * own name is `name` (of a join on stations), as a person reads it: with
- * its town and village before it (回龙镇云沟村三组), since "三组" alone is
- * one of hundreds. Codes are the hierarchy: the town is the first 9 digits,
- * the village the first 12. A station not in the registry reads as "".
- * `code` must name its table (s.code): a bare one would mean the lookup's. */
-#define DASH_STATION_LABEL(code, name) \
-	"(coalesce((SELECT l.name FROM stations l WHERE l.code = substr(" code ", 1, 9) " \
-	"AND length(" code ") > 9), '') || coalesce((SELECT l.name FROM stations l " \
-	"WHERE l.code = substr(" code ", 1, 12) AND length(" code ") > 12), '') || " \
-	"coalesce(" name ", ''))"
+/* SQL for a station's readable name (回龙镇云沟村三组): HUB_STATION_LABEL,
+ * the one the hub also sends down to stations. */
+#define DASH_STATION_LABEL(code, name) HUB_STATION_LABEL(code, name)
 
 typedef struct dash_action dash_action;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "hub/store.h"
 #include "hub/tally.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
@@ -127,6 +128,8 @@ static const char *const sql[LS__COUNT] = {
 	/* With the oldest of those counted: while it is in the window, so are
 	 * the others. The index read backwards, newest first within a station:
 	 * no sort, and the later it is, the longer a full town stays known. */
+	[LS_PLACE] = "SELECT " HUB_STATION_LABEL("s.code", "s.name") " FROM stations s "
+		     "WHERE s.code = ?",
 	[LS_SURGE_COUNT] = "SELECT count(*), min(received) FROM (SELECT received "
 			   "FROM items WHERE " SURGE_WHERE " ORDER BY origin DESC, "
 			   "received DESC LIMIT ?4)",
@@ -465,6 +468,35 @@ proto_err hub_loop_before_commit(hub_loop *l)
 	return err;
 }
 
+/* The readable name of the station code (HUB_STATION_LABEL) into out, cut
+ * at PROTO_PLACE_MAX code points (a station refuses longer); NULL when the
+ * code is no registered station, or is no code ("hub", a user). */
+static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX + 1])
+{
+	sqlite3_stmt *st = l->st[LS_PLACE];
+	size_t at = 0, cp = 0;
+	const char *s;
+
+	out[0] = '\0';
+	if (!code || !proto_code_valid(code))
+		return NULL;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && (s = (const char *)sqlite3_column_text(st, 0))) {
+		while (s[at] && cp < PROTO_PLACE_MAX) {
+			size_t n = 1;
+			while ((s[at + n] & 0xC0) == 0x80)
+				n++;
+			memcpy(out + at, s + at, n);
+			at += n;
+			cp++;
+		}
+		out[at] = '\0';
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return out[0] ? out : NULL;
+}
+
 /* The body of the item it as of its event it->seq (event, by, note), for
  * its handler and reporter (personal) or for others: made once for all of
  * them, the report's words from rep when given (a report being routed),
@@ -478,6 +510,8 @@ static const loop_body *item_body(hub_loop *l, const loop_item *it, bool persona
 	uint64_t undone = hub_store_undone(l->store);
 	proto_item p = {0};
 	bool opened = false;
+	char origin_name[4 * PROTO_PLACE_MAX + 1], handler_name[4 * PROTO_PLACE_MAX + 1];
+	char by_name[4 * PROTO_PLACE_MAX + 1];
 
 	if (b->json && b->seq == it->seq && b->undone == undone &&
 	    strcmp(b->item, it->id) == 0)
@@ -521,6 +555,10 @@ static const loop_body *item_body(hub_loop *l, const loop_item *it, bool persona
 	p.member = it->member[0] ? (char *)it->member : NULL;
 	p.rating = it->rating[0] ? (char *)it->rating : NULL;
 	p.escalations = it->escalations;
+	/* Stations know no other station's name: they read these. */
+	p.origin_name = place(l, it->origin, origin_name);
+	p.handler_name = place(l, it->handler, handler_name);
+	p.by_name = place(l, by, by_name);
 	b->json = proto_item_encode(&p);
 	b->named = p.reporter_name || p.reporter_phone;
 	proto_copy(b->item, sizeof b->item, it->id);

@@ -16,6 +16,18 @@
 
 typedef struct hub_store hub_store;
 
+/* SQL for the name of the station whose code is in column `code` and whose
+ * own name is `name` (of a join on stations), as a person reads it: with
+ * its town and village before it (回龙镇云沟村三组), since "三组" alone is
+ * one of hundreds. Codes are the hierarchy: the town is the first 9 digits,
+ * the village the first 12. A station not in the registry reads as "".
+ * `code` must name its table (s.code): a bare one would mean the lookup's. */
+#define HUB_STATION_LABEL(code, name) \
+	"(coalesce((SELECT l.name FROM stations l WHERE l.code = substr(" code ", 1, 9) " \
+	"AND length(" code ") > 9), '') || coalesce((SELECT l.name FROM stations l " \
+	"WHERE l.code = substr(" code ", 1, 12) AND length(" code ") > 12), '') || " \
+	"coalesce(" name ", ''))"
+
 /* Opens (creating) the database at path; personal fields are sealed with
  * secret, which the store does not own. NULL on error, logged. */
 hub_store *hub_store_open(const char *path, const hub_secret *secret);

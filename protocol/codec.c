@@ -320,6 +320,14 @@ static proto_err decode_item(reader *r, proto_item *it)
 		err = read_string(r, "phone", false, 32, false, &it->reporter_phone);
 	if (!err)
 		err = read_item_id(r, "into", false, it->into);
+	if (!err)
+		err = read_string(r, "origin_name", false, PROTO_PLACE_MAX, false,
+			&it->origin_name);
+	if (!err)
+		err = read_string(r, "handler_name", false, PROTO_PLACE_MAX, false,
+			&it->handler_name);
+	if (!err)
+		err = read_string(r, "by_name", false, PROTO_PLACE_MAX, false, &it->by_name);
 	it->colour = (proto_colour)colour;
 	it->category = (proto_category)cat;
 	return err;
@@ -585,6 +593,9 @@ static void item_clear(proto_item *it)
 	free(it->rating);
 	free(it->reporter_name);
 	free(it->reporter_phone);
+	free(it->origin_name);
+	free(it->handler_name);
+	free(it->by_name);
 }
 
 void proto_msg_clear(proto_msg *m)
@@ -792,6 +803,9 @@ static void put_item(writer *w, const proto_item *it)
 	put_string(w, "phone", it->reporter_phone);
 	if (it->into[0])
 		put_string(w, "into", it->into);
+	put_string(w, "origin_name", it->origin_name);
+	put_string(w, "handler_name", it->handler_name);
+	put_string(w, "by_name", it->by_name);
 }
 
 /* The text written so far, NUL-terminated, as a string of its own (the

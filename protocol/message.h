@@ -21,6 +21,7 @@
 #define PROTO_FIELD_MAX 32            /* bytes for a field name in a fault */
 #define PROTO_ITEM_ID_MAX 40          /* bytes of "<station>-<id>" plus NUL */
 #define PROTO_MEMBER_ID_MAX 64        /* bytes of a service-team member's id */
+#define PROTO_PLACE_MAX 96            /* code points of a station's readable name */
 
 typedef enum proto_msg_type {
 	PROTO_MSG_REPORT,  /* station -> hub: a new report */
@@ -124,6 +125,11 @@ typedef struct proto_item {
 	char *reporter_name;  /* personal: only to the handler and the reporter */
 	char *reporter_phone;
 	char into[PROTO_ITEM_ID_MAX]; /* merged into this item; "" if not */
+	/* Readable names of the stations above, with their town and village
+	 * (回龙镇云沟村三组), for people: stations know no other names. */
+	char *origin_name;
+	char *handler_name;
+	char *by_name;        /* when by is a station code */
 } proto_item;
 
 /* One member of the service team a station may assign (交办): a member of the

@@ -133,6 +133,9 @@ static void add_item_head(cJSON *o, const station_cli_item *it,
 	cJSON_AddNumberToObject(o, "seq", (double)it->seq);
 	cJSON_AddStringToObject(o, "origin", origin);
 	cJSON_AddStringToObject(o, "handler", it->handler);
+	/* Readable names, "" when the hub sent none (an older hub). */
+	cJSON_AddStringToObject(o, "origin_name", it->origin_name);
+	cJSON_AddStringToObject(o, "handler_name", it->handler_name);
 	cJSON_AddStringToObject(o, "colour", it->colour);
 	cJSON_AddStringToObject(o, "category", it->category);
 	cJSON_AddStringToObject(o, "title", title);
@@ -243,6 +246,7 @@ int station_cli_inbox(station_store *store, int argc, char **argv)
 
 typedef struct show_ctx {
 	bool json;
+	station_store *store; /* for the readable names of stations */
 	cJSON *list; /* the array being filled when json */
 	int rows;    /* printed so far, when text */
 } show_ctx;
@@ -250,13 +254,16 @@ typedef struct show_ctx {
 static int show_event(void *ud, const station_event *ev, int times, int64_t first)
 {
 	show_ctx *c = ud;
-	char when[STATION_CLI_TIME], from[STATION_CLI_TIME];
+	char when[STATION_CLI_TIME], from[STATION_CLI_TIME], actor[4 * PROTO_PLACE_MAX + 1];
 
 	if (c->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
 		add_opt(o, "event", ev->event);
 		add_opt(o, "by", ev->by);
+		if (ev->by && proto_code_valid(ev->by) &&
+		    station_store_station_name(c->store, ev->by, actor, sizeof actor))
+			cJSON_AddStringToObject(o, "by_name", actor);
 		add_time(o, "at", ev->at);
 		add_opt(o, "note", ev->note);
 		cJSON_AddItemToArray(c->list, o);
@@ -265,7 +272,8 @@ static int show_event(void *ud, const station_event *ev, int times, int64_t firs
 	c->rows++;
 	station_cli_time(ev->at, when);
 	printf("  %3lld  %s  %-6s  %s", (long long)ev->seq, when,
-		station_cli_event_name(ev->event), station_cli_actor(ev->by));
+		station_cli_event_name(ev->event),
+		station_cli_actor(c->store, ev->by, actor, sizeof actor));
 	if (times > 1) {
 		station_cli_time(first, from);
 		printf(T("  共 %d 次（%s 起）", "  %d times (from %s)"), times, from);
@@ -370,8 +378,10 @@ static void print_can(const station_cli_view *v)
 static int show_text(station_store *store, const station_cli_item *it,
 	const proto_item *p, const station_cli_view *v)
 {
-	show_ctx c = {0};
+	show_ctx c = {.store = store};
 	char t1[STATION_CLI_TIME], t2[STATION_CLI_TIME];
+	char origin[4 * PROTO_PLACE_MAX + 1], handler[4 * PROTO_PLACE_MAX + 1];
+	char who[4 * PROTO_NAME_MAX + PROTO_MEMBER_ID_MAX + 16];
 
 	station_cli_time(p->created, t1);
 	station_cli_time(p->deadline, t2);
@@ -381,9 +391,12 @@ static int show_text(station_store *store, const station_cli_item *it,
 	printf(T("内容：%s\n", "text: %s\n"), p->text);
 	printf(T("上报站：%s  办理站：%s  上报时间：%s  期限：%s\n",
 		 "reported by %s, handled by %s, reported %s, due %s\n"),
-		p->origin, it->handler, t1, t2);
+		station_cli_place(store, p->origin, p->origin_name, origin, sizeof origin),
+		station_cli_place(store, it->handler, it->handler_name, handler, sizeof handler),
+		t1, t2);
 	if (p->member && p->member[0])
-		printf(T("交办给：%s\n", "assigned to: %s\n"), p->member);
+		printf(T("交办给：%s\n", "assigned to: %s\n"),
+			station_cli_member_of(store, p->member, who, sizeof who));
 	if (p->rating && p->rating[0]) {
 		int r = proto_rating_parse(p->rating);
 		printf(T("评价：%s\n", "rating: %s\n"), r < 0 || station_cli_english
@@ -421,7 +434,7 @@ static int show_json(station_store *store, const station_cli_item *it,
 {
 	const proto_item *p = &m->u.item;
 	cJSON *o = cJSON_CreateObject();
-	show_ctx c = {.json = true};
+	show_ctx c = {.json = true, .store = store};
 	proto_err err;
 
 	if (!o)

@@ -288,6 +288,25 @@ void station_cli_member_label(const station_cli_team *t, int i, char *out, size_
 		snprintf(out, n, "%s", t->m[i].name);
 }
 
+const char *station_cli_member_of(station_store *store, const char *id, char *buf, size_t n)
+{
+	station_cli_team t;
+	const char *out = id;
+
+	if (!id || !*id)
+		return "-";
+	if (station_cli_team_read(store, &t)) {
+		for (int i = 0; i < t.n; i++)
+			if (strcmp(t.m[i].id, id) == 0) {
+				station_cli_member_label(&t, i, buf, n);
+				out = buf;
+				break;
+			}
+	}
+	station_cli_team_free(&t);
+	return out;
+}
+
 /* The team's labels, "、"-separated, into out. */
 static void team_names(const station_cli_team *t, char *out, size_t n)
 {
@@ -441,6 +460,24 @@ static int lacks(const station_cli_request *req, char *msg, size_t len)
 	return STATION_CLI_USAGE;
 }
 
+/* The first STEP_TITLE_MAX code points of title, with "…" when cut, for a
+ * one-line confirmation. */
+#define STEP_TITLE_MAX 16
+static void short_title(const char *title, char *out, size_t n)
+{
+	size_t at = 0, chars = 0;
+
+	if (!title)
+		title = "";
+	while (title[at] && chars < STEP_TITLE_MAX) {
+		at++;
+		while ((title[at] & 0xC0) == 0x80)
+			at++;
+		chars++;
+	}
+	snprintf(out, n, "%.*s%s", (int)at, title, title[at] ? "…" : "");
+}
+
 int station_cli_request_step(station_store *store, const char *dir,
 	const station_cli_request *req, char *msg, size_t len, int64_t *id_out)
 {
@@ -448,7 +485,7 @@ int station_cli_request_step(station_store *store, const char *dir,
 	proto_action act = {0};
 	proto_rating rating = PROTO_RATING_SATISFIED;
 	station_cli_item it;
-	char field[PROTO_FIELD_MAX];
+	char field[PROTO_FIELD_MAX], title[4 * STEP_TITLE_MAX + 4];
 	int64_t id;
 	proto_err err;
 	int rc;
@@ -500,6 +537,7 @@ int station_cli_request_step(station_store *store, const char *dir,
 		return STATION_CLI_FAIL;
 	}
 	rc = check_step(store, &it, step, rating, msg, len);
+	short_title(it.title, title, sizeof title);
 	station_cli_item_clear(&it);
 	if (rc)
 		return rc;
@@ -546,9 +584,11 @@ int station_cli_request_step(station_store *store, const char *dir,
 	station_cli_nudge(dir);
 	if (id_out)
 		*id_out = id;
-	snprintf(msg, len, T("已保存：%s %s（消息 %lld），联网后送县里",
-		 "queued: %s %s (message %lld), sent when online"),
-		step_name(step), req->item, (long long)id);
+	/* The item's number and title, as the clerk knows it: the message
+	 * id beside them read as one more number to make sense of. */
+	snprintf(msg, len, T("已保存：%s %s“%s”，联网后送县里",
+		 "queued: %s %s \"%s\", sent when online"),
+		step_name(step), req->item, title);
 	if (step == PROTO_STEP_ASSIGN && ans == STATION_TEAM_NONE) {
 		size_t at = strlen(msg);
 		snprintf(msg + at, len - at, "%s", T("。本站还没有收到服务队名单，队员编号由县里核对",

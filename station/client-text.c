@@ -63,7 +63,17 @@ const char *station_cli_state_name(const char *state)
 				   : proto_state_name_zh((proto_state)s);
 }
 
-const char *station_cli_actor(const char *by)
+const char *station_cli_place(station_store *store, const char *code, const char *known,
+	char *buf, size_t n)
+{
+	if (known && *known)
+		return known;
+	if (code && store && station_store_station_name(store, code, buf, n))
+		return buf;
+	return code ? code : "-";
+}
+
+const char *station_cli_actor(station_store *store, const char *by, char *buf, size_t n)
 {
 	if (!by || !*by)
 		return "-";
@@ -72,6 +82,8 @@ const char *station_cli_actor(const char *by)
 		return T("系统", "the hub");
 	if (strncmp(by, "user:", 5) == 0 && by[5])
 		return by + 5;
+	if (proto_code_valid(by))
+		return station_cli_place(store, by, NULL, buf, n);
 	return by;
 }
 

@@ -213,6 +213,10 @@ bool station_cli_item_copy(station_cli_item *out, const station_item *it,
 	snprintf(out->item, sizeof out->item, "%s", it->item);
 	snprintf(out->origin, sizeof out->origin, "%s", it->origin);
 	snprintf(out->handler, sizeof out->handler, "%s", it->handler);
+	snprintf(out->origin_name, sizeof out->origin_name, "%s",
+		it->origin_name ? it->origin_name : "");
+	snprintf(out->handler_name, sizeof out->handler_name, "%s",
+		it->handler_name ? it->handler_name : "");
 	snprintf(out->colour, sizeof out->colour, "%s", it->colour);
 	snprintf(out->category, sizeof out->category, "%s", it->category);
 	snprintf(out->state, sizeof out->state, "%s", it->state);

@@ -31,6 +31,8 @@ typedef struct station_cli_item {
 	char item[PROTO_ITEM_ID_MAX];
 	char origin[PROTO_CODE_MAX + 1];
 	char handler[PROTO_CODE_MAX + 1];
+	char origin_name[4 * PROTO_PLACE_MAX + 1]; /* readable; "" if the hub */
+	char handler_name[4 * PROTO_PLACE_MAX + 1]; /* sent none */
 	char colour[16];
 	char category[16];
 	char state[40];
@@ -63,8 +65,14 @@ const char *station_cli_state_name(const char *state);
 const char *station_cli_event_name(const char *event);
 /* Who took a step, as a clerk reads it: the hub's own steps (route, remind,
  * supervise) are the system's (系统), a dashboard user "user:NAME" is NAME,
- * anything else (a station code) as given; "-" for NULL. Static or by. */
-const char *station_cli_actor(const char *by);
+ * a station code its readable name when the hub sent one (else the code);
+ * "-" for NULL. Static, by or buf (n bytes). */
+const char *station_cli_actor(station_store *store, const char *by, char *buf, size_t n);
+
+/* The readable name of station code: known (the name the hub sent with an
+ * item, else the one the store has seen), else the code itself. */
+const char *station_cli_place(station_store *store, const char *code, const char *known,
+	char *buf, size_t n);
 
 /* Folds each run of reminders (催办) or supervisions (督办) in a timeline
  * into its last event, so that ten days of daily 督办 read as one line:
@@ -158,6 +166,10 @@ void station_cli_team_free(station_cli_team *t);
 /* The member's label for a clerk: the name, with the id only when another
  * member has the same name. */
 void station_cli_member_label(const station_cli_team *t, int i, char *out, size_t n);
+
+/* The member id as the clerk reads it: the member's label when the team
+ * lists it, else the id itself ("-" for none). Static, id or buf. */
+const char *station_cli_member_of(station_store *store, const char *id, char *buf, size_t n);
 
 /* Reads a rating (wire or Chinese name) and a time the clerk typed
  * ("2026-11-25 10:00" local, or ISO 8601); false when unreadable. */

@@ -118,8 +118,12 @@ proto_err station_store_item(station_store *s, const proto_msg *m,
 	return proto_db_exec(s->db, "RELEASE item");
 }
 
+/* The readable names are read from the snapshot itself: an older store has
+ * them too once the hub sends them, with no column to add. */
 #define ITEM_COLUMNS "item, seq, msg_id, origin, handler, colour, category, title," \
-	" state, coalesce(deadline, 0), updated, received, snapshot"
+	" state, coalesce(deadline, 0), updated, received, snapshot," \
+	" coalesce(json_extract(snapshot, '$.origin_name'), '')," \
+	" coalesce(json_extract(snapshot, '$.handler_name'), '')"
 
 static proto_err each_item(station_store *s, sqlite3_stmt *st, station_item_fn fn,
 	void *ud, int *rows)
@@ -142,6 +146,8 @@ static proto_err each_item(station_store *s, sqlite3_stmt *st, station_item_fn f
 			.updated = sqlite3_column_int64(st, 10),
 			.received = sqlite3_column_int64(st, 11),
 			.snapshot = (const char *)sqlite3_column_text(st, 12),
+			.origin_name = (const char *)sqlite3_column_text(st, 13),
+			.handler_name = (const char *)sqlite3_column_text(st, 14),
 		};
 		(*rows)++;
 		if (fn(ud, &it))
@@ -159,6 +165,35 @@ proto_err station_store_items(station_store *s, station_item_fn fn, void *ud)
 	if (!st)
 		return PROTO_ERR_IO;
 	return each_item(s, st, fn, ud, &rows);
+}
+
+bool station_store_station_name(station_store *s, const char *code, char *out,
+	size_t n)
+{
+	/* The newest snapshot that names the code, in any of its roles. */
+	sqlite3_stmt *st = proto_db_prepare(s->db,
+		"SELECT name FROM ("
+		" SELECT json_extract(snapshot, '$.origin_name') AS name, updated FROM inbox"
+		"  WHERE origin = ?1"
+		" UNION ALL SELECT json_extract(snapshot, '$.handler_name'), updated FROM inbox"
+		"  WHERE handler = ?1"
+		" UNION ALL SELECT json_extract(snapshot, '$.by_name'), updated FROM inbox"
+		"  WHERE json_extract(snapshot, '$.by') = ?1)"
+		" WHERE name IS NOT NULL AND name <> '' ORDER BY updated DESC LIMIT 1");
+	bool found = false;
+
+	if (n)
+		out[0] = '\0';
+	if (!st || !code)
+		goto done;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = true;
+	}
+done:
+	sqlite3_finalize(st);
+	return found;
 }
 
 proto_err station_store_find_item(station_store *s, const char *item,

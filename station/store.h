@@ -111,6 +111,8 @@ typedef struct station_item {
 	int64_t updated;      /* hub time of the latest change, Unix ms */
 	int64_t received;     /* local time it arrived, Unix ms */
 	const char *snapshot; /* the item message as received (JSON) */
+	const char *origin_name;  /* readable names the hub sent; "" if none */
+	const char *handler_name;
 } station_item;
 
 /* One event of an item's timeline. */
@@ -139,6 +141,12 @@ proto_err station_store_items(station_store *s, station_item_fn fn, void *ud);
 /* Calls fn once for the item's row; PROTO_ERR_NOT_FOUND when unknown. */
 proto_err station_store_find_item(station_store *s, const char *item,
 	station_item_fn fn, void *ud);
+
+/* The readable name of station code (回龙镇云沟村三组) the hub sent last in
+ * an item, as its reporter, handler or actor, into out; false when no item
+ * named it (an older hub). */
+bool station_store_station_name(station_store *s, const char *code, char *out,
+	size_t n);
 
 /* Calls fn for each event of the item, in seq order. */
 proto_err station_store_timeline(station_store *s, const char *item,

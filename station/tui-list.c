@@ -284,6 +284,7 @@ void tui_item_open(tui_app *app, const char *item)
 /* A scrolling page of wrapped paragraphs. */
 typedef struct page {
 	int vy, scroll, top, rows;
+	station_store *store; /* for the readable names of stations */
 } page;
 
 static void emit(page *p, const char *text)
@@ -302,7 +303,8 @@ static void emit(page *p, const char *text)
 static int draw_event(void *ud, const station_event *ev, int times, int64_t first)
 {
 	char when[STATION_CLI_TIME], from[STATION_CLI_TIME], count[64] = "";
-	char line[PROTO_NOTE_MAX * 4 + 192];
+	char line[PROTO_NOTE_MAX * 4 + 4 * PROTO_PLACE_MAX + 192], actor[4 * PROTO_PLACE_MAX + 1];
+	page *p = ud;
 
 	station_cli_time(ev->at, when);
 	if (times > 1) {
@@ -311,7 +313,8 @@ static int draw_event(void *ud, const station_event *ev, int times, int64_t firs
 			times, from);
 	}
 	snprintf(line, sizeof line, "  %s  %s  %s%s%s%s", when,
-		station_cli_event_name(ev->event), station_cli_actor(ev->by), count,
+		station_cli_event_name(ev->event),
+		station_cli_actor(p->store, ev->by, actor, sizeof actor), count,
 		ev->note && ev->note[0] ? "  " : "", ev->note ? ev->note : "");
 	emit(ud, line);
 	return 0;
@@ -408,11 +411,13 @@ static bool load(tui_app *app, station_cli_item *it, station_cli_view *v, proto_
 
 void tui_item_draw(tui_app *app)
 {
-	page p = {.scroll = app->item_scroll, .top = 2, .rows = LINES - 4 - 2};
+	page p = {.scroll = app->item_scroll, .top = 2, .rows = LINES - 4 - 2,
+		  .store = app->store};
 	station_cli_item it;
 	station_cli_view v;
 	proto_msg m;
 	char line[PROTO_TEXT_MAX * 4 + 200], t1[STATION_CLI_TIME], t2[STATION_CLI_TIME];
+	char origin[4 * PROTO_PLACE_MAX + 1], handler[4 * PROTO_PLACE_MAX + 1];
 
 	attron(A_BOLD);
 	tui_put(1, 1, COLS - 2, T("民情详情", "Item"));
@@ -436,11 +441,18 @@ void tui_item_draw(tui_app *app)
 	emit(&p, line);
 	station_cli_time(x->created, t1);
 	station_cli_time(x->deadline, t2);
-	snprintf(line, sizeof line, T("上报站 %s · 办理站 %s · 上报 %s · 期限 %s",
-		"reported by %s · handled by %s · on %s · due %s"), x->origin, it.handler, t1, t2);
+	/* Stations by name, times on a line of their own: at 80 columns the
+	 * two names fill a line. */
+	snprintf(line, sizeof line, T("上报站 %s · 办理站 %s", "reported by %s · handled by %s"),
+		station_cli_place(app->store, x->origin, x->origin_name, origin, sizeof origin),
+		station_cli_place(app->store, it.handler, it.handler_name, handler, sizeof handler));
+	emit(&p, line);
+	snprintf(line, sizeof line, T("上报 %s · 期限 %s", "filed %s · due %s"), t1, t2);
 	emit(&p, line);
 	if (x->member && x->member[0]) {
-		snprintf(line, sizeof line, T("交办给：%s", "Assigned to: %s"), x->member);
+		char who[4 * PROTO_NAME_MAX + PROTO_MEMBER_ID_MAX + 16];
+		snprintf(line, sizeof line, T("交办给：%s", "Assigned to: %s"),
+			station_cli_member_of(app->store, x->member, who, sizeof who));
 		emit(&p, line);
 	}
 	if (x->rating && x->rating[0]) {
@@ -473,31 +485,38 @@ void tui_item_draw(tui_app *app)
 	station_cli_item_clear(&it);
 }
 
-/* The keys of the steps this station may take now, for the key line. */
+/* The keys of the steps this station may take now, for the key line: the
+ * longest form that fits the window, so that the way back and the help
+ * (the line's end) are never cut off. */
 const char *tui_item_keys(const tui_app *app)
 {
 	static char keys[512];
+	char steps[2][320] = {"", ""};
 	station_cli_item it;
 	station_cli_view v;
 	proto_msg m;
-	size_t n = 0;
+	size_t n[2] = {0, 0};
 
-	keys[0] = '\0';
 	if (load((tui_app *)app, &it, &v, &m)) {
-		n += (size_t)snprintf(keys, sizeof keys, "%s", T("可以：", "Do: "));
-		for (int s = 0; s < PROTO_STEP__COUNT && n < sizeof keys; s++) {
+		for (int s = 0; s < PROTO_STEP__COUNT; s++) {
 			bool ok = can(&v, (proto_step)s) ||
 				  (s == PROTO_STEP_RATE && can(&v, PROTO_STEP_VERIFY));
-			if (ok && s != PROTO_STEP_MERGE)
-				n += (size_t)snprintf(keys + n, sizeof keys - n, "%c %s  ",
-					tui_step_key((proto_step)s), tui_step_label((proto_step)s));
+			for (int k = 0; ok && s != PROTO_STEP_MERGE && k < 2; k++)
+				if (n[k] < sizeof steps[k])
+					n[k] += (size_t)snprintf(steps[k] + n[k], sizeof steps[k] - n[k],
+						k ? "%c %s " : "%c %s  ", tui_step_key((proto_step)s),
+						tui_step_label((proto_step)s));
 		}
 		proto_msg_clear(&m);
 		station_cli_item_clear(&it);
 	}
-	if (n < sizeof keys)
-		snprintf(keys + n, sizeof keys - n, "%s",
-			T("↑↓ 翻看  Esc 返回  F1 帮助", "Up/Down scroll  Esc back  F1 help"));
+	snprintf(keys, sizeof keys, "%s%s%s", n[0] ? T("可以：", "Do: ") : "", steps[0],
+		T("↑↓ 翻看  Esc 返回  F1 帮助", "Up/Down scroll  Esc back  F1 help"));
+	if (tui_width(keys) > COLS - 2)
+		snprintf(keys, sizeof keys, "%s%s", steps[0],
+			T("Esc 返回  F1 帮助", "Esc back  F1 help"));
+	if (tui_width(keys) > COLS - 2)
+		snprintf(keys, sizeof keys, "%s%s", steps[1], T("Esc 返回 F1 帮助", "Esc back F1 help"));
 	return keys;
 }
 

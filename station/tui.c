@@ -27,11 +27,18 @@ int tui_put(int y, int x, int w, const char *utf8)
 	mbstate_t ps = {0};
 	const char *p = utf8;
 	int used = 0;
+	bool cut;
 	wchar_t c;
 	size_t n;
 
 	if (!utf8 || w <= 0 || y < 0 || y >= LINES)
 		return 0;
+	if (w > COLS - x)
+		w = COLS - x;
+	/* Text that does not fit ends in "…", so that a cut shows as one. */
+	cut = tui_width(utf8) > w;
+	if (cut)
+		w--;
 	while (*p && (n = mbrtowc(&c, p, strlen(p), &ps)) != 0) {
 		if (n >= (size_t)-2) { /* not text: skip a byte, show a mark */
 			memset(&ps, 0, sizeof ps);
@@ -48,6 +55,10 @@ int tui_put(int y, int x, int w, const char *utf8)
 			c = L' ';
 		mvaddnwstr(y, x + used, &c, 1);
 		used += cw;
+	}
+	if (cut && w >= 0) {
+		mvaddnwstr(y, x + used, L"…", 1);
+		used++;
 	}
 	return used;
 }
@@ -72,11 +83,17 @@ static bool closing(wchar_t c)
 	return c && wcschr(L"，。、；：？！）》」』”’…", c) != NULL;
 }
 
+static bool word_byte(char b)
+{
+	return b > ' ' && b < 0x7f;
+}
+
 int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8)
 {
 	mbstate_t ps = {0};
 	const char *p = utf8;
 	int row = 0, col = 0;
+	bool in_word = false;
 	wchar_t c;
 	size_t n;
 
@@ -88,6 +105,19 @@ int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8)
 			c = L'?';
 			n = 1;
 		}
+		/* A word that does not fit on what is left of the line, but
+		 * would on a line of its own, starts the next line ("2026-1" /
+		 * "2-08" read as two numbers). */
+		if (word_byte(*p) && !in_word) {
+			int len = 0;
+			while (word_byte(p[len]))
+				len++;
+			if (col > 0 && col + len > w && len <= w) {
+				row++;
+				col = 0;
+			}
+		}
+		in_word = word_byte(*p);
 		p += n;
 		if (c == L'\n') {
 			row++;
@@ -97,6 +127,12 @@ int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8)
 		int cw = wcwidth(c);
 		if (cw < 0)
 			continue;
+		/* A space at the end of a line is the break itself. */
+		if (c == L' ' && col + cw > w) {
+			row++;
+			col = 0;
+			continue;
+		}
 		/* Chinese typesetting: a closing mark never starts a line; it
 		 * hangs in the margin when there is one. */
 		if (col + cw > w && !(closing(c) && (h == 0 || x + col + cw <= COLS))) {
@@ -162,6 +198,10 @@ static void read_status(tui_app *app)
 	if (station_store_link(app->store, &app->link))
 		app->link.state = STATION_LINK_UNKNOWN;
 	app->depth = depth;
+	/* The hub names the station in its items; the code until it has. */
+	if (!station_store_station_name(app->store, station_store_code(app->store), app->name,
+		sizeof app->name))
+		snprintf(app->name, sizeof app->name, "%s", station_store_code(app->store));
 	tui_lists_reload(app);
 }
 
@@ -319,7 +359,7 @@ static const char *keys_line(const tui_app *app)
 
 static void draw(tui_app *app)
 {
-	char head[160];
+	char head[4 * PROTO_PLACE_MAX + 160];
 
 	erase();
 	curs_set(0);
@@ -330,8 +370,7 @@ static void draw(tui_app *app)
 		return;
 	}
 	snprintf(head, sizeof head, T(" 民情气象 · 村文书终端    站点 %s",
-		" minqing · village clerk's terminal    station %s"),
-		station_store_code(app->store));
+		" minqing · village clerk's terminal    station %s"), app->name);
 	attron(COLOR_PAIR(TUI_PAIR_BAR) | A_REVERSE | A_BOLD);
 	mvhline(0, 0, ' ', COLS);
 	tui_put(0, 0, COLS, head);

@@ -56,15 +56,17 @@ bool tui_field_blank(const tui_field *f);
 
 /* ------------------------------------------------------------ drawing */
 
-/* Writes utf8 at y, x in at most w columns (wide characters count two);
- * returns the columns used. */
+/* Writes utf8 at y, x in at most w columns (wide characters count two),
+ * ending in "…" where it had to be cut; returns the columns used. */
 int tui_put(int y, int x, int w, const char *utf8);
 
 /* Columns utf8 takes on screen. */
 int tui_width(const char *utf8);
 
 /* Writes utf8 wrapped to w columns from row y, at most h rows; returns the
- * rows it needs (also those beyond h), skipping the first skip rows. */
+ * rows it needs (also those beyond h), skipping the first skip rows. Lines
+ * break between Chinese characters or at spaces, never inside a run of
+ * ASCII (a date, a code, an English word) that fits on a line of its own. */
 int tui_wrap(int y, int x, int w, int h, int skip, const char *utf8);
 
 /* Colour pairs (when the terminal has colours). */
@@ -155,6 +157,7 @@ typedef struct tui_app {
 	station_link link;
 	bool agent_running;
 	int64_t depth;
+	char name[4 * PROTO_PLACE_MAX + 1]; /* this station's, as the hub names it */
 	int64_t refreshed;          /* monotonic ms of the last read */
 } tui_app;
 

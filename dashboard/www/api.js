@@ -1,7 +1,7 @@
 // The hub's HTTP API (docs/API.md): JSON requests with the session cookie
 // and the CSRF token, errors turned into words a clerk understands, and the
 // live event stream shared by the views.
-import {t} from './i18n.js';
+import {t, detailText} from './i18n.js';
 
 let session = null; // the body of /api/login or /api/me
 
@@ -116,8 +116,11 @@ export function errorText(e) {
 		text = t('err_conflict');
 	else
 		text = t('err_other', {code: e.code});
-	if (e.detail && e.code !== 'network' && e.detail !== e.code)
-		text += ' ' + t('err_detail', {message: e.detail});
+	// Details come in English from the server: shown only in words the
+	// screen's language has (detailText), and not when they repeat it.
+	const detail = e.code !== 'network' && e.detail !== e.code ? detailText(e.detail) : null;
+	if (detail && detail !== text)
+		text += ' ' + t('err_detail', {message: detail});
 	return text;
 }
 

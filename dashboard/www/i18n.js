@@ -93,8 +93,8 @@ const zh = {
 	item_phone: '联系电话',
 	item_member: '承办人',
 	item_rating: '群众评价',
-	item_created: '发生时间',
-	item_received: '上报时间',
+	item_created: '上报时间',
+	item_received: '送达时间',
 	item_deadline: '期限',
 	item_escalations: '升级次数',
 	item_origin: '上报站点',
@@ -290,8 +290,8 @@ const en = {
 	item_phone: 'Phone',
 	item_member: 'Assigned to',
 	item_rating: 'Resident rating',
-	item_created: 'Happened',
-	item_received: 'Received',
+	item_created: 'Filed',
+	item_received: 'Reached the hub',
 	item_deadline: 'Deadline',
 	item_escalations: 'Escalations',
 	item_origin: 'Reporting station',
@@ -484,6 +484,50 @@ export function setLang(l) {
 
 function fill(s, vars) {
 	return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+}
+
+// The server's error details (dashboard/*.c, in English for engineers) as a
+// Chinese screen says them. A detail not listed here is left off Chinese
+// screens: the error's plain text (err_*) already says what happened.
+const zhDetails = {
+	'no such area within your scope': '这个地区不在您的管辖范围内。',
+	'no such item within your scope': '这件事不在您的管辖范围内。',
+	'no such item in your scope': '这件事不在您的管辖范围内。',
+	'no such page': '没有这个页面。',
+	'no such call': '没有这个功能。',
+	"the item's state does not allow this step": '事项现在的状态不能做这一步。',
+	'your station may not take this step': '您所在的站点不能办理这一步。',
+	'a field is missing': '有必填的内容没有填。',
+	'a field has a bad value': '有一项填写的内容不对。',
+	'the hub could not store the step': '县里系统没能保存这一步，请稍后再试。',
+	'the hub is stopping': '县里系统正在停止，请稍后再试。',
+	'too many sessions': '登录的人太多，请稍后再试。',
+	'not signed in, or the session expired': '没有登录，或登录已过期。',
+	'wrong user name or password': '用户名或密码错误。',
+	'missing or wrong CSRF token': '页面已过期，请刷新后再试。',
+	'the request comes from another site': '请求来自别的网站，已拒绝。',
+	'the body is larger than 16 KiB': '提交的内容太长。',
+	'unknown state, colour or category': '状态、等级或类别不对。',
+	'period is day, week or month': '统计周期只能按日、周或月。',
+	'from and to are ms with from < to, at most five years apart': '起止时间不对（最长五年）。',
+	'more than 400 buckets': '时间段太长，请缩短后再试。',
+	'limit is 1..500, offset 0 or more': '一次最多查看 500 件。',
+};
+
+/** The server's error detail in the current language, or null where a
+ * Chinese screen has no words for it. */
+export function detailText(message) {
+	if (!message)
+		return null;
+	if (current === 'en')
+		return message;
+	if (message in zhDetails)
+		return zhDetails[message];
+	const field = /^([a-z_]+): (required for this step|not acceptable|bad value)$/.exec(message);
+	if (field)
+		return field[2] === 'required for this step' ? '这一步还有必填的内容没有填。'
+			: '有一项填写的内容不对。';
+	return null;
 }
 
 /** The string `key` in the current language, {name}s filled from vars. */

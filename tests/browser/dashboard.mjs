@@ -63,6 +63,29 @@ await runSteps(browser, failures, async () => {
 		await page.waitForSelector('#sec-system [data-sys=failed] dd:has-text("0 次")');
 	});
 
+	await step('an error on a Chinese screen is all in Chinese', async () => {
+		const before = failures.length;
+		const answer = page.waitForResponse(r => r.url().includes('611025999') && r.status() === 404);
+		await page.goto(cfg.base + '/#/area/611025999');
+		await answer;
+		const box = page.locator('.error-box p').first();
+		await box.waitFor();
+		const text = await box.textContent();
+		check(text.includes('不在您的管辖范围内'), `the error reads "${text}"`);
+		check(!/[A-Za-z]{3,}/.test(text), `English words on a Chinese screen: "${text}"`);
+		// What this step asked for is logged for engineers: the browser's
+		// line for the 404, the view's ApiError (app.js logs a view's
+		// failure). Both come after the response, so they are waited for;
+		// nothing else may be logged.
+		await page.waitForTimeout(500);
+		for (let i = failures.length - 1; i >= before; i--)
+			if (/^console error: (.*\b404\b|ApiError: no such area within your scope\b)/
+				.test(failures[i]))
+				failures.splice(i, 1);
+		await page.goto(cfg.base + '/#/overview');
+		await page.waitForSelector('#urgent');
+	});
+
 	const before = await page.textContent('[data-fig=fig_collected] dd');
 	await page.evaluate(() => {
 		window.__sameDocument = true;
@@ -121,6 +144,12 @@ await runSteps(browser, failures, async () => {
 		await page.waitForSelector('#item-title');
 		check((await page.textContent('#item-title .title-text')) === cfg.red_title, 'item title');
 		await page.waitForSelector('#timeline li[data-kind=route]');
+		// The station's filing time is 上报时间, the hub's 送达时间 (已送达):
+		// never 发生时间, which the clerk does not record.
+		const dt = async f => (await page.textContent(`[data-field=${f}] dt`)).trim();
+		check(await dt('item_created') === '上报时间', `created reads "${await dt('item_created')}"`);
+		check(await dt('item_received') === '送达时间', `received reads "${await dt('item_received')}"`);
+		check(!(await page.textContent('main')).includes('发生时间'), '发生时间 on the item page');
 	});
 
 	await step('sign it: the state and the timeline change', async () => {

@@ -72,7 +72,8 @@ def body(env):
         group.wait_for(r">蓝色\s+已办结\s+.*村道路灯不亮", 30, "the report shown resolved")
         group.keys("Enter")
         group.wait_for("办理进程：")
-        screen = group.wait_for(r"办结\s+611025100201\s+已更换灯泡", 15).string
+        # The village by its name, as the hub sends it (54-tui-names).
+        screen = group.wait_for(r"办结\s+永乐镇孙家湾村\s+已更换灯泡", 15).string
         for event in ("分派", "签收", "交办"):
             check(event in screen, f"timeline lacks {event}:\n{screen}")
         group.wait_for(r"r 评价")

@@ -480,8 +480,47 @@ static void test_item(void)
 		CHECK_STR(out.u.item.reporter_name, "王秀英");
 		CHECK_STR(out.u.item.reporter_phone, "13912345678");
 		CHECK_STR(out.u.item.into, GROUP "-40");
+		/* No names sent: none read. */
+		CHECK(out.u.item.origin_name == NULL && out.u.item.handler_name == NULL &&
+		      out.u.item.by_name == NULL);
 	}
 	proto_msg_clear(&out);
+
+	/* The stations' readable names, for people. */
+	in.u.item.origin_name = "永乐镇孙家湾村二组";
+	in.u.item.handler_name = "永乐镇";
+	in.u.item.by_name = "永乐镇";
+	if (round_trip(&in, &out)) {
+		CHECK_STR(out.u.item.origin_name, "永乐镇孙家湾村二组");
+		CHECK_STR(out.u.item.handler_name, "永乐镇");
+		CHECK_STR(out.u.item.by_name, "永乐镇");
+	}
+	proto_msg_clear(&out);
+
+	/* A name of PROTO_PLACE_MAX code points is read, one more is too large. */
+	{
+		char json[1024], name[4 * (PROTO_PLACE_MAX + 1) + 1] = "", field[PROTO_FIELD_MAX];
+		for (int i = 0; i < PROTO_PLACE_MAX; i++)
+			strcat(name, "村");
+		for (int extra = 0; extra < 2; extra++) {
+			if (extra)
+				strcat(name, "村");
+			snprintf(json, sizeof json, "{\"v\":1,\"type\":\"item\",\"station\":\""
+				VILLAGE "\",\"id\":5,\"ts\":\"2026-11-23T01:15:42.402Z\","
+				"\"item\":\"" GROUP "-4\",\"origin\":\"" GROUP "\","
+				"\"colour\":\"blue\",\"category\":\"dispute\",\"title\":\"t\","
+				"\"text\":\"x\",\"state\":\"reported\",\"handler_name\":\"%s\"}",
+				name);
+			CHECK_EQ_INT(proto_msg_decode(json, strlen(json), &out, field),
+				extra ? PROTO_ERR_TOO_LARGE : PROTO_OK);
+			if (extra)
+				CHECK_STR(field, "handler_name");
+			else
+				CHECK_EQ_INT((int64_t)proto_utf8_length(out.u.item.handler_name),
+					PROTO_PLACE_MAX);
+			proto_msg_clear(&out);
+		}
+	}
 }
 
 /* An item's body encoded once (proto_item_encode) and written into its item
