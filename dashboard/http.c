@@ -154,9 +154,10 @@ static int64_t stream_id(const char *text)
 
 /* Whether a change may come from where the browser says it comes from. A
  * browser names the page's origin on every cross-site POST (and on a
- * same-site one); it must be this very server, as the Host header names it,
- * with this server's scheme (a plain-HTTP page on the same host is another
- * origin, one an attacker on the path can write).
+ * same-site one); it must be this very server, as the Host header names it.
+ * Over TLS only as https:// (a plain-HTTP page of the same host and port is
+ * one an attacker on the path can write); over plain HTTP also as https://,
+ * as a TLS reverse proxy in front of the hub passes it on.
  * Without Origin the request is not a browser's page (curl, a script) and
  * the other locks hold: the login's JSON body, the CSRF token. "null" (a
  * sandboxed frame, a file) is refused. */
@@ -164,13 +165,15 @@ static bool same_origin(dash_req *r)
 {
 	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
 	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-	const char *scheme = r->d->tls ? "https://" : "http://";
-	size_t n = strlen(scheme);
+	size_t n = 0;
 
 	if (!origin)
 		return true;
-	return host && *host && strncasecmp(origin, scheme, n) == 0 &&
-	       strcasecmp(origin + n, host) == 0;
+	if (strncasecmp(origin, "https://", strlen("https://")) == 0)
+		n = strlen("https://");
+	else if (!r->d->tls && strncasecmp(origin, "http://", strlen("http://")) == 0)
+		n = strlen("http://");
+	return n && host && *host && strcasecmp(origin + n, host) == 0;
 }
 
 static void route_api(dash_req *r)

@@ -12,7 +12,8 @@
 - Without a certificate the hub refuses a non-loopback address at start,
   with a sentence naming http_cert, http_key and http_insecure, and so does
   check-config; with http_insecure = 1 it serves plain HTTP there (no
-  Secure, no HSTS). Half a pair, or a key that is not the certificate's,
+  Secure, no HSTS) and takes a change from the https:// origin a TLS
+  proxy in front of it passes on. Half a pair, or a key that is not the certificate's,
   is refused too.
 - A PEM pair the operator brings (an RSA chain of another CA, made here
   with openssl) works the same.
@@ -219,6 +220,11 @@ def body(env):
     env.wait_until(lambda: f"dashboard at http://0.0.0.0:{off}/" in hub.text(), 20,
                    "the insecure dashboard")
     pweb = harness.Web(env)
+    # Behind a TLS proxy the browser's origin is https:// and the Host the
+    # proxy passes on: a change from there is this server's.
+    status, _, _ = pweb.post("/api/login", {"user": "county", "password": PW},
+                             headers={"Origin": f"https://127.0.0.1:{off}"}, csrf=False)
+    check(status == 200, f"a login through a TLS proxy (https:// origin) got {status}")
     _, hdrs = pweb.login("county", PW)
     check("secure" not in hdrs.get("set-cookie", "").lower() and
           "strict-transport-security" not in hdrs,
