@@ -8,7 +8,8 @@
   answer carries Strict-Transport-Security, a change from the plain-HTTP
   origin of the same host is refused, the live stream runs.
 - Plain HTTP spoken to the TLS port gets no answer and a closed socket;
-  the hub serves the next TLS client as before.
+  the hub serves the next TLS client as before. A client that never begins
+  its handshake is cut by the request deadline.
 - Without a certificate the hub refuses a non-loopback address at start,
   with a sentence naming http_cert, http_key and http_insecure, and so does
   check-config; with http_insecure = 1 it serves plain HTTP there (no
@@ -166,6 +167,10 @@ def body(env):
                                   f"{'without the county CA' if name == NAME else ''}")
         except ssl.SSLCertVerificationError:
             pass
+    # A client that opens and never says hello holds its slot only until
+    # the request deadline (5 s), handshake included.
+    idle = socket.create_connection(("127.0.0.1", port), 5)
+    idle_at = time.time()
     web = TlsWeb(env, NAME, county_ctx)
     check_tls_session(env, web, f"{NAME}:{port}")
     print("over TLS: login, Secure HttpOnly cookie, HSTS on every answer, "
@@ -193,6 +198,15 @@ def body(env):
     check(me["user"] == "county", "the next TLS client after plain HTTP")
     print(f"plain HTTP to the TLS port: {len(got)} bytes back, closed in "
           f"{took * 1000:.0f} ms; the hub serves on")
+    idle.settimeout(max(0.1, idle_at + 8 - time.time()))
+    try:
+        check(idle.recv(1) == b"", "a silent client was sent data")
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        raise harness.Failure("a client that never began its handshake was not cut in 8 s")
+    print(f"a client silent from the start: cut after {time.time() - idle_at:.1f} s")
+    idle.close()
     hub.stop()
     env.procs.remove(hub)
 
