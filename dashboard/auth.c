@@ -30,10 +30,12 @@ static cJSON *me_json(const dash_user *u)
 
 static void set_cookie(dash_req *r, const char *token, int64_t max_age)
 {
-	char c[160];
+	char c[192];
 
-	snprintf(c, sizeof c, "mq_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld",
-		token, (long long)max_age);
+	/* Secure over TLS: the browser never sends it over plain HTTP, where
+	 * anyone on the path would read it. */
+	snprintf(c, sizeof c, "mq_session=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%lld%s",
+		token, (long long)max_age, r->d->tls ? "; Secure" : "");
 	if (r->resp)
 		MHD_add_response_header(r->resp, "Set-Cookie", c);
 }

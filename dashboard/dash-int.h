@@ -42,6 +42,9 @@ struct dash {
 	dash_throttle *throttle;
 	dash_events *events;
 	dash_watch *watch;        /* request deadlines, streams' hang-ups */
+	bool tls;                 /* HTTPS: Secure cookies, HSTS, https:// origins */
+	char *tls_cert, *tls_key; /* their PEM text, kept while the server runs */
+	size_t tls_key_len;
 
 	/* Read connections, one per request at a time (WAL: never block the
 	 * writer, never see half a batch). */

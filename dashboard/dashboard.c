@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "dashboard/dash-int.h"
 #include "dashboard/users.h"
 #include "protocol/db.h"
@@ -74,6 +76,45 @@ static void on_durable(void *ud, bool ok)
 	dash_core_durable(ud, ok);
 }
 
+/* ------------------------------------------------------------ TLS files */
+
+/* The whole of a PEM file, NUL-terminated (libmicrohttpd takes text), or
+ * NULL, logged. */
+static char *read_pem(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL, *p;
+	size_t n = 0, cap = 0, got;
+
+	if (!f) {
+		log_error("dashboard: cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (cap - n < 4096) {
+			/* A certificate chain is a few kB; a larger file is not one. */
+			if (cap >= 1024 * 1024 || !(p = realloc(buf, cap + 8192)))
+				goto fail;
+			buf = p, cap += 8192;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got);
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	log_error("dashboard: cannot read %s (larger than 1 MiB, or a read error)", path);
+	fclose(f);
+	if (buf)
+		sodium_memzero(buf, cap);
+	free(buf);
+	return NULL;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 dash *dash_create(const dash_opts *o)
@@ -99,6 +140,14 @@ dash *dash_create(const dash_opts *o)
 		goto fail;
 	if (proto_db_exec(hub_store_db(o->store), DASH_USERS_SCHEMA))
 		goto fail;
+	if (o->tls_cert && *o->tls_cert && o->tls_key && *o->tls_key) {
+		size_t len;
+		d->tls = true;
+		d->tls_cert = read_pem(o->tls_cert, &len);
+		d->tls_key = d->tls_cert ? read_pem(o->tls_key, &d->tls_key_len) : NULL;
+		if (!d->tls_key)
+			goto fail;
+	}
 	hub_loop_set_notify(d->loop, &(hub_notify){.change = on_change,
 		.commit = on_commit, .durable = on_durable, .ud = d});
 	d->mhd = dash_http_start(d, o->listen);
@@ -128,6 +177,10 @@ void dash_destroy(dash *d)
 	dash_events_destroy(d->events);
 	dash_throttle_destroy(d->throttle);
 	dash_sessions_destroy(d->sessions);
+	free(d->tls_cert);
+	if (d->tls_key)
+		sodium_memzero(d->tls_key, d->tls_key_len);
+	free(d->tls_key);
 	if (d->wake_fd >= 0)
 		close(d->wake_fd);
 	free(d->db_path);

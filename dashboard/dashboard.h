@@ -5,6 +5,8 @@
 #ifndef DASH_DASHBOARD_H
 #define DASH_DASHBOARD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hub/loop.h"
@@ -19,7 +21,17 @@ typedef struct dash_opts {
 	hub_store *store;          /* the core's store and loop (used on its thread) */
 	hub_loop *loop;
 	int64_t session_idle;      /* seconds a session lives unused; 0: 8 h */
+	const char *tls_cert;      /* PEM files: HTTPS when both are set, else HTTP */
+	const char *tls_key;
 } dash_opts;
+
+/* Whether the dashboard may listen at listen ("IPv4-ADDRESS:PORT") with
+ * these settings, before anything starts: HTTPS needs both cert and key
+ * (paths; NULL or "" for none); without them only a loopback address,
+ * unless insecure (the operator's http_insecure = 1). False with a
+ * sentence for the operator in err. Reads no file. */
+bool dash_listen_check(const char *listen, const char *cert, const char *key,
+	bool insecure, char *err, size_t n);
 
 /* Creates the users table if needed and starts serving. Call on the core's
  * thread before its loop. NULL on error, logged. */

@@ -85,9 +85,13 @@ const char *dash_arg(dash_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* Every answer: nothing framed, sniffed, or sent elsewhere. */
-static void security_headers(struct MHD_Response *resp)
+/* Every answer: nothing framed, sniffed, or sent elsewhere; over TLS, the
+ * browser told to come back only over TLS (a year; RFC 6797 has browsers
+ * ignore it for an address typed as an IP). */
+static void security_headers(struct MHD_Response *resp, bool tls)
 {
+	if (tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(resp, "Content-Security-Policy",
 		"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
 		"base-uri 'none'; form-action 'self'");
@@ -151,6 +155,9 @@ static int64_t stream_id(const char *text)
 /* Whether a change may come from where the browser says it comes from. A
  * browser names the page's origin on every cross-site POST (and on a
  * same-site one); it must be this very server, as the Host header names it.
+ * Over TLS only as https:// (a plain-HTTP page of the same host and port is
+ * one an attacker on the path can write); over plain HTTP also as https://,
+ * as a TLS reverse proxy in front of the hub passes it on.
  * Without Origin the request is not a browser's page (curl, a script) and
  * the other locks hold: the login's JSON body, the CSRF token. "null" (a
  * sandboxed frame, a file) is refused. */
@@ -158,12 +165,15 @@ static bool same_origin(dash_req *r)
 {
 	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
 	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-	size_t n = strlen("http://");
+	size_t n = 0;
 
 	if (!origin)
 		return true;
-	return host && *host && strncasecmp(origin, "http://", n) == 0 &&
-	       strcasecmp(origin + n, host) == 0;
+	if (strncasecmp(origin, "https://", strlen("https://")) == 0)
+		n = strlen("https://");
+	else if (!r->d->tls && strncasecmp(origin, "http://", strlen("http://")) == 0)
+		n = strlen("http://");
+	return n && host && *host && strcasecmp(origin + n, host) == 0;
 }
 
 static void route_api(dash_req *r)
@@ -360,7 +370,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	route(r);
 	if (!r->resp)
 		return MHD_NO;
-	security_headers(r->resp);
+	security_headers(r->resp, r->d->tls);
 	enum MHD_Result ok = MHD_queue_response(conn, r->status, r->resp);
 	MHD_destroy_response(r->resp);
 	r->resp = NULL;
@@ -397,6 +407,11 @@ typedef struct starter {
 	struct MHD_Daemon *mhd;
 } starter;
 
+/* TLS 1.2 and 1.3 only, as the broker's listener (tls_version tlsv1.2);
+ * GnuTLS's NORMAL set of ciphers within them. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+
 /* Runs on a thread of its own: the pool's threads (and the connection
  * watcher's) inherit the nice value of the thread that creates them (on
  * Linux it is per thread), so this one lowers its own first. Under a full
@@ -413,9 +428,17 @@ static void *start_pool(void *arg)
 	s->d->watch = dash_watch_create(dash_events_hungup, s->d->events);
 	if (!s->d->watch)
 		return NULL;
+	/* Without TLS the array is its last item alone. */
+	bool tls = s->d->tls;
+	struct MHD_OptionItem tls_opts[] = {
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, s->d->tls_key},
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, s->d->tls_cert},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, s->d,
+		MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0,
+		NULL, NULL, on_request, s->d,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s->d,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
@@ -424,6 +447,7 @@ static void *start_pool(void *arg)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s->d,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s->d,
+		MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 3,
 		MHD_OPTION_END);
 	return NULL;
 }
@@ -441,6 +465,10 @@ struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
 		log_error("--http '%s' is not IPv4-ADDRESS:PORT", listen);
 		return NULL;
 	}
+	if (d->tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		log_error("this libmicrohttpd was built without TLS: cannot serve HTTPS");
+		return NULL;
+	}
 	s.sa.sin_port = htons((uint16_t)port);
 	rc = pthread_create(&t, NULL, start_pool, &s);
 	if (rc != 0) {
@@ -449,8 +477,46 @@ struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
 	}
 	pthread_join(t, NULL);
 	if (!s.mhd)
-		log_error("cannot serve HTTP on %s (address in use?)", listen);
+		log_error("cannot serve %s on %s (address in use%s?)", d->tls ? "HTTPS" : "HTTP",
+			listen, d->tls ? ", or a certificate GnuTLS cannot read" : "");
 	else
-		log_info("dashboard at http://%s:%d/", host, port);
+		log_info("dashboard at %s://%s:%d/", d->tls ? "https" : "http", host, port);
 	return s.mhd;
+}
+
+/* Loopback: 127.0.0.0/8, where only this machine's programs connect. */
+static bool loopback(const struct in_addr *a)
+{
+	return (ntohl(a->s_addr) >> 24) == 127;
+}
+
+bool dash_listen_check(const char *listen, const char *cert, const char *key,
+	bool insecure, char *err, size_t n)
+{
+	char host[256];
+	int port;
+	struct in_addr a;
+	bool has_cert = cert && *cert, has_key = key && *key;
+
+	if (!proto_link_parse_address(listen, host, sizeof host, &port) ||
+	    inet_pton(AF_INET, host, &a) != 1) {
+		snprintf(err, n, "key 'http': '%s' is not IPv4-ADDRESS:PORT", listen);
+		return false;
+	}
+	if (has_cert != has_key) {
+		snprintf(err, n, "key '%s' is set without '%s': HTTPS needs both, plain "
+			"HTTP neither", has_cert ? "http_cert" : "http_key",
+			has_cert ? "http_key" : "http_cert");
+		return false;
+	}
+	if (!has_cert && !loopback(&a) && !insecure) {
+		snprintf(err, n, "key 'http': refusing plain HTTP on %s, off loopback: "
+			"passwords and sessions would cross the county network in clear. "
+			"Set http_cert and http_key (minqing-hub provision --http-host NAME "
+			"makes them from the county CA), or http_insecure = 1 if a TLS proxy "
+			"or a network you trust stands between the browsers and the hub",
+			listen);
+		return false;
+	}
+	return true;
 }

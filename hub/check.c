@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dashboard/dashboard.h"
 #include "hub/admin.h"
 #include "hub/loop.h"
+#include "hub/pki.h"
 #include "hub/policy.h"
 #include "protocol/code.h"
 #include "protocol/link.h"
@@ -81,6 +83,34 @@ static void check_db(check *c, const char *db, const char *keyfile)
 	if (access(db, F_OK) == 0 && access(key, F_OK) != 0)
 		fail(c, "keyfile: %s is missing but the database %s exists; restore it "
 			"from its backup", key, db);
+}
+
+/* An INT key's value in cfg (0 when unknown: every INT key starts at 0). */
+static int64_t int_key(const proto_conf_key *keys, const void *cfg, const char *name)
+{
+	for (const proto_conf_key *k = keys; k->name; k++)
+		if (k->type == PROTO_CONF_INT && strcmp(k->name, name) == 0)
+			return *(const int64_t *)((const char *)cfg + k->offset);
+	return 0;
+}
+
+/* The dashboard as the hub would start it: its address, plain HTTP only on
+ * loopback (or by http_insecure = 1), and a certificate that fits its key
+ * and is valid now. */
+static void check_http(check *c, const proto_conf_key *keys, const void *cfg)
+{
+	const char *listen = proto_config_get(keys, cfg, "http");
+	const char *cert = proto_config_get(keys, cfg, "http_cert");
+	const char *key = proto_config_get(keys, cfg, "http_key");
+	char err[640];
+
+	if (!listen)
+		return;
+	if (!dash_listen_check(listen, cert, key, int_key(keys, cfg, "http_insecure") == 1,
+		    err, sizeof err))
+		report(c, err);
+	else if (cert && *cert && hub_pki_check_pair(cert, key, err, sizeof err))
+		fail(c, "key 'http_cert': %s", err);
 }
 
 static void check_rules(check *c, const char *policy_path, const char *registry,
@@ -160,6 +190,7 @@ int hub_check_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 	if (db)
 		check_db(&c, db, proto_config_get(keys, cfg, "keyfile"));
 	check_readable(&c, "cafile", proto_config_get(keys, cfg, "cafile"));
+	check_http(&c, keys, cfg);
 	check_rules(&c, proto_config_get(keys, cfg, "policy"),
 		proto_config_get(keys, cfg, "registry"),
 		proto_config_get(keys, cfg, "members"));

@@ -23,6 +23,7 @@
 #include "hub/durable.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
+#include "hub/pki.h"
 #include "hub/policy.h"
 #include "hub/provision.h"
 #include "hub/query.h"
@@ -42,8 +43,9 @@ typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
 	char *keyfile, *policy, *members;
 	char *http; /* dashboard ADDR:PORT */
+	char *http_cert, *http_key; /* its HTTPS certificate and key (PEM) */
 	int64_t keepalive, rate_limit, rate_burst, time_scale, production;
-	int64_t session_idle;
+	int64_t session_idle, http_insecure;
 } config;
 
 static const proto_conf_key keys[] = {
@@ -65,6 +67,9 @@ static const proto_conf_key keys[] = {
 	{"production", PROTO_CONF_INT, offsetof(config, production), 0, 1},
 	{"http", PROTO_CONF_STRING, offsetof(config, http), 0, 0},
 	{"session_idle", PROTO_CONF_INT, offsetof(config, session_idle), 1, 30 * 86400},
+	{"http_cert", PROTO_CONF_PATH, offsetof(config, http_cert), 0, 0},
+	{"http_key", PROTO_CONF_PATH, offsetof(config, http_key), 0, 0},
+	{"http_insecure", PROTO_CONF_INT, offsetof(config, http_insecure), 0, 1},
 	{NULL, 0, 0, 0, 0},
 };
 
@@ -185,6 +190,27 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 	hub_ingest_message(h->ingest, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
+/* The dashboard's address and TLS files, before anything starts: plain
+ * HTTP off loopback only when the operator insists (http_insecure = 1). An
+ * empty http_cert or http_key (a later file's "http_cert =") unsets it. */
+static int check_http(config *cfg)
+{
+	char err[640];
+
+	if (cfg->http_cert && !*cfg->http_cert)
+		free(cfg->http_cert), cfg->http_cert = NULL;
+	if (cfg->http_key && !*cfg->http_key)
+		free(cfg->http_key), cfg->http_key = NULL;
+	if (!dash_listen_check(cfg->http, cfg->http_cert, cfg->http_key,
+		    cfg->http_insecure == 1, err, sizeof err) ||
+	    (cfg->http_cert &&
+		    hub_pki_check_pair(cfg->http_cert, cfg->http_key, err, sizeof err))) {
+		fprintf(stderr, "minqing-hub: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, config *cfg)
 {
 	static const struct option opts[] = {
@@ -265,7 +291,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 			cfg->county);
 		return 2;
 	}
-	return 0;
+	return cfg->http ? check_http(cfg) : 0;
 }
 
 /* Commits what is staged and waits until it is on disk and receipted. An
@@ -355,7 +381,8 @@ static int run(hub *h)
 	if (h->cfg.http) {
 		h->dash = dash_create(&(dash_opts){.listen = h->cfg.http, .db = h->cfg.db,
 			.county = h->cfg.county, .store = h->store, .loop = h->loop,
-			.session_idle = h->cfg.session_idle});
+			.session_idle = h->cfg.session_idle, .tls_cert = h->cfg.http_cert,
+			.tls_key = h->cfg.http_key});
 		if (!h->dash)
 			goto done;
 	}

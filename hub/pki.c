@@ -1,6 +1,6 @@
 /* Certificates and password hashes with libcrypto. The CA is kept across
- * runs (stations trust it); the server certificate is remade each run so a
- * new broker address takes effect. */
+ * runs (stations and browsers trust it); a server certificate is remade
+ * each time it is asked for, so that a new address takes effect. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -131,50 +132,107 @@ static EVP_PKEY *read_key(const char *path)
 	return k;
 }
 
-proto_err hub_pki_ensure(const char *dir, const char *county, const char *host)
+/* The county CA from dir, made there when neither of its files exists. */
+static proto_err county_ca(const char *dir, const char *county, X509 **ca,
+	EVP_PKEY **cakey)
 {
-	char ca_crt[4096], ca_key[4096], srv_crt[4096], srv_key[4096], cn[64], san[512];
-	EVP_PKEY *cakey = NULL, *key = NULL;
-	X509 *ca = NULL, *srv = NULL;
-	proto_err err = PROTO_ERR_IO;
-	unsigned char addr[16];
-	bool is_ip;
+	char ca_crt[4096], ca_key[4096], cn[64];
 
 	snprintf(ca_crt, sizeof ca_crt, "%s/ca.crt", dir);
 	snprintf(ca_key, sizeof ca_key, "%s/ca.key", dir);
-	snprintf(srv_crt, sizeof srv_crt, "%s/server.crt", dir);
-	snprintf(srv_key, sizeof srv_key, "%s/server.key", dir);
-	ca = read_cert(ca_crt);
-	cakey = read_key(ca_key);
-	if (!ca || !cakey) {
-		X509_free(ca);
-		EVP_PKEY_free(cakey);
-		ca = NULL, cakey = NULL;
-		/* Half a CA is a lost one: a new CA would silently cut off every
-		 * station whose bundle trusts the old certificate. */
-		if (access(ca_crt, F_OK) == 0 || access(ca_key, F_OK) == 0) {
-			log_error("%s or %s is missing or unreadable; restore the county CA "
-				  "from its backup (or remove both to start a new CA and "
-				  "re-issue every bundle)", ca_crt, ca_key);
-			goto done;
+	*ca = read_cert(ca_crt);
+	*cakey = read_key(ca_key);
+	if (*ca && *cakey)
+		return PROTO_OK;
+	X509_free(*ca);
+	EVP_PKEY_free(*cakey);
+	*ca = NULL, *cakey = NULL;
+	/* Half a CA is a lost one: a new CA would silently cut off every
+	 * station whose bundle trusts the old certificate. */
+	if (access(ca_crt, F_OK) == 0 || access(ca_key, F_OK) == 0) {
+		log_error("%s or %s is missing or unreadable; restore the county CA "
+			  "from its backup (or remove both to start a new CA and "
+			  "re-issue every bundle)", ca_crt, ca_key);
+		return PROTO_ERR_IO;
+	}
+	snprintf(cn, sizeof cn, "minqing county %s CA", county);
+	*cakey = EVP_EC_gen("P-256");
+	*ca = *cakey ? make_cert(*cakey, cn, NULL, NULL, NULL) : NULL;
+	if (!*ca || write_key(ca_key, *cakey) || write_cert(ca_crt, *ca)) {
+		log_error("cannot create the county CA in %s", dir);
+		return PROTO_ERR_IO;
+	}
+	return PROTO_OK;
+}
+
+static bool is_ip(const char *host)
+{
+	unsigned char addr[16];
+
+	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
+}
+
+bool hub_pki_host_valid(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (is_ip(host))
+		return true;
+	/* Letters, digits, '-' and '.' (a leading "*." for a wildcard): nothing
+	 * that could end the subjectAltName list early. */
+	if (n == 0 || n > 253 || host[0] == '.' || host[0] == '-')
+		return false;
+	if (strncmp(host, "*.", 2) == 0)
+		host += 2;
+	return *host && strspn(host, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") == strlen(host);
+}
+
+/* "IP:127.0.0.1,IP:::1,DNS:localhost" and each host not already in it. */
+static bool san_of(const char *const *hosts, size_t n, char *out, size_t size)
+{
+	size_t len = (size_t)snprintf(out, size, "IP:127.0.0.1,IP:::1,DNS:localhost");
+
+	for (size_t i = 0; i < n; i++) {
+		char entry[300];
+		if (!hub_pki_host_valid(hosts[i])) {
+			log_error("'%s' is neither an IP address nor a DNS name", hosts[i]);
+			return false;
 		}
-		snprintf(cn, sizeof cn, "minqing county %s CA", county);
-		cakey = EVP_EC_gen("P-256");
-		ca = cakey ? make_cert(cakey, cn, NULL, NULL, NULL) : NULL;
-		if (!ca || write_key(ca_key, cakey) || write_cert(ca_crt, ca)) {
-			log_error("cannot create the county CA in %s", dir);
-			goto done;
+		snprintf(entry, sizeof entry, "%s:%s", is_ip(hosts[i]) ? "IP" : "DNS",
+			hosts[i]);
+		if (strcmp(entry, "IP:127.0.0.1") == 0 || strcmp(entry, "IP:::1") == 0 ||
+		    strcmp(entry, "DNS:localhost") == 0)
+			continue;
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, ",%s", entry);
+		if (len >= size) {
+			log_error("too many host names for one certificate");
+			return false;
 		}
 	}
-	is_ip = inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-	snprintf(san, sizeof san, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
-		strcmp(host, "127.0.0.1") && strcmp(host, "localhost") ?
-			(is_ip ? ",IP:" : ",DNS:") : "",
-		strcmp(host, "127.0.0.1") && strcmp(host, "localhost") ? host : "");
+	return true;
+}
+
+proto_err hub_pki_issue(const char *dir, const char *county, const char *name,
+	const char *const *hosts, size_t n)
+{
+	char crt[4096], keyp[4096], san[4096];
+	EVP_PKEY *cakey = NULL, *key = NULL;
+	X509 *ca = NULL, *srv = NULL;
+	proto_err err = PROTO_ERR_INVAL;
+
+	snprintf(crt, sizeof crt, "%s/%s.crt", dir, name);
+	snprintf(keyp, sizeof keyp, "%s/%s.key", dir, name);
+	if (!san_of(hosts, n, san, sizeof san))
+		goto done;
+	err = county_ca(dir, county, &ca, &cakey);
+	if (err)
+		goto done;
+	err = PROTO_ERR_IO;
 	key = EVP_EC_gen("P-256");
-	srv = key ? make_cert(key, host, ca, cakey, san) : NULL;
-	if (!srv || write_key(srv_key, key) || write_cert(srv_crt, srv)) {
-		log_error("cannot create the broker certificate in %s", dir);
+	srv = key ? make_cert(key, n ? hosts[0] : "localhost", ca, cakey, san) : NULL;
+	if (!srv || write_key(keyp, key) || write_cert(crt, srv)) {
+		log_error("cannot create the certificate %s", crt);
 		goto done;
 	}
 	err = PROTO_OK;
@@ -184,6 +242,47 @@ done:
 	EVP_PKEY_free(cakey);
 	EVP_PKEY_free(key);
 	return err;
+}
+
+proto_err hub_pki_ensure(const char *dir, const char *county, const char *host)
+{
+	return hub_pki_issue(dir, county, "server", &host, 1);
+}
+
+proto_err hub_pki_check_pair(const char *cert, const char *key, char *err, size_t n)
+{
+	X509 *c = read_cert(cert);
+	EVP_PKEY *k = NULL;
+	proto_err rc = PROTO_ERR_BAD_VALUE;
+
+	if (!c) {
+		snprintf(err, n, "%s cannot be read as a PEM certificate", cert);
+		goto done;
+	}
+	k = read_key(key);
+	if (!k) {
+		snprintf(err, n, "%s cannot be read as a PEM private key (unencrypted)", key);
+		goto done;
+	}
+	if (X509_check_private_key(c, k) != 1) {
+		snprintf(err, n, "the key %s is not the key of the certificate %s", key, cert);
+		goto done;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(c)) <= 0) {
+		snprintf(err, n, "the certificate %s has expired", cert);
+		goto done;
+	}
+	if (X509_cmp_current_time(X509_get0_notBefore(c)) >= 0) {
+		snprintf(err, n, "the certificate %s is not valid yet (is the clock right?)",
+			cert);
+		goto done;
+	}
+	rc = PROTO_OK;
+done:
+	ERR_clear_error();
+	X509_free(c);
+	EVP_PKEY_free(k);
+	return rc;
 }
 
 proto_err hub_pki_mosquitto_hash(const char *password, char *out, size_t n)

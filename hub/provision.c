@@ -26,6 +26,7 @@
 
 #define PASSWORD_BYTES 18 /* 144 bits; 24 characters of base64url */
 #define USER_MAX 32
+#define HTTP_HOSTS_MAX 16 /* --http-host names in the dashboard's certificate */
 
 typedef struct cred {
 	char user[USER_MAX];
@@ -37,6 +38,8 @@ typedef struct opts {
 	const char *db, *reset; /* the hub's database; a station whose marks go */
 	int port, tls_port;
 	bool tls;
+	const char *http_hosts[HTTP_HOSTS_MAX]; /* the dashboard's names */
+	size_t n_http_hosts;
 } opts;
 
 static void usage(FILE *f)
@@ -45,6 +48,7 @@ static void usage(FILE *f)
 		"usage: minqing-hub provision --registry FILE --out DIR [--port P]\n"
 		"           [--tls [--tls-port P] [--host ADDR]] [--county CODE]\n"
 		"           [--rotate CODE [--db HUB.DB]] [--dropin FILE]\n"
+		"           [--http-host NAME]...\n"
 		"       minqing-hub provision --reset-marks CODE --db HUB.DB\n"
 		"Writes the county broker's password file, ACL and mosquitto.conf,\n"
 		"the hub's config and one bundle per station under DIR/stations/.\n"
@@ -53,6 +57,11 @@ static void usage(FILE *f)
 		"broker's settings as a drop-in for Debian's mosquitto service and, run\n"
 		"as root, lets the groups mosquitto and minqing-hub read what their\n"
 		"services need.\n"
+		"--http-host NAME (an address or DNS name browsers use; repeat for\n"
+		"more) makes DIR/dashboard.crt and .key, signed by the county CA, for\n"
+		"NAME and loopback, and sets http_cert and http_key in hub.conf: the\n"
+		"dashboard then speaks HTTPS. Without it a certificate made before is\n"
+		"kept.\n"
 		"--rotate CODE --db HUB.DB also resets the station's marks in the hub's\n"
 		"database, as --reset-marks does alone: its replay mark and session go\n"
 		"back to nothing and it shows offline until its next status. The hub\n"
@@ -283,6 +292,23 @@ static int write_broker_files(const opts *o, const char *absdir, const char *hub
 	return finish(f) ? 0 : -1;
 }
 
+/* The dashboard's certificate in hub.conf, when there is one (made now or
+ * by an earlier run): re-provisioning for new stations must not turn the
+ * dashboard's TLS off. */
+static void write_http_tls(FILE *f, const char *absdir)
+{
+	char crt[PATH_MAX], key[PATH_MAX];
+
+	snprintf(crt, sizeof crt, "%s/dashboard.crt", absdir);
+	snprintf(key, sizeof key, "%s/dashboard.key", absdir);
+	if (access(crt, F_OK) != 0 || access(key, F_OK) != 0)
+		return;
+	fprintf(f, "# The dashboard speaks HTTPS with this certificate from the county\n"
+		   "# CA (ca.crt: install it in the browsers). Remade by provision\n"
+		   "# --http-host NAME; a certificate of your own goes in /etc/minqing/hub.conf.\n"
+		   "http_cert = %s\nhttp_key = %s\n", crt, key);
+}
+
 /* Run as root for Debian's services: the broker (group mosquitto) reads
  * the password file, the ACL and the TLS key, the hub (group minqing-hub)
  * its config; the directory lets them through without a listing. The plain
@@ -291,7 +317,7 @@ static void share_with_services(const char *absdir, bool tls)
 {
 	static const struct { const char *file, *group; } files[] = {
 		{"passwd", "mosquitto"}, {"acl", "mosquitto"}, {"server.key", "mosquitto"},
-		{"hub.conf", "minqing-hub"},
+		{"hub.conf", "minqing-hub"}, {"dashboard.key", "minqing-hub"},
 	};
 	char path[PATH_MAX];
 
@@ -303,6 +329,8 @@ static void share_with_services(const char *absdir, bool tls)
 		if (!tls && strcmp(files[i].file, "server.key") == 0)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", absdir, files[i].file);
+		if (access(path, F_OK) != 0 && strcmp(files[i].file, "dashboard.key") == 0)
+			continue;
 		if (!g) {
 			log_warn("no group %s: %s stays readable by root only",
 				files[i].group, path);
@@ -348,6 +376,7 @@ static int parse(int argc, char **argv, opts *o)
 		{"dropin", required_argument, NULL, 'D'},
 		{"db", required_argument, NULL, 'd'},
 		{"reset-marks", required_argument, NULL, 'M'},
+		{"http-host", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -367,6 +396,15 @@ static int parse(int argc, char **argv, opts *o)
 		case 'D': o->dropin = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'M': o->reset = optarg; break;
+		case 'W':
+			if (o->n_http_hosts == HTTP_HOSTS_MAX || !hub_pki_host_valid(optarg)) {
+				fprintf(stderr, "minqing-hub provision: --http-host '%s': %s\n",
+					optarg, o->n_http_hosts == HTTP_HOSTS_MAX ?
+					"too many names" : "not an IP address or DNS name");
+				return 2;
+			}
+			o->http_hosts[o->n_http_hosts++] = optarg;
+			break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -435,6 +473,9 @@ int hub_provision_main(int argc, char **argv)
 	}
 	if (o.tls && hub_pki_ensure(absdir, o.county, o.host))
 		goto done;
+	if (o.n_http_hosts &&
+	    hub_pki_issue(absdir, o.county, "dashboard", o.http_hosts, o.n_http_hosts))
+		goto done;
 	snprintf(hub_user, sizeof hub_user, "hub-%s", o.county);
 	total = proto_registry_count(reg) + 1;
 	next = calloc(total, sizeof *next);
@@ -486,6 +527,7 @@ int hub_provision_main(int argc, char **argv)
 		    "# A county's real deadlines: --time-scale (tests, demo) is refused.\n"
 		    "production = 1\n",
 		o.county, o.port, o.county, hub_user, next[0].password, absdir);
+	write_http_tls(hc, absdir);
 	if (!finish(hc)) {
 		hc = NULL;
 		goto done;
@@ -497,6 +539,10 @@ int hub_provision_main(int argc, char **argv)
 		share_with_services(absdir, o.tls);
 	printf("provisioned county %s: %zu stations, broker files and bundles in %s\n",
 		o.county, n_next - 1, absdir);
+	if (o.n_http_hosts)
+		printf("dashboard certificate for %s%s and loopback: %s/dashboard.crt; browsers "
+		       "trust it through %s/ca.crt\n", o.http_hosts[0],
+			o.n_http_hosts > 1 ? " and more" : "", absdir, absdir);
 	if (o.rotate)
 		printf("new password for %s; install %s/stations/%s/station.conf there and "
 		       "reload the broker (SIGHUP)\n", o.rotate, absdir, o.rotate);

@@ -4,12 +4,13 @@ a Debian-like mosquitto reading the drop-in (as root it drops to user
 mosquitto, so the provisioned group permissions are what let it read the
 password file), the hub, a village station from its bundle and a second
 station through the template unit, each started with the command line of
-its installed unit. The clerk's report reaches the hub; the unit's reload
+its installed unit, its dashboard over HTTPS with the certificate that
+provisioning made from the county CA. The clerk's report reaches the hub; the unit's reload
 command reloads; stats and backup work on the installed configs.
 
 The staged root stands in for /: absolute paths of the install in the
 shipped configs and units are pointed into it, as a chroot would."""
-import sys, os, re, json, shlex, subprocess, shutil, time
+import sys, os, re, json, shlex, socket, ssl, subprocess, shutil, time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, Proc, free_port
 import harness
@@ -62,7 +63,12 @@ def body(env):
     sh([os.path.join(bin_, "minqing-hub"), "provision", "--registry",
         os.path.join(etc, "registry.csv"), "--out", os.path.join(etc, "county"), "--tls",
         "--host", "127.0.0.1", "--port", str(env.port), "--tls-port", str(tls_port),
+        "--http-host", "hub.county.example",
         "--dropin", os.path.join(confd, "minqing.conf")])
+    # The dashboard as DEPLOY.md sets it: HTTPS from the provisioned pair.
+    http_port = free_port()
+    with open(os.path.join(etc, "hub.conf"), "a") as f:
+        f.write(f"http = 127.0.0.1:{http_port}\n")
     main_conf = S("/etc/mosquitto/mosquitto.conf")
     with open(main_conf, "w") as f:  # Debian's, less its pid file and disk state
         f.write(f"persistence false\nlog_dest stdout\ninclude_dir {confd}\n")
@@ -81,6 +87,15 @@ def body(env):
     env.procs.append(env.hub)
     env.wait_until(lambda: "connected to broker" in env.hub.text(), 20,
                    "the hub to connect to the drop-in's broker")
+    ctx = ssl.create_default_context(cafile=os.path.join(etc, "county", "ca.crt"))
+    with socket.create_connection(("127.0.0.1", http_port), 10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="hub.county.example") as tls:
+            tls.sendall(b"GET / HTTP/1.1\r\nHost: hub.county.example\r\n"
+                        b"Connection: close\r\n\r\n")
+            head = tls.recv(4096)
+    check(head.startswith(b"HTTP/1.1 200") and b"Strict-Transport-Security" in head,
+          f"the staged dashboard over HTTPS: {head[:200]!r}")
+    print("the staged hub's dashboard speaks HTTPS with the county CA's certificate")
     print(f"hub up from the staged unit; broker from the drop-in "
           f"{'(as user mosquitto)' if os.geteuid() == 0 else ''}")
 

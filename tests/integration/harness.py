@@ -112,9 +112,11 @@ class Env:
     def bin(self, path):
         return os.path.join(BUILD, path)
 
-    def provision(self, tls=False, registry=REGISTRY):
+    def provision(self, tls=False, registry=REGISTRY, http_hosts=()):
         """Provisions the county once per test: passwords, ACL, broker config,
-        station bundles. Every broker of the tests is this authenticated one."""
+        station bundles. Every broker of the tests is this authenticated one.
+        http_hosts: names for the dashboard's HTTPS certificate (then the
+        provisioned hub.conf makes it speak HTTPS)."""
         if self.prov:
             return self.prov
         self.prov = os.path.join(self.dir, "prov")
@@ -123,6 +125,8 @@ class Env:
         if tls:
             self.tls_port = free_port()
             args += ["--tls", "--tls-port", str(self.tls_port)]
+        for h in http_hosts:
+            args += ["--http-host", h]
         r = subprocess.run(args, capture_output=True, text=True, timeout=120,
                            env={**os.environ, **SAN_ENV})
         check(r.returncode == 0, f"provision failed: {r.stderr}")
