@@ -175,4 +175,18 @@ await runSteps(browser, failures, async () => {
 			check(!bad.length, `below WCAG AA:\n  ${bad.slice(0, 15).join('\n  ')}`);
 		});
 	}
+
+	await step('1366×768 in English: the wall still fits, today\'s cards named', async () => {
+		await page.evaluate(k => localStorage.setItem(k, 'en'), 'minqing.lang');
+		await page.reload();
+		await page.waitForSelector('#wall-trend[data-to] .trend li');
+		await page.waitForSelector('[data-fig=fig_today_done] dt:has-text("Closed today")');
+		const size = await page.evaluate(() => ({h: document.documentElement.scrollHeight,
+			ih: innerHeight}));
+		const path = `${cfg.screenshots}/wall-1366x768-en.png`;
+		await page.screenshot({path});
+		console.log(`# English 1366×768: document height ${size.h} px; screenshot ${path}`);
+		check(size.h <= size.ih, `the English page is ${size.h} px tall in a ${size.ih} px window`);
+		await page.evaluate(k => localStorage.removeItem(k), 'minqing.lang');
+	});
 });
