@@ -6,7 +6,7 @@
   refuses another name and the system's CAs.
 - Over TLS: the login works, its cookie is Secure (and HttpOnly), every
   answer carries Strict-Transport-Security, a change from the plain-HTTP
-  origin of the same host is refused, the live stream runs.
+  origin of the same host is refused, a report reaches the live stream.
 - Plain HTTP spoken to the TLS port gets no answer and a closed socket;
   the hub serves the next TLS client as before. A client that never begins
   its handshake is cut by the request deadline.
@@ -26,6 +26,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, start_hub_http, add_user, free_port, Proc
@@ -33,6 +34,7 @@ import harness
 
 NAME, NAME2, ADDR = "minqing.county.example", "dash.county.example", "10.20.30.40"
 PW = "county-pass-1"
+VILLAGE = "611025100201"
 
 
 def context(cafile):
@@ -176,6 +178,7 @@ def body(env):
     print("over TLS: login, Secure HttpOnly cookie, HSTS on every answer, "
           "plain-HTTP origin refused, stream")
 
+
     # Plain HTTP to the TLS port: no HTTP answer, the socket closed.
     t0 = time.time()
     with socket.create_connection(("127.0.0.1", port), 5) as s:
@@ -207,6 +210,34 @@ def body(env):
         raise harness.Failure("a client that never began its handshake was not cut in 8 s")
     print(f"a client silent from the start: cut after {time.time() - idle_at:.1f} s")
     idle.close()
+
+    # A report reaches an open TLS stream (suspended, then resumed).
+    c = TlsConn(NAME, port, county_ctx)
+    c.request("GET", "/api/stream", headers={"Cookie": web.cookie,
+                                             "Accept": "text/event-stream"})
+    resp = c.getresponse()
+    seen = []
+
+    def read():
+        try:
+            for b in iter(lambda: resp.read1(4096), b""):
+                seen.append(b)
+        except (OSError, AttributeError, ValueError, http.client.HTTPException):
+            pass  # closed below
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(0.3)
+    t0 = time.time()
+    item = harness.LoopStations(env).report(VILLAGE, "orange")
+    env.wait_until(lambda: item.encode() in b"".join(seen), 15,
+                   "the report's item on the TLS stream")
+    print(f"item {item} on the TLS stream {(time.time() - t0) * 1000:.0f} ms after "
+          "its report was sent")
+    # The page goes away: the reader's recv returns at once (closing the TLS
+    # socket alone would wait for the reader to let go of it).
+    socket.socket.shutdown(c.sock, socket.SHUT_RDWR)
+    reader.join(5)
+    c.close()
     hub.stop()
     env.procs.remove(hub)
 
