@@ -98,6 +98,7 @@ static void usage(FILE *f)
 		"                   [--time-scale N] [--http ADDR:PORT]\n"
 		"       minqing-hub query --db FILE [--json] [--stations] [--events ITEM]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
+		"                             [--http-host NAME]...\n"
 		"       minqing-hub check-config [--config FILE]...\n"
 		"       minqing-hub backup --to FILE [--key-to FILE] [--config FILE]...\n"
 		"       minqing-hub stats [--db FILE] [--config FILE]...\n"
