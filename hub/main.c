@@ -164,6 +164,7 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 static int check_http(config *cfg)
 {
 	char err[640];
+	int days = HUB_PKI_WARN_DAYS;
 
 	if (cfg->http_cert && !*cfg->http_cert)
 		free(cfg->http_cert), cfg->http_cert = NULL;
@@ -172,10 +173,15 @@ static int check_http(config *cfg)
 	if (!dash_listen_check(cfg->http, cfg->http_cert, cfg->http_key,
 		    cfg->http_insecure == 1, err, sizeof err) ||
 	    (cfg->http_cert &&
-		    hub_pki_check_pair(cfg->http_cert, cfg->http_key, err, sizeof err))) {
+		    hub_pki_check_pair(cfg->http_cert, cfg->http_key, &days, err, sizeof err))) {
 		fprintf(stderr, "minqing-hub: %s\n", err);
 		return 2;
 	}
+	/* Said at every start, into the journal: a month to renew it. */
+	if (days < HUB_PKI_WARN_DAYS)
+		fprintf(stderr, "minqing-hub: warning: the dashboard's certificate %s expires "
+				"in %d day%s; renew it, then restart the hub\n", cfg->http_cert,
+			days, days == 1 ? "" : "s");
 	return 0;
 }
 

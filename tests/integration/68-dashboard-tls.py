@@ -17,11 +17,13 @@
   proxy in front of it passes on. Half a pair, or a key that is not the certificate's,
   is refused too.
 - A PEM pair the operator brings (an RSA chain of another CA, made here
-  with openssl) works the same.
+  with openssl) works the same; 20 days before it expires, check-config and
+  the hub's start warn.
 """
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -154,6 +156,7 @@ def body(env):
     port = env.http_port
     check(f"dashboard at https://127.0.0.1:{port}/" in hub.text(),
           "the hub does not say it serves HTTPS")
+    check("expires in" not in hub.text(), "a warning of expiry for a ten-year certificate")
     add_user(env, "county", "county", harness.COUNTY, PW)
     t0 = time.time()
     for name in (NAME, NAME2, ADDR, "127.0.0.1", "localhost"):
@@ -293,7 +296,7 @@ def body(env):
         ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", o("hub.key"),
          "-out", o("hub.csr"), "-subj", "/CN=hub.example.org"],
         ["openssl", "x509", "-req", "-in", o("hub.csr"), "-CA", o("ca.crt"), "-CAkey",
-         o("ca.key"), "-CAcreateserial", "-out", o("hub.crt"), "-days", "30",
+         o("ca.key"), "-CAcreateserial", "-out", o("hub.crt"), "-days", "20",
          "-extfile", o("ext.cnf")],
     ):
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -309,7 +312,12 @@ def body(env):
     r = sh([env.bin("hub/minqing-hub"), "check-config", "--config",
             os.path.join(prov, "hub.conf"), "--config", full, "--config", mine])
     check(r.returncode == 0, f"check-config with the operator's pair: {r.stderr}")
+    # 20 days left: a warning, not an error (the county's has ten years).
+    check(re.search(r"warning: key 'http_cert': .*chain.pem expires in (19|20) days", r.stderr),
+          f"check-config does not warn of the expiry in 20 days: {r.stderr!r}")
     hub = start_hub_http(env, "--config", mine)
+    check(re.search(r"certificate .*chain.pem expires in (19|20) days", hub.text()),
+          "the hub does not warn at start of its certificate's expiry")
     own_ctx = context(o("ca.crt"))
     version, _ = handshake(env.http_port, own_ctx, "hub.example.org")
     try:
