@@ -103,14 +103,19 @@ static void check_http(check *c, const proto_conf_key *keys, const void *cfg)
 	const char *cert = proto_config_get(keys, cfg, "http_cert");
 	const char *key = proto_config_get(keys, cfg, "http_key");
 	char err[640];
+	int days = HUB_PKI_WARN_DAYS;
 
 	if (!listen)
 		return;
 	if (!dash_listen_check(listen, cert, key, int_key(keys, cfg, "http_insecure") == 1,
 		    err, sizeof err))
 		report(c, err);
-	else if (cert && *cert && hub_pki_check_pair(cert, key, err, sizeof err))
+	else if (cert && *cert && hub_pki_check_pair(cert, key, &days, err, sizeof err))
 		fail(c, "key 'http_cert': %s", err);
+	else if (days < HUB_PKI_WARN_DAYS)
+		/* Not an error: the hub starts, and says the same at each start. */
+		fprintf(stderr, "warning: key 'http_cert': %s expires in %d day%s\n", cert,
+			days, days == 1 ? "" : "s");
 }
 
 static void check_rules(check *c, const char *policy_path, const char *registry,

@@ -100,6 +100,7 @@ static void usage(FILE *f)
 		"                   [--time-scale N] [--http ADDR:PORT]\n"
 		"       minqing-hub query --db FILE [--json] [--stations] [--events ITEM]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
+		"                             [--http-host NAME]...\n"
 		"       minqing-hub check-config [--config FILE]...\n"
 		"       minqing-hub backup --to FILE [--key-to FILE] [--config FILE]...\n"
 		"       minqing-hub stats [--db FILE] [--config FILE]...\n"
@@ -196,6 +197,7 @@ static void on_message(void *ud, proto_link *link, const struct mosquitto_messag
 static int check_http(config *cfg)
 {
 	char err[640];
+	int days = HUB_PKI_WARN_DAYS;
 
 	if (cfg->http_cert && !*cfg->http_cert)
 		free(cfg->http_cert), cfg->http_cert = NULL;
@@ -204,10 +206,15 @@ static int check_http(config *cfg)
 	if (!dash_listen_check(cfg->http, cfg->http_cert, cfg->http_key,
 		    cfg->http_insecure == 1, err, sizeof err) ||
 	    (cfg->http_cert &&
-		    hub_pki_check_pair(cfg->http_cert, cfg->http_key, err, sizeof err))) {
+		    hub_pki_check_pair(cfg->http_cert, cfg->http_key, &days, err, sizeof err))) {
 		fprintf(stderr, "minqing-hub: %s\n", err);
 		return 2;
 	}
+	/* Said at every start, into the journal: a month to renew it. */
+	if (days < HUB_PKI_WARN_DAYS)
+		fprintf(stderr, "minqing-hub: warning: the dashboard's certificate %s expires "
+				"in %d day%s; renew it, then restart the hub\n", cfg->http_cert,
+			days, days == 1 ? "" : "s");
 	return 0;
 }
 

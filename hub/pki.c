@@ -249,8 +249,11 @@ proto_err hub_pki_ensure(const char *dir, const char *county, const char *host)
 	return hub_pki_issue(dir, county, "server", &host, 1);
 }
 
-proto_err hub_pki_check_pair(const char *cert, const char *key, char *err, size_t n)
+proto_err hub_pki_check_pair(const char *cert, const char *key, int *days, char *err,
+	size_t n)
 {
+	int left = 0, secs = 0;
+
 	X509 *c = read_cert(cert);
 	EVP_PKEY *k = NULL;
 	proto_err rc = PROTO_ERR_BAD_VALUE;
@@ -277,6 +280,8 @@ proto_err hub_pki_check_pair(const char *cert, const char *key, char *err, size_
 			cert);
 		goto done;
 	}
+	if (days && ASN1_TIME_diff(&left, &secs, NULL, X509_get0_notAfter(c)) == 1)
+		*days = left;
 	rc = PROTO_OK;
 done:
 	ERR_clear_error();

@@ -28,8 +28,13 @@ bool hub_pki_host_valid(const char *host);
 
 /* Checks a PEM certificate file (the server's first, then any chain) and
  * its PEM private key: both readable, the key the certificate's, the
- * certificate valid now. PROTO_OK, or an error with a sentence in err. */
-proto_err hub_pki_check_pair(const char *cert, const char *key, char *err, size_t n);
+ * certificate valid now. PROTO_OK, with the whole days it has left in
+ * *days (may be NULL), or an error with a sentence in err. */
+proto_err hub_pki_check_pair(const char *cert, const char *key, int *days, char *err,
+	size_t n);
+
+/* Days left under which the hub and check-config warn of an expiry. */
+#define HUB_PKI_WARN_DAYS 30
 
 /* mosquitto's password hash of password: "$7$101$<salt>$<hash>" in out. */
 proto_err hub_pki_mosquitto_hash(const char *password, char *out, size_t n);

@@ -6,7 +6,7 @@
   refuses another name and the system's CAs.
 - Over TLS: the login works, its cookie is Secure (and HttpOnly), every
   answer carries Strict-Transport-Security, a change from the plain-HTTP
-  origin of the same host is refused, the live stream runs.
+  origin of the same host is refused, a report reaches the live stream.
 - Plain HTTP spoken to the TLS port gets no answer and a closed socket;
   the hub serves the next TLS client as before. A client that never begins
   its handshake is cut by the request deadline.
@@ -17,15 +17,18 @@
   proxy in front of it passes on. Half a pair, or a key that is not the certificate's,
   is refused too.
 - A PEM pair the operator brings (an RSA chain of another CA, made here
-  with openssl) works the same.
+  with openssl) works the same; 20 days before it expires, check-config and
+  the hub's start warn.
 """
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import run, check, start_hub_http, add_user, free_port, Proc
@@ -33,6 +36,7 @@ import harness
 
 NAME, NAME2, ADDR = "minqing.county.example", "dash.county.example", "10.20.30.40"
 PW = "county-pass-1"
+VILLAGE = "611025100201"
 
 
 def context(cafile):
@@ -152,6 +156,7 @@ def body(env):
     port = env.http_port
     check(f"dashboard at https://127.0.0.1:{port}/" in hub.text(),
           "the hub does not say it serves HTTPS")
+    check("expires in" not in hub.text(), "a warning of expiry for a ten-year certificate")
     add_user(env, "county", "county", harness.COUNTY, PW)
     t0 = time.time()
     for name in (NAME, NAME2, ADDR, "127.0.0.1", "localhost"):
@@ -175,6 +180,7 @@ def body(env):
     check_tls_session(env, web, f"{NAME}:{port}")
     print("over TLS: login, Secure HttpOnly cookie, HSTS on every answer, "
           "plain-HTTP origin refused, stream")
+
 
     # Plain HTTP to the TLS port: no HTTP answer, the socket closed.
     t0 = time.time()
@@ -207,6 +213,34 @@ def body(env):
         raise harness.Failure("a client that never began its handshake was not cut in 8 s")
     print(f"a client silent from the start: cut after {time.time() - idle_at:.1f} s")
     idle.close()
+
+    # A report reaches an open TLS stream (suspended, then resumed).
+    c = TlsConn(NAME, port, county_ctx)
+    c.request("GET", "/api/stream", headers={"Cookie": web.cookie,
+                                             "Accept": "text/event-stream"})
+    resp = c.getresponse()
+    seen = []
+
+    def read():
+        try:
+            for b in iter(lambda: resp.read1(4096), b""):
+                seen.append(b)
+        except (OSError, AttributeError, ValueError, http.client.HTTPException):
+            pass  # closed below
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(0.3)
+    t0 = time.time()
+    item = harness.LoopStations(env).report(VILLAGE, "orange")
+    env.wait_until(lambda: item.encode() in b"".join(seen), 15,
+                   "the report's item on the TLS stream")
+    print(f"item {item} on the TLS stream {(time.time() - t0) * 1000:.0f} ms after "
+          "its report was sent")
+    # The page goes away: the reader's recv returns at once (closing the TLS
+    # socket alone would wait for the reader to let go of it).
+    socket.socket.shutdown(c.sock, socket.SHUT_RDWR)
+    reader.join(5)
+    c.close()
     hub.stop()
     env.procs.remove(hub)
 
@@ -262,7 +296,7 @@ def body(env):
         ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", o("hub.key"),
          "-out", o("hub.csr"), "-subj", "/CN=hub.example.org"],
         ["openssl", "x509", "-req", "-in", o("hub.csr"), "-CA", o("ca.crt"), "-CAkey",
-         o("ca.key"), "-CAcreateserial", "-out", o("hub.crt"), "-days", "30",
+         o("ca.key"), "-CAcreateserial", "-out", o("hub.crt"), "-days", "20",
          "-extfile", o("ext.cnf")],
     ):
         r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -278,7 +312,12 @@ def body(env):
     r = sh([env.bin("hub/minqing-hub"), "check-config", "--config",
             os.path.join(prov, "hub.conf"), "--config", full, "--config", mine])
     check(r.returncode == 0, f"check-config with the operator's pair: {r.stderr}")
+    # 20 days left: a warning, not an error (the county's has ten years).
+    check(re.search(r"warning: key 'http_cert': .*chain.pem expires in (19|20) days", r.stderr),
+          f"check-config does not warn of the expiry in 20 days: {r.stderr!r}")
     hub = start_hub_http(env, "--config", mine)
+    check(re.search(r"certificate .*chain.pem expires in (19|20) days", hub.text()),
+          "the hub does not warn at start of its certificate's expiry")
     own_ctx = context(o("ca.crt"))
     version, _ = handshake(env.http_port, own_ctx, "hub.example.org")
     try:
