@@ -357,6 +357,24 @@ static const char *keys_line(const tui_app *app)
 	}
 }
 
+/* The key line in w columns: with single spaces between keys when the
+ * double ones do not fit, so that its end (F1 帮助) stays on screen. */
+static void put_keys(int y, int x, int w, const char *keys)
+{
+	char tight[512];
+	size_t n = 0;
+
+	if (tui_width(keys) <= w) {
+		tui_put(y, x, w, keys);
+		return;
+	}
+	for (const char *p = keys; *p && n + 1 < sizeof tight; p++)
+		if (!(p[0] == ' ' && p[1] == ' '))
+			tight[n++] = *p;
+	tight[n] = '\0';
+	tui_put(y, x, w, tight);
+}
+
 static void draw(tui_app *app)
 {
 	char head[4 * PROTO_PLACE_MAX + 160];
@@ -378,7 +396,7 @@ static void draw(tui_app *app)
 	draw_status(app);
 	attron(A_DIM);
 	mvhline(LINES - 2, 0, ' ', COLS);
-	tui_put(LINES - 2, 1, COLS - 2, keys_line(app));
+	put_keys(LINES - 2, 1, COLS - 2, keys_line(app));
 	attroff(A_DIM);
 	if (app->message[0]) {
 		int attr = COLOR_PAIR(app->message_error ? TUI_PAIR_ERROR : TUI_PAIR_OK) | A_BOLD;

@@ -151,11 +151,20 @@ def body(env):
         term.keys("Escape")
         term.keys("Escape")
         term.wait_for("What would you like to do")
+        # The report form's longest key line, at its text fields.
+        term.keys("1", "1", "1")
+        term.wait_for("F2 check")
+        key_line(term.screen(), "the form in English", "F1 help")
+        term.keys("Escape")
+        term.keys("Escape")
+        term.keys("Escape")
+        term.wait_for("What would you like to do")
         term.keys("q")
+        term.wait_for("y quit")                     # a draft was started
+        term.keys("y")
         term.wait_exit()
     finally:
         term.close()
-
 
     # A village renamed in the registry and reloaded (SIGHUP): the hub names
     # it anew in the next item, not from what it had kept.
