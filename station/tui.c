@@ -198,11 +198,17 @@ static void read_status(tui_app *app)
 	if (station_store_link(app->store, &app->link))
 		app->link.state = STATION_LINK_UNKNOWN;
 	app->depth = depth;
-	/* The hub names the station in its items; the code until it has. */
-	if (!station_store_station_name(app->store, station_store_code(app->store), app->name,
-		sizeof app->name))
-		snprintf(app->name, sizeof app->name, "%s", station_store_code(app->store));
 	tui_lists_reload(app);
+	/* The hub names the station in its items; the code until it has.
+	 * Searched again only when the lists have changed since. */
+	size_t rows = app->inbox.n + (size_t)app->mine.n;
+	if (!app->named && rows != app->named_at) {
+		app->named_at = rows;
+		app->named = station_store_station_name(app->store,
+			station_store_code(app->store), app->name, sizeof app->name);
+	}
+	if (!app->named)
+		snprintf(app->name, sizeof app->name, "%s", station_store_code(app->store));
 }
 
 static void draw_status(const tui_app *app)
@@ -471,7 +477,7 @@ static void colours(void)
 
 int station_tui_run(station_store *store, const char *dir)
 {
-	tui_app app = {.store = store, .dir = dir, .screen = TUI_MENU};
+	tui_app app = {.store = store, .dir = dir, .screen = TUI_MENU, .named_at = SIZE_MAX};
 	SCREEN *screen;
 	wint_t ch;
 	int got;
