@@ -43,6 +43,14 @@ typedef struct loop_surge_full {
 	uint64_t undone;
 } loop_surge_full;
 
+/* Readable station names (loop.c's place), by hash of the code: a county
+ * has ~2,000 stations, so nearly all of them stay. */
+#define LOOP_PLACES 4096
+typedef struct loop_place {
+	char code[PROTO_CODE_MAX + 1]; /* "" when the slot is empty */
+	char *name;                    /* malloc'd; "" for a code not registered */
+} loop_place;
+
 /* An item's body as of one of its events, encoded (proto_item_encode). */
 typedef struct loop_body {
 	char item[PROTO_ITEM_ID_MAX];
@@ -74,6 +82,7 @@ struct hub_loop {
 	 * resident's name [1] and for the others [0] (loop.c's snapshot): an
 	 * event's item messages and a report's receipt carry the same one. */
 	loop_body body[2];
+	loop_place places[LOOP_PLACES];
 	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };
 

@@ -241,11 +241,22 @@ fail:
 	return NULL;
 }
 
+static void places_clear(hub_loop *l)
+{
+	for (size_t i = 0; i < LOOP_PLACES; i++) {
+		free(l->places[i].name);
+		l->places[i].name = NULL;
+		l->places[i].code[0] = '\0';
+	}
+}
+
 void hub_loop_set_policy(hub_loop *l, const hub_policy *p)
 {
 	l->pol = *p;
 	/* Full under the old counts and window, maybe not under these. */
 	memset(l->surge_full, 0, sizeof l->surge_full);
+	/* A reload brings the registry with the policy: names may differ. */
+	places_clear(l);
 }
 
 void hub_loop_destroy(hub_loop *l)
@@ -254,6 +265,7 @@ void hub_loop_destroy(hub_loop *l)
 		return;
 	for (int i = 0; i < LS__COUNT; i++)
 		sqlite3_finalize(l->st[i]);
+	places_clear(l);
 	hub_tally_destroy(l->tally);
 	free(l->body[0].json);
 	free(l->body[1].json);
@@ -468,18 +480,26 @@ proto_err hub_loop_before_commit(hub_loop *l)
 	return err;
 }
 
-/* The readable name of the station code (HUB_STATION_LABEL) into out, cut
- * at PROTO_PLACE_MAX code points (a station refuses longer); NULL when the
- * code is no registered station, or is no code ("hub", a user). */
+/* The readable name of the station code (HUB_STATION_LABEL), cut at
+ * PROTO_PLACE_MAX code points (a station refuses longer), into out; NULL
+ * when the code is no registered station, or is no code ("hub", a user).
+ * Kept in l->places, emptied when the registry may have changed
+ * (set_policy); copied out, since the next call may evict it. */
 static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX + 1])
 {
 	sqlite3_stmt *st = l->st[LS_PLACE];
+	loop_place *slot;
 	size_t at = 0, cp = 0;
 	const char *s;
 
-	out[0] = '\0';
 	if (!code || !proto_code_valid(code))
 		return NULL;
+	slot = &l->places[proto_str_hash(code) % LOOP_PLACES];
+	if (strcmp(slot->code, code) == 0) {
+		proto_copy(out, 4 * PROTO_PLACE_MAX + 1, slot->name);
+		return out[0] ? out : NULL;
+	}
+	out[0] = '\0';
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && (s = (const char *)sqlite3_column_text(st, 0))) {
 		while (s[at] && cp < PROTO_PLACE_MAX) {
@@ -491,6 +511,12 @@ static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX +
 			cp++;
 		}
 		out[at] = '\0';
+		char *kept = strdup(out);
+		if (kept) { /* out of memory: looked up again next time */
+			free(slot->name);
+			slot->name = kept;
+			proto_copy(slot->code, sizeof slot->code, code);
+		}
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);

@@ -247,6 +247,7 @@ int station_cli_inbox(station_store *store, int argc, char **argv)
 typedef struct show_ctx {
 	bool json;
 	station_store *store; /* for the readable names of stations */
+	const station_cli_item *item; /* the item shown, with its own names */
 	cJSON *list; /* the array being filled when json */
 	int rows;    /* printed so far, when text */
 } show_ctx;
@@ -261,9 +262,10 @@ static int show_event(void *ud, const station_event *ev, int times, int64_t firs
 		cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
 		add_opt(o, "event", ev->event);
 		add_opt(o, "by", ev->by);
-		if (ev->by && proto_code_valid(ev->by) &&
-		    station_store_station_name(c->store, ev->by, actor, sizeof actor))
-			cJSON_AddStringToObject(o, "by_name", actor);
+		const char *name = station_cli_actor(c->store, c->item, ev->by, actor,
+			sizeof actor);
+		if (ev->by && proto_code_valid(ev->by) && strcmp(name, ev->by) != 0)
+			cJSON_AddStringToObject(o, "by_name", name);
 		add_time(o, "at", ev->at);
 		add_opt(o, "note", ev->note);
 		cJSON_AddItemToArray(c->list, o);
@@ -273,7 +275,7 @@ static int show_event(void *ud, const station_event *ev, int times, int64_t firs
 	station_cli_time(ev->at, when);
 	printf("  %3lld  %s  %-6s  %s", (long long)ev->seq, when,
 		station_cli_event_name(ev->event),
-		station_cli_actor(c->store, ev->by, actor, sizeof actor));
+		station_cli_actor(c->store, c->item, ev->by, actor, sizeof actor));
 	if (times > 1) {
 		station_cli_time(first, from);
 		printf(T("  共 %d 次（%s 起）", "  %d times (from %s)"), times, from);
@@ -378,7 +380,7 @@ static void print_can(const station_cli_view *v)
 static int show_text(station_store *store, const station_cli_item *it,
 	const proto_item *p, const station_cli_view *v)
 {
-	show_ctx c = {.store = store};
+	show_ctx c = {.store = store, .item = it};
 	char t1[STATION_CLI_TIME], t2[STATION_CLI_TIME];
 	char origin[4 * PROTO_PLACE_MAX + 1], handler[4 * PROTO_PLACE_MAX + 1];
 	char who[4 * PROTO_NAME_MAX + PROTO_MEMBER_ID_MAX + 16];
@@ -434,7 +436,7 @@ static int show_json(station_store *store, const station_cli_item *it,
 {
 	const proto_item *p = &m->u.item;
 	cJSON *o = cJSON_CreateObject();
-	show_ctx c = {.json = true, .store = store};
+	show_ctx c = {.json = true, .store = store, .item = it};
 	proto_err err;
 
 	if (!o)

@@ -73,7 +73,8 @@ const char *station_cli_place(station_store *store, const char *code, const char
 	return code ? code : "-";
 }
 
-const char *station_cli_actor(station_store *store, const char *by, char *buf, size_t n)
+const char *station_cli_actor(station_store *store, const station_cli_item *item,
+	const char *by, char *buf, size_t n)
 {
 	if (!by || !*by)
 		return "-";
@@ -82,6 +83,12 @@ const char *station_cli_actor(station_store *store, const char *by, char *buf, s
 		return T("系统", "the hub");
 	if (strncmp(by, "user:", 5) == 0 && by[5])
 		return by + 5;
+	/* Mostly the item's reporter or handler, whose names it carries:
+	 * no search of the store for those. */
+	if (item && strcmp(by, item->origin) == 0 && item->origin_name[0])
+		return item->origin_name;
+	if (item && strcmp(by, item->handler) == 0 && item->handler_name[0])
+		return item->handler_name;
 	if (proto_code_valid(by))
 		return station_cli_place(store, by, NULL, buf, n);
 	return by;

@@ -65,9 +65,11 @@ const char *station_cli_state_name(const char *state);
 const char *station_cli_event_name(const char *event);
 /* Who took a step, as a clerk reads it: the hub's own steps (route, remind,
  * supervise) are the system's (系统), a dashboard user "user:NAME" is NAME,
- * a station code its readable name when the hub sent one (else the code);
+ * a station code its readable name when the hub sent one (else the code):
+ * item's own names first (item may be NULL), the store's otherwise;
  * "-" for NULL. Static, by or buf (n bytes). */
-const char *station_cli_actor(station_store *store, const char *by, char *buf, size_t n);
+const char *station_cli_actor(station_store *store, const station_cli_item *item,
+	const char *by, char *buf, size_t n);
 
 /* The readable name of station code: known (the name the hub sent with an
  * item, else the one the store has seen), else the code itself. */

@@ -170,15 +170,16 @@ proto_err station_store_items(station_store *s, station_item_fn fn, void *ud)
 bool station_store_station_name(station_store *s, const char *code, char *out,
 	size_t n)
 {
-	/* The newest snapshot that names the code, in any of its roles. */
+	/* The newest snapshot that names the code as reporter or handler.
+	 * Only the rows of that code are parsed (a timeline asks once an
+	 * event, of an inbox of thousands); an actor is nearly always one of
+	 * the two somewhere, so by_name is not searched for. */
 	sqlite3_stmt *st = proto_db_prepare(s->db,
 		"SELECT name FROM ("
 		" SELECT json_extract(snapshot, '$.origin_name') AS name, updated FROM inbox"
 		"  WHERE origin = ?1"
 		" UNION ALL SELECT json_extract(snapshot, '$.handler_name'), updated FROM inbox"
-		"  WHERE handler = ?1"
-		" UNION ALL SELECT json_extract(snapshot, '$.by_name'), updated FROM inbox"
-		"  WHERE json_extract(snapshot, '$.by') = ?1)"
+		"  WHERE handler = ?1)"
 		" WHERE name IS NOT NULL AND name <> '' ORDER BY updated DESC LIMIT 1");
 	bool found = false;
 

@@ -143,8 +143,8 @@ proto_err station_store_find_item(station_store *s, const char *item,
 	station_item_fn fn, void *ud);
 
 /* The readable name of station code (回龙镇云沟村三组) the hub sent last in
- * an item, as its reporter, handler or actor, into out; false when no item
- * named it (an older hub). */
+ * an item it reported or handles, into out; false when no item named it
+ * (an older hub). */
 bool station_store_station_name(station_store *s, const char *code, char *out,
 	size_t n);
 

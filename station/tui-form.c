@@ -459,8 +459,7 @@ const char *tui_form_keys(const tui_app *app)
 			"Up/Down choose  Enter next  1-3 pick  Esc back  F1 help");
 	case FORM_DETAILS:
 		return T("Tab/↓ 下一栏  ↑ 上一栏  回车 换行(内容栏)  F2 检查并保存  Esc 上一步  F1 帮助",
-			"Tab/Down next  Up previous  Enter new line (text)  F2 check & save  "
-			"Esc back  F1 help");
+			"Tab/Down next  Up prev  Enter new line  F2 check, save  Esc back  F1 help");
 	default:
 		return T("↑↓ 选择  回车 保存  Esc 返回修改  F1 帮助",
 			"Up/Down choose  Enter save  Esc back to edit  F1 help");

@@ -285,6 +285,7 @@ void tui_item_open(tui_app *app, const char *item)
 typedef struct page {
 	int vy, scroll, top, rows;
 	station_store *store; /* for the readable names of stations */
+	const station_cli_item *item; /* the item shown, with its own names */
 } page;
 
 static void emit(page *p, const char *text)
@@ -314,7 +315,7 @@ static int draw_event(void *ud, const station_event *ev, int times, int64_t firs
 	}
 	snprintf(line, sizeof line, "  %s  %s  %s%s%s%s", when,
 		station_cli_event_name(ev->event),
-		station_cli_actor(p->store, ev->by, actor, sizeof actor), count,
+		station_cli_actor(p->store, p->item, ev->by, actor, sizeof actor), count,
 		ev->note && ev->note[0] ? "  " : "", ev->note ? ev->note : "");
 	emit(ud, line);
 	return 0;
@@ -427,6 +428,7 @@ void tui_item_draw(tui_app *app)
 		return;
 	}
 	const proto_item *x = &m.u.item;
+	p.item = &it;
 	snprintf(line, sizeof line, "%s  %s  %s  %s", it.item,
 		tui_colour_label(proto_colour_parse(it.colour)),
 		tui_category_label(proto_category_parse(it.category)),

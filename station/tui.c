@@ -198,11 +198,17 @@ static void read_status(tui_app *app)
 	if (station_store_link(app->store, &app->link))
 		app->link.state = STATION_LINK_UNKNOWN;
 	app->depth = depth;
-	/* The hub names the station in its items; the code until it has. */
-	if (!station_store_station_name(app->store, station_store_code(app->store), app->name,
-		sizeof app->name))
-		snprintf(app->name, sizeof app->name, "%s", station_store_code(app->store));
 	tui_lists_reload(app);
+	/* The hub names the station in its items; the code until it has.
+	 * Searched again only when the lists have changed since. */
+	size_t rows = app->inbox.n + (size_t)app->mine.n;
+	if (!app->named && rows != app->named_at) {
+		app->named_at = rows;
+		app->named = station_store_station_name(app->store,
+			station_store_code(app->store), app->name, sizeof app->name);
+	}
+	if (!app->named)
+		snprintf(app->name, sizeof app->name, "%s", station_store_code(app->store));
 }
 
 static void draw_status(const tui_app *app)
@@ -357,6 +363,24 @@ static const char *keys_line(const tui_app *app)
 	}
 }
 
+/* The key line in w columns: with single spaces between keys when the
+ * double ones do not fit, so that its end (F1 帮助) stays on screen. */
+static void put_keys(int y, int x, int w, const char *keys)
+{
+	char tight[512];
+	size_t n = 0;
+
+	if (tui_width(keys) <= w) {
+		tui_put(y, x, w, keys);
+		return;
+	}
+	for (const char *p = keys; *p && n + 1 < sizeof tight; p++)
+		if (!(p[0] == ' ' && p[1] == ' '))
+			tight[n++] = *p;
+	tight[n] = '\0';
+	tui_put(y, x, w, tight);
+}
+
 static void draw(tui_app *app)
 {
 	char head[4 * PROTO_PLACE_MAX + 160];
@@ -378,7 +402,7 @@ static void draw(tui_app *app)
 	draw_status(app);
 	attron(A_DIM);
 	mvhline(LINES - 2, 0, ' ', COLS);
-	tui_put(LINES - 2, 1, COLS - 2, keys_line(app));
+	put_keys(LINES - 2, 1, COLS - 2, keys_line(app));
 	attroff(A_DIM);
 	if (app->message[0]) {
 		int attr = COLOR_PAIR(app->message_error ? TUI_PAIR_ERROR : TUI_PAIR_OK) | A_BOLD;
@@ -453,7 +477,7 @@ static void colours(void)
 
 int station_tui_run(station_store *store, const char *dir)
 {
-	tui_app app = {.store = store, .dir = dir, .screen = TUI_MENU};
+	tui_app app = {.store = store, .dir = dir, .screen = TUI_MENU, .named_at = SIZE_MAX};
 	SCREEN *screen;
 	wint_t ch;
 	int got;

@@ -158,6 +158,8 @@ typedef struct tui_app {
 	bool agent_running;
 	int64_t depth;
 	char name[4 * PROTO_PLACE_MAX + 1]; /* this station's, as the hub names it */
+	bool named;                 /* name is the hub's, not the code */
+	size_t named_at;            /* list rows when the name was last sought */
 	int64_t refreshed;          /* monotonic ms of the last read */
 } tui_app;
 

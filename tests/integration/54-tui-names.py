@@ -10,9 +10,11 @@ every date whole (never "2026-1" / "2-08") and its key line complete, up to
 import json
 import os
 import re
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import harness
 from harness import check, run
 from tui import Terminal
 from wcwidth import wcswidth
@@ -48,7 +50,20 @@ def key_line(screen, where, end):
 
 
 def body(env):
-    env.start_village_loop(GROUP, VILLAGE)
+    # As start_village_loop, with a registry of the test's own: it is
+    # changed and reloaded at the end.
+    registry = os.path.join(env.dir, "registry.csv")
+    with open(harness.REGISTRY, encoding="utf-8") as f:
+        full = f.read()
+    with open(registry, "w", encoding="utf-8") as f:
+        f.write(full)
+    members = os.path.join(env.dir, "members.csv")
+    with open(members, "w") as f:
+        f.write(f"m-1,张队员,{VILLAGE},13800000001,infrastructure\n")
+    env.start_broker()
+    env.start_hub("--members", members, registry=registry)
+    env.start_station(GROUP)
+    env.start_station(VILLAGE)
     item = env.report(GROUP, title=TITLE, colour="blue", category="infrastructure")
     env.wait_until(lambda: item in env.client(VILLAGE, "inbox").stdout, 30,
                    "the item in the village's inbox")
@@ -136,10 +151,36 @@ def body(env):
         term.keys("Escape")
         term.keys("Escape")
         term.wait_for("What would you like to do")
+        # The report form's longest key line, at its text fields.
+        term.keys("1", "1", "1")
+        term.wait_for("F2 check")
+        key_line(term.screen(), "the form in English", "F1 help")
+        term.keys("Escape")
+        term.keys("Escape")
+        term.keys("Escape")
+        term.wait_for("What would you like to do")
         term.keys("q")
+        term.wait_for("y quit")                     # a draft was started
+        term.keys("y")
         term.wait_exit()
     finally:
         term.close()
+
+    # A village renamed in the registry and reloaded (SIGHUP): the hub names
+    # it anew in the next item, not from what it had kept.
+    with open(registry + ".new", "w", encoding="utf-8") as f:
+        f.write(full.replace(f"{VILLAGE},孙家湾村,", f"{VILLAGE},孙家湾新村,", 1))
+    os.replace(registry + ".new", registry)
+    env.hub.p.send_signal(signal.SIGHUP)
+    env.wait_until(lambda: "reloaded: policy" in env.hub.text(), 20, "the hub to reload")
+    second = env.report(GROUP, title="路灯不亮", colour="blue", category="infrastructure")
+    env.wait_until(lambda: second in env.client(VILLAGE, "inbox").stdout, 30,
+                   "the second item in the village's inbox")
+    s = show(env, VILLAGE, second)
+    check(s["origin_name"] == "永乐镇孙家湾新村一组" and s["handler_name"] == "永乐镇孙家湾新村",
+          f"after the reload the village's copy names {s['origin_name']!r}, "
+          f"{s['handler_name']!r}")
+    print("after a reload with the village renamed, the next item names it anew")
 
 
 run("54-tui-names", body)
