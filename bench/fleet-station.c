@@ -319,6 +319,28 @@ static int queue_step(fleet_station *s, char *json, int64_t id)
 	return 0;
 }
 
+/* Receipts a down message `ref` (accepted, or duplicate when seen before),
+ * naming `item` when it is an item message's; true when it was published. */
+static bool send_receipt(fleet_station *s, int64_t ref, bool seen, const char *item)
+{
+	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
+	char topic[PROTO_TOPIC_MAX], *json;
+	bool sent;
+
+	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
+	m.ts = proto_now_ms();
+	m.u.receipt.ref = ref;
+	m.u.receipt.status = seen ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED;
+	if (item)
+		snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s", item);
+	json = proto_msg_encode(&m);
+	sent = json &&
+	       proto_topic_up_for(topic, sizeof topic, s->reg->code, PROTO_MSG_RECEIPT) &&
+	       proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0;
+	free(json);
+	return sent;
+}
+
 /* The hub delivers item snapshots (routed, escalated, ...) to the stations
  * involved and sends them again until each is receipted on the station's up
  * receipt topic. The fleet keeps no items: it answers at once, "duplicate"
@@ -327,24 +349,13 @@ static int queue_step(fleet_station *s, char *json, int64_t id)
  * in all but a reordering. */
 static void answer_item(fleet_station *s, const proto_msg *item)
 {
-	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
-	char topic[PROTO_TOPIC_MAX], *json;
 	bool seen = item->id <= s->item_seen;
 
 	s->f->last_item = proto_mono_ms();
 	if (!seen)
 		s->item_seen = item->id;
-	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
-	m.ts = proto_now_ms();
-	m.u.receipt.ref = item->id;
-	m.u.receipt.status = seen ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED;
-	snprintf(m.u.receipt.item, sizeof m.u.receipt.item, "%s", item->u.item.item);
-	json = proto_msg_encode(&m);
-	if (json &&
-	    proto_topic_up_for(topic, sizeof topic, s->reg->code, PROTO_MSG_RECEIPT) &&
-	    proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0)
+	if (send_receipt(s, item->id, seen, item->u.item.item))
 		s->f->c.items++;
-	free(json);
 	/* Acted on once, on the first copy: a resend keeps its id. */
 	if (!seen && s->actor && s->f->phase != FLEET_DONE) {
 		if (s->f->o.human)
@@ -360,22 +371,12 @@ static void answer_item(fleet_station *s, const proto_msg *item)
  * assign from --members), so there is nothing else to do with it. */
 static void answer_member(fleet_station *s, const proto_msg *mb)
 {
-	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_RECEIPT};
-	char topic[PROTO_TOPIC_MAX], *json;
 	bool seen = mb->id <= s->member_seen;
 
 	if (!seen)
 		s->member_seen = mb->id;
-	snprintf(m.station, sizeof m.station, "%s", s->reg->code);
-	m.ts = proto_now_ms();
-	m.u.receipt.ref = mb->id;
-	m.u.receipt.status = seen ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED;
-	json = proto_msg_encode(&m);
-	if (json &&
-	    proto_topic_up_for(topic, sizeof topic, s->reg->code, PROTO_MSG_RECEIPT) &&
-	    proto_link_publish(s->link, topic, json, strlen(json), 1, false, NULL) == 0)
+	if (send_receipt(s, mb->id, seen, NULL))
 		s->f->c.members++;
-	free(json);
 }
 
 static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)

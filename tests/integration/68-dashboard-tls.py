@@ -69,23 +69,8 @@ class TlsWeb(harness.Web):
         super().__init__(env)
         self.name, self.ctx = name, ctx
 
-    def call(self, method, path, body=None, headers=None, csrf=True, timeout=30):
-        c = TlsConn(self.name, self.port, self.ctx)
-        h = dict(headers or {})
-        if self.cookie:
-            h["Cookie"] = self.cookie
-        if method == "POST" and csrf and self.csrf:
-            h["X-CSRF-Token"] = self.csrf
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode() if not isinstance(body, bytes) else body
-            h.setdefault("Content-Type", "application/json")
-        c.request(method, path, body=data, headers=h)
-        r = c.getresponse()
-        payload = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, hdrs, payload
+    def connection(self, timeout):
+        return TlsConn(self.name, self.port, self.ctx)
 
 
 def sh(argv, **kw):

@@ -617,9 +617,14 @@ class Web:
         self.cookie = None
         self.csrf = None
 
-    def call(self, method, path, body=None, headers=None, csrf=True, timeout=30):
+    def connection(self, timeout):
+        """The connection a call goes over: plain HTTP to loopback here; a
+        test of another transport (68's TLS) overrides it."""
         import http.client
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def call(self, method, path, body=None, headers=None, csrf=True, timeout=30):
+        c = self.connection(timeout)
         h = dict(headers or {})
         if self.cookie:
             h["Cookie"] = self.cookie
