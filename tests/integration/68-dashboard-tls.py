@@ -139,8 +139,9 @@ def body(env):
     # 1. The provisioned certificate, on loopback (the tests' address).
     hub = start_hub_http(env)
     port = env.http_port
-    check(f"dashboard at https://127.0.0.1:{port}/" in hub.text(),
-          "the hub does not say it serves HTTPS")
+    # The port opens just before the hub logs it: wait for the line.
+    env.wait_until(lambda: f"dashboard at https://127.0.0.1:{port}/" in hub.text(), 10,
+                   "the hub saying it serves HTTPS")
     check("expires in" not in hub.text(), "a warning of expiry for a ten-year certificate")
     add_user(env, "county", "county", harness.COUNTY, PW)
     t0 = time.time()
