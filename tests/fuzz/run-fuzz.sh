@@ -3,13 +3,13 @@
 #   run-fuzz.sh TARGET SEED_DIR DICT|- ARTIFACT_DIR
 # libFuzzer writes the inputs it finds into its first corpus directory, so it
 # gets a scratch copy of the seeds and the repository stays untouched. Seconds
-# per target: MINQING_FUZZ_SECONDS (default 20). A crash is kept as
+# per target: MINQING_FUZZ_SECONDS (default 15). A crash is kept as
 # ARTIFACT_DIR/<target>-crash-<sha1>; minimise it with
 #   TARGET -minimize_crash=1 -runs=100000 ARTIFACT
 set -euo pipefail
 
 target=$1 seeds=$2 dict=$3 artifacts=$4
-secs=${MINQING_FUZZ_SECONDS:-20}
+secs=${MINQING_FUZZ_SECONDS:-15}
 case $secs in
 	'' | *[!0-9]*) echo "MINQING_FUZZ_SECONDS must be whole seconds: '$secs'" >&2; exit 2 ;;
 esac
