@@ -1,8 +1,9 @@
-/* Internals shared by the files of the clerk's client `minqing`: client.c
- * (report, list, the usage text), client-import.c (import), client-inbox.c
- * (inbox, show), client-loop.c (the closed-loop steps) and client-text.c
- * (localised names); client-main.c starts the program and hands out the
- * commands, the full-screen client (tui.h) uses them. */
+/* Internals shared by the files of the clerk's client `minqing`:
+ * client-report.c (report, list, the items' rows, the usage text),
+ * client-import.c (import), client-inbox.c (inbox, show), client-loop.c
+ * (the closed-loop steps) and client-text.c (localised names);
+ * client-main.c starts the program and hands out the commands, and the
+ * full-screen client (tui.h) uses them. */
 #ifndef STATION_CLIENT_H
 #define STATION_CLIENT_H
 

@@ -1,9 +1,10 @@
-/* minqing: the village clerk's client, its report and list commands and
- * the usage text of them all. Writes reports straight into the station's
- * store (safe once the command returns, agent or broker up or not), then
- * nudges the agent to send them at once; lists what the station sent.
- * Start-up and the commands' dispatch are client-main.c's. Chinese by
- * default, English with --lang en. */
+/* minqing: the village clerk's client, its report and list commands, the
+ * inbox rows copied out of the store for every command, and the usage text
+ * of them all. Writes reports straight into the station's store (safe once
+ * the command returns, agent or broker up or not), then nudges the agent to
+ * send them at once; lists what the station sent. Start-up and the
+ * commands' dispatch are client-main.c's. Chinese by default, English with
+ * --lang en. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
