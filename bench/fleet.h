@@ -1,7 +1,9 @@
 /* minqing-fleet's shared state: the simulated stations, their in-memory
- * outboxes and the run's counters. Private to bench/: fleet.c runs the loop,
- * fleet-opts.c reads the command line, fleet-station.c speaks for one station,
- * fleet-content.c writes the reports, fleet-stats.c sums the run up. */
+ * outboxes and the run's counters. Private to bench/: fleet.c draws the
+ * random numbers, fleet-opts.c reads the command line, fleet-station.c
+ * speaks for one station, fleet-content.c writes the reports, fleet-human.c
+ * plans the actors' steps, fleet-stats.c sums the run up, fleet-run.c runs
+ * the loop over them all, and fleet-main.c starts the program. */
 #ifndef FLEET_H
 #define FLEET_H
 
@@ -178,6 +180,24 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level);
 
 /* Uniform random number in [0, 1) from the fleet's seeded generator. */
 double fleet_random(fleet *f);
+
+/* ------------------------------------------------------------ fleet-run.c */
+
+/* The registry of the run: --registry's file, else a synthetic county of
+ * --towns, --villages and --groups (written to --write-registry when asked).
+ * NULL on an error (logged). */
+proto_registry *fleet_run_registry(const fleet_opts *o);
+
+/* Opens the registry and prepares the stations of f->o; 0, or -1 (logged).
+ * Free with fleet_run_teardown, also after an error. */
+int fleet_run_setup(fleet *f);
+
+/* Runs the stations until the drain ends or a signal stops the run; sets
+ * f->t_end. 0, or -1 on an error of the loop (logged). */
+int fleet_run_events(fleet *f);
+
+/* Frees the stations, the messages and the registry. */
+void fleet_run_teardown(fleet *f);
 
 /* ------------------------------------------------------------ fleet-station.c */
 

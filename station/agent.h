@@ -1,7 +1,7 @@
 /* The station agent's logic: drains the outbox to the hub a window at a
  * time, applies receipts, resends what the hub has not receipted, and keeps
  * the station's retained status (birth, heartbeat, will) with one session
- * number per connection. Driven by the poll loop in agent_main.c. */
+ * number per connection. Driven by the poll loop in agent-main.c. */
 #ifndef STATION_AGENT_H
 #define STATION_AGENT_H
 

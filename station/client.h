@@ -1,12 +1,16 @@
-/* Internals shared by the files of the clerk's client `minqing`: client.c
- * (start-up, report, list), client-inbox.c (inbox, show), client-loop.c
- * (the closed-loop steps) and client-text.c (localised names). */
+/* Internals shared by the files of the clerk's client `minqing`:
+ * client-report.c (report, list, the items' rows, the usage text),
+ * client-import.c (import), client-inbox.c (inbox, show), client-loop.c
+ * (the closed-loop steps) and client-text.c (localised names);
+ * client-main.c starts the program and hands out the commands, and the
+ * full-screen client (tui.h) uses them. */
 #ifndef STATION_CLIENT_H
 #define STATION_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "protocol/loop.h"
 #include "station/store.h"
@@ -178,7 +182,13 @@ const char *station_cli_member_of(station_store *store, const char *id, char *bu
 bool station_cli_parse_rating(const char *word, proto_rating *out);
 bool station_cli_parse_until(const char *text, int64_t *ms);
 
+/* Prints the usage of the program and its commands to f, in the user's
+ * language. */
+void station_cli_usage(FILE *f);
+
 /* The commands; argv[0] is the command's name. Return an exit code. */
+int station_cli_report(station_store *store, const char *dir, int argc, char **argv);
+int station_cli_list_sent(station_store *store, int argc, char **argv);
 int station_cli_step(station_store *store, const char *dir, int argc, char **argv);
 int station_cli_inbox(station_store *store, int argc, char **argv);
 int station_cli_show(station_store *store, int argc, char **argv);

@@ -1,8 +1,9 @@
 /* Internals of the clerk's full-screen client (`minqing` with no command):
- * tui.c (start-up, the loop, menu, status line, help), tui-field.c (a
- * wide-character text field), tui-form.c (the new-report form), tui-list.c
- * (my reports, the inbox, one item), tui-prompt.c (a step's questions) and
- * tui-text.c (texts).
+ * tui-run.c (start-up, the loop, menu, status line, help), tui.c (the
+ * drawing kit every screen uses), tui-field.c (a wide-character text
+ * field), tui-form.c (the new-report form), tui-list.c (my reports, the
+ * inbox, one item), tui-prompt.c (a step's questions) and tui-text.c
+ * (texts).
  * Every screen's state lives in tui_app, outside any window, so that a
  * resize redraws it all from there and loses nothing typed. */
 #ifndef STATION_TUI_H

@@ -66,7 +66,7 @@ def body(env):
     print(f"{len(expected)} files and the data directory in place under prefix {o['prefix']}")
 
     # Every key of each program in its shipped config, with a comment.
-    for conf, src in (("hub.conf", "hub/main.c"), ("station.conf", "station/agent_main.c")):
+    for conf, src in (("hub.conf", "hub/hub-main.c"), ("station.conf", "station/agent-main.c")):
         text = open(root(etc + "/" + conf)).read()
         keys = keys_of(src)
         check(len(keys) > 8, f"no key table found in {src}")
@@ -138,7 +138,7 @@ def body(env):
                 check(opt in man, f"{prog} --help shows {opt}, which {page} lacks")
     r = sh(["man", "-l", root(o["mandir"] + "/man5/minqing.conf.5")],
            env={"MANWIDTH": "100", "PAGER": "cat"})
-    for k in set(keys_of("hub/main.c") + keys_of("station/agent_main.c")):
+    for k in set(keys_of("hub/hub-main.c") + keys_of("station/agent-main.c")):
         check(k in r.stdout, f"minqing.conf(5) does not document the key '{k}'")
     print(f"5 man pages render; --version is {version} everywhere; every --help "
           "option is in its man page; minqing.conf(5) documents every key")

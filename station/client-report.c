@@ -1,8 +1,10 @@
-/* minqing: the village clerk's client. Writes reports straight into the
- * station's store (safe once the command returns, agent or broker up or
- * not), then nudges the agent to send them at once; lists what the station
- * sent. Start-up and the commands' dispatch live here too. Chinese by
- * default, English with --lang en. */
+/* minqing: the village clerk's client, its report and list commands, the
+ * inbox rows copied out of the store for every command, and the usage text
+ * of them all. Writes reports straight into the station's store (safe once
+ * the command returns, agent or broker up or not), then nudges the agent to
+ * send them at once; lists what the station sent. Start-up and the
+ * commands' dispatch are client-main.c's. Chinese by default, English with
+ * --lang en. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,11 +21,9 @@
 #include "protocol/log.h"
 #include "protocol/message.h"
 #include "station/client.h"
-#include "station/tui.h"
-#include "version.h"
 
 
-static void usage(FILE *f)
+void station_cli_usage(FILE *f)
 {
 	fprintf(f, "%s", T(
 		"用法: minqing --data 目录 [--code 站点代码] [--lang zh|en] [命令]\n"
@@ -109,7 +109,7 @@ static const char *reason_text(proto_err err)
 	}
 }
 
-static int cmd_report(station_store *store, const char *dir, int argc, char **argv)
+int station_cli_report(station_store *store, const char *dir, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"colour", required_argument, NULL, 'c'},
@@ -162,7 +162,7 @@ static int cmd_report(station_store *store, const char *dir, int argc, char **ar
 			break;
 		}
 		default:
-			usage(stderr);
+			station_cli_usage(stderr);
 			return 2;
 		}
 	}
@@ -365,7 +365,7 @@ static int print_entry(void *ud, const station_entry *e)
 	return 0;
 }
 
-static int cmd_list(station_store *store, int argc, char **argv)
+int station_cli_list_sent(station_store *store, int argc, char **argv)
 {
 	list_ctx c = {.code = station_store_code(store)};
 
@@ -373,7 +373,7 @@ static int cmd_list(station_store *store, int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0) {
 			c.json = true;
 		} else {
-			usage(stderr);
+			station_cli_usage(stderr);
 			return STATION_CLI_USAGE;
 		}
 	}
@@ -382,60 +382,4 @@ static int cmd_list(station_store *store, int argc, char **argv)
 	if (!c.json && c.count == 0)
 		printf("%s\n", T("本站还没有上报。", "No reports yet."));
 	return STATION_CLI_OK;
-}
-
-int main(int argc, char **argv)
-{
-	const char *dir = NULL, *code = NULL, *lang = getenv("MINQING_LANG");
-	station_store *store = NULL;
-	int i, rc = STATION_CLI_USAGE;
-
-	proto_log_init("minqing", PROTO_LOG_WARN);
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			station_cli_english = lang && strcmp(lang, "en") == 0;
-			usage(stdout);
-			return STATION_CLI_OK;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("minqing %s\n", MINQING_VERSION);
-			return STATION_CLI_OK;
-		} else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) {
-			dir = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--code") == 0) {
-			code = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--lang") == 0) {
-			lang = argv[++i];
-		} else {
-			break;
-		}
-	}
-	station_cli_english = lang && strcmp(lang, "en") == 0;
-	if (!dir) {
-		usage(stderr);
-		return STATION_CLI_USAGE;
-	}
-	store = station_store_open(dir, code);
-	if (!store) {
-		fprintf(stderr, T("无法打开站点数据 %s\n", "cannot open station data in %s\n"),
-			dir);
-		return STATION_CLI_FAIL;
-	}
-	if (i >= argc)
-		rc = station_tui_run(store, dir);
-	else if (strcmp(argv[i], "report") == 0)
-		rc = cmd_report(store, dir, argc - i, argv + i);
-	else if (strcmp(argv[i], "import") == 0)
-		rc = station_cli_import(store, dir, argc - i, argv + i);
-	else if (strcmp(argv[i], "list") == 0)
-		rc = cmd_list(store, argc - i, argv + i);
-	else if (strcmp(argv[i], "inbox") == 0)
-		rc = station_cli_inbox(store, argc - i, argv + i);
-	else if (strcmp(argv[i], "show") == 0)
-		rc = station_cli_show(store, argc - i, argv + i);
-	else if (station_cli_is_step(argv[i]))
-		rc = station_cli_step(store, dir, argc - i, argv + i);
-	else
-		usage(stderr);
-	station_store_close(store);
-	return rc;
 }
