@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "protocol/db.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/str.h"
@@ -102,7 +103,7 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 
 	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		proto_copy(was, sizeof was, (const char *)sqlite3_column_text(st, 0));
+		proto_db_copy_text(was, sizeof was, st, 0);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (strcmp(was, w) == 0)
@@ -112,7 +113,7 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
-	proto_err err = loop_step(l, st);
+	proto_err err = proto_db_step(st);
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_WEATHER, area, w, 0);
 	return err;
