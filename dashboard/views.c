@@ -61,17 +61,10 @@ static const char *weather_of(sqlite3 *db, const char *code)
 static bool station_name(sqlite3 *db, const char *code, char *out, size_t n)
 {
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT name FROM stations WHERE code = ?");
-	bool found = false;
 
-	if (!st)
-		return false;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		proto_db_copy_text(out, n, st, 0);
-		found = true;
-	}
-	sqlite3_finalize(st);
-	return found;
+	if (st)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	return proto_db_first_text(st, out, n);
 }
 
 static int64_t arg_int(dash_req *r, const char *name, int64_t def, int64_t min,

@@ -86,8 +86,7 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 	sqlite3_bind_int64(st, 1, now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
 		proto_db_copy_text(ids[n++], sizeof ids[0], st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	for (int i = 0; i < n; i++) {
 		loop_item it;
 		proto_err err = loop_item_get(l, ids[i], &it);
@@ -199,8 +198,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 		count = sqlite3_column_int(st, 0);
 		oldest = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (count >= limit) {
 		/* Full until the oldest counted leaves the window: new
 		 * reports only add to the count. */
@@ -230,8 +228,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 			used += (size_t)w;
 		count++;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	snprintf(items + used, sizeof items - used, "]");
 	st = l->st[LS_ALERT];
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);

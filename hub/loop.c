@@ -319,8 +319,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 			PROTO_ERR_IO : PROTO_OK;
 		it->counted = tally_of(it);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return err;
 }
 
@@ -432,8 +431,7 @@ static proto_err read_down_id(hub_loop *l)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		l->last_down_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PROTO_OK : PROTO_ERR_IO;
 }
 
@@ -498,8 +496,7 @@ static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX +
 			proto_copy(slot->code, sizeof slot->code, code);
 		}
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return out[0] ? out : NULL;
 }
 
@@ -575,8 +572,7 @@ static const loop_body *item_body(hub_loop *l, const loop_item *it, bool persona
 		free(p.reporter_phone);
 	}
 done:
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return b->json ? b : NULL;
 }
 
@@ -709,8 +705,7 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 		sqlite3_bind_text(q, 1, it->id, -1, SQLITE_STATIC);
 		while (m < 8 && sqlite3_step(q) == SQLITE_ROW)
 			proto_db_copy_text(origins[m++], sizeof origins[0], q, 0);
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
+		proto_db_reset(q);
 		for (int i = 0; !err && i < m; i++) {
 			bool dup = false;
 			for (int j = 0; j < n; j++)
@@ -764,8 +759,7 @@ proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
 		if ((t = (const char *)sqlite3_column_text(st, 3)))
 			nomem |= !(note = strdup(t));
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (!nomem)
 		*json = snapshot(l, &it, receipt->station, 0, kind, by, note,
 			at ? at : it.received, receipt, NULL, NULL);
@@ -859,8 +853,7 @@ static bool member_serves(hub_loop *l, const char *member, const char *handler)
 	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		proto_db_copy_text(station, sizeof station, st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return station[0] && proto_code_within(station, handler);
 }
 
@@ -1059,8 +1052,7 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 			log_error("an item message cannot be unsealed (key changed?)");
 		free(json);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return n;
 }
 

@@ -195,8 +195,7 @@ static proto_err sync_one(team_sync *t, const char *station, const char *id,
 		const char *u = (const char *)sqlite3_column_text(t->get, 1);
 		same = n && u && strcmp(n, name) == 0 && strcmp(u, unit) == 0;
 	}
-	sqlite3_reset(t->get);
-	sqlite3_clear_bindings(t->get);
+	proto_db_reset(t->get);
 	if (!same)
 		err = tell(t, station, id, name, unit, false);
 	if (!err) {
@@ -306,8 +305,7 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 			unsigned char *sealed = hub_secret_seal(l->secret, fl[3], &len);
 			if (!sealed) {
 				snprintf(err, errlen, "%s: out of memory", path);
-				sqlite3_reset(st);
-				sqlite3_clear_bindings(st);
+				proto_db_reset(st);
 				goto done;
 			}
 			sqlite3_bind_blob(st, 4, sealed, (int)len, free);

@@ -58,11 +58,9 @@ static const char *text_of(sqlite3 *db, const char *sql, char *out, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		proto_db_copy_text(out, n, st, 0);
-	sqlite3_finalize(st);
+	/* st stays NULL when the prepare fails: "" then. */
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	proto_db_first_text(st, out, n);
 	return out;
 }
 

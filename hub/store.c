@@ -453,8 +453,7 @@ proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, 
 	sqlite3_bind_text(st, 6, r->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->text, -1, SQLITE_STATIC);
 	if (bind_sealed(s, st, 8, r->reporter_name) || bind_sealed(s, st, 9, r->reporter_phone)) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		proto_db_reset(st);
 		return PROTO_ERR_NOMEM;
 	}
 	sqlite3_bind_int(st, 10, r->people);

@@ -30,6 +30,12 @@ sqlite3_stmt *proto_db_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+void proto_db_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 proto_err proto_db_step(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -37,8 +43,7 @@ proto_err proto_db_step(sqlite3_stmt *st)
 	/* sqlite3_reset reports the step's error again and leaves it as the
 	 * connection's: the message below and a caller's look at the error
 	 * code after still see it. */
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (rc != SQLITE_DONE) {
 		log_error("sqlite: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
 		return PROTO_ERR_IO;
@@ -85,6 +90,18 @@ const char *proto_db_text(sqlite3_stmt *st, int col)
 void proto_db_copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
 	proto_copy(dst, n, proto_db_text(st, col));
+}
+
+bool proto_db_first_text(sqlite3_stmt *st, char *out, size_t n)
+{
+	bool found = st && sqlite3_step(st) == SQLITE_ROW;
+
+	if (found)
+		proto_db_copy_text(out, n, st, 0);
+	else if (n)
+		out[0] = '\0';
+	sqlite3_finalize(st);
+	return found;
 }
 
 /* How long a writer waits for another's write lock, in looks a millisecond

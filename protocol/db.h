@@ -7,6 +7,7 @@
 #define PROTO_DB_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,11 @@ proto_err proto_db_exec(sqlite3 *db, const char *sql);
 
 /* Prepares a statement, logging failures; NULL on error. */
 sqlite3_stmt *proto_db_prepare(sqlite3 *db, const char *sql);
+
+/* Readies a kept statement for its next use, whatever its last step said:
+ * reset, its bindings cleared (NULL), so that no value of one use is taken
+ * for the next's. The connection's error code is left as the step left it. */
+void proto_db_reset(sqlite3_stmt *st);
 
 /* Runs a kept statement (one prepared once and run many times, as the hub's
  * are) that returns no rows, then resets it and clears its bindings, so the
@@ -50,6 +56,13 @@ proto_err proto_db_finish(sqlite3_stmt *st, int rc);
  * nothing is logged (an operator's command may ask a database that lacks
  * the table). */
 int64_t proto_db_int(sqlite3_stmt *st, int64_t fallback);
+
+/* Runs a statement made for one use (proto_db_prepare, then bound) and
+ * copies its first row's first column into out of size n (> 0), as
+ * proto_db_copy_text does; out is "" when there is no row. Finalizes st.
+ * Returns true when there was a row; false too when st is NULL (a prepare
+ * that failed) or the step fails, which is not logged. */
+bool proto_db_first_text(sqlite3_stmt *st, char *out, size_t n);
 
 /* The text of column col of the current row: "" for NULL, never NULL
  * itself. Valid until the statement steps, resets or is finalized. */

@@ -161,20 +161,11 @@ bool station_store_station_name(station_store *s, const char *code, char *out,
 		" UNION ALL SELECT json_extract(snapshot, '$.handler_name'), updated FROM inbox"
 		"  WHERE handler = ?1)"
 		" WHERE name IS NOT NULL AND name <> '' ORDER BY updated DESC LIMIT 1");
-	bool found = false;
 
-	if (n)
-		out[0] = '\0';
-	if (!st || !code)
-		goto done;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		proto_db_copy_text(out, n, st, 0);
-		found = true;
-	}
-done:
-	sqlite3_finalize(st);
-	return found;
+	/* No code: left unbound, NULL, which names no row. */
+	if (st && code)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	return proto_db_first_text(st, out, n);
 }
 
 proto_err station_store_find_item(station_store *s, const char *item,

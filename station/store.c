@@ -57,17 +57,11 @@ static const char schema[] =
 static proto_err meta_get(station_store *s, const char *key, char *out, size_t n)
 {
 	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT value FROM meta WHERE key = ?");
-	proto_err err = PROTO_ERR_NOT_FOUND;
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		proto_db_copy_text(out, n, st, 0);
-		err = PROTO_OK;
-	}
-	sqlite3_finalize(st);
-	return err;
+	return proto_db_first_text(st, out, n) ? PROTO_OK : PROTO_ERR_NOT_FOUND;
 }
 
 static proto_err meta_set(station_store *s, const char *key, const char *value)

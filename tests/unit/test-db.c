@@ -126,6 +126,45 @@ static void test_int(sqlite3 *db)
 		INT64_C(1) << 40);
 }
 
+/* A kept query left at a row: readied again, it holds no old binding. */
+static void test_reset(sqlite3 *db)
+{
+	sqlite3_stmt *st = proto_db_prepare(db, "SELECT v FROM t WHERE k = ?");
+
+	sqlite3_bind_text(st, 1, "a", -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR(proto_db_text(st, 0), "x");
+	proto_db_reset(st);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_DONE); /* k = NULL: no row */
+	proto_db_reset(st);
+	sqlite3_bind_text(st, 1, "b", -1, SQLITE_STATIC);
+	CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR(proto_db_text(st, 0), "y");
+	sqlite3_finalize(st);
+}
+
+static void test_first_text(sqlite3 *db)
+{
+	char out[8] = "old";
+
+	CHECK(proto_db_first_text(proto_db_prepare(db, "SELECT v FROM t WHERE k = 'a'"),
+		out, sizeof out));
+	CHECK_STR(out, "x");
+	CHECK(proto_db_first_text(proto_db_prepare(db, "SELECT n FROM t WHERE k = 'b'"),
+		out, sizeof out));
+	CHECK_STR(out, ""); /* a row whose column is NULL */
+	snprintf(out, sizeof out, "old");
+	CHECK(!proto_db_first_text(proto_db_prepare(db, "SELECT v FROM t WHERE 0"),
+		out, sizeof out));
+	CHECK_STR(out, "");
+	snprintf(out, sizeof out, "old");
+	CHECK(!proto_db_first_text(NULL, out, sizeof out));
+	CHECK_STR(out, "");
+	CHECK(proto_db_first_text(proto_db_prepare(db, "SELECT 'abcdefghij'"), out,
+		sizeof out));
+	CHECK_STR(out, "abcdefg");
+}
+
 static void test_text(sqlite3 *db)
 {
 	sqlite3_stmt *st = proto_db_prepare(db,
@@ -166,6 +205,8 @@ int main(void)
 		test_run(db);
 		test_finish(db);
 		test_int(db);
+		test_reset(db);
+		test_first_text(db);
 		test_text(db);
 		/* Every statement above was finalized: close does not refuse. */
 		CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
