@@ -113,12 +113,6 @@ static void fmt_ms(int64_t ms, bool day, char out_[32])
 		strftime(out_, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
-static const char *text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? (const char *)t : "";
-}
-
 /* Display width as a spreadsheet's column needs it: a CJK character (3 or
  * 4 UTF-8 bytes) is about two Latin ones. */
 static int text_width(const char *s)
@@ -337,7 +331,7 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 	if (st) {
 		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-			snprintf(scope_name, sizeof scope_name, "%s", text(st, 0));
+			proto_db_copy_text(scope_name, sizeof scope_name, st, 0);
 		sqlite3_finalize(st);
 	}
 	fmt_ms(now, false, made);
@@ -402,13 +396,15 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[LEDGER_COLS];
 		char dates[LEDGER_COLS][32], nums[LEDGER_COLS][24];
-		int cat = proto_category_parse(text(st, 5));
-		int rcol = proto_colour_parse(text(st, 6)), col = proto_colour_parse(text(st, 7));
-		int state = proto_state_parse(text(st, 23)), rating = proto_rating_parse(text(st, 22));
+		int cat = proto_category_parse(proto_db_text(st, 5));
+		int rcol = proto_colour_parse(proto_db_text(st, 6));
+		int col = proto_colour_parse(proto_db_text(st, 7));
+		int state = proto_state_parse(proto_db_text(st, 23));
+		int rating = proto_rating_parse(proto_db_text(st, 22));
 		int late = state < 0 ? -1 : overdue((proto_state)state, st, now);
 
 		for (int c = 0; c < LEDGER_COLS; c++) {
-			cells[c] = text(st, c);
+			cells[c] = proto_db_text(st, c);
 			dates[c][0] = nums[c][0] = '\0';
 			if (col_date(c) && sqlite3_column_type(st, c) != SQLITE_NULL) {
 				fmt_ms(sqlite3_column_int64(st, c), false, dates[c]);

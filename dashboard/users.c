@@ -47,12 +47,6 @@ static void make_dummy(void)
 		dummy_hash[0] = '\0';
 }
 
-static void copy_col(char *out, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(out, n, "%s", t ? (const char *)t : "");
-}
-
 /* A digest of the stored hash: sessions keep this, not the hash. */
 static void stamp_of(const char *hash, char out[33])
 {
@@ -91,11 +85,11 @@ bool dash_users_check(sqlite3 *db, const char *name, const char *password,
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			found = true;
 			snprintf(u->name, sizeof u->name, "%s", name);
-			copy_col(u->display, sizeof u->display, st, 0);
-			copy_col(u->role, sizeof u->role, st, 1);
-			copy_col(u->scope, sizeof u->scope, st, 2);
-			copy_col(hash, sizeof hash, st, 3);
-			copy_col(u->scope_name, sizeof u->scope_name, st, 4);
+			proto_db_copy_text(u->display, sizeof u->display, st, 0);
+			proto_db_copy_text(u->role, sizeof u->role, st, 1);
+			proto_db_copy_text(u->scope, sizeof u->scope, st, 2);
+			proto_db_copy_text(hash, sizeof hash, st, 3);
+			proto_db_copy_text(u->scope_name, sizeof u->scope_name, st, 4);
 		}
 		sqlite3_finalize(st);
 	}

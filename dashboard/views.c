@@ -24,18 +24,12 @@
 #define OPEN_STATES "('reported', 'signed', 'assigned')"
 #define CLOSED_STATES "('verified', 'rated', 'withdrawn', 'merged')"
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? (const char *)t : "";
-}
-
 static void add_text_or_null(cJSON *o, const char *key, sqlite3_stmt *st, int i)
 {
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		cJSON_AddNullToObject(o, key);
 	else
-		cJSON_AddStringToObject(o, key, col(st, i));
+		cJSON_AddStringToObject(o, key, proto_db_text(st, i));
 }
 
 static void add_rate(cJSON *o, const char *key, int64_t num, int64_t den)
@@ -57,7 +51,7 @@ static const char *weather_of(sqlite3 *db, const char *code)
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-			if (strcmp(col(st, 0), names[i]) == 0)
+			if (strcmp(proto_db_text(st, 0), names[i]) == 0)
 				w = names[i];
 	sqlite3_finalize(st);
 	return w;
@@ -67,17 +61,10 @@ static const char *weather_of(sqlite3 *db, const char *code)
 static bool station_name(sqlite3 *db, const char *code, char *out, size_t n)
 {
 	sqlite3_stmt *st = proto_db_prepare(db, "SELECT name FROM stations WHERE code = ?");
-	bool found = false;
 
-	if (!st)
-		return false;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", col(st, 0));
-		found = true;
-	}
-	sqlite3_finalize(st);
-	return found;
+	if (st)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	return proto_db_first_text(st, out, n);
 }
 
 static int64_t arg_int(dash_req *r, const char *name, int64_t def, int64_t min,
@@ -130,17 +117,17 @@ bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1])
 static cJSON *summary_row(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
-	const char *state = col(st, 4);
+	const char *state = proto_db_text(st, 4);
 
-	cJSON_AddStringToObject(o, "id", col(st, 0));
-	cJSON_AddStringToObject(o, "title", col(st, 1));
-	cJSON_AddStringToObject(o, "category", col(st, 2));
-	cJSON_AddStringToObject(o, "colour", col(st, 3));
+	cJSON_AddStringToObject(o, "id", proto_db_text(st, 0));
+	cJSON_AddStringToObject(o, "title", proto_db_text(st, 1));
+	cJSON_AddStringToObject(o, "category", proto_db_text(st, 2));
+	cJSON_AddStringToObject(o, "colour", proto_db_text(st, 3));
 	cJSON_AddStringToObject(o, "state", state);
-	cJSON_AddStringToObject(o, "origin", col(st, 5));
-	cJSON_AddStringToObject(o, "origin_name", col(st, 6));
-	cJSON_AddStringToObject(o, "handler", col(st, 7));
-	cJSON_AddStringToObject(o, "handler_name", col(st, 8));
+	cJSON_AddStringToObject(o, "origin", proto_db_text(st, 5));
+	cJSON_AddStringToObject(o, "origin_name", proto_db_text(st, 6));
+	cJSON_AddStringToObject(o, "handler", proto_db_text(st, 7));
+	cJSON_AddStringToObject(o, "handler_name", proto_db_text(st, 8));
 	cJSON_AddNumberToObject(o, "received", (double)sqlite3_column_int64(st, 9));
 	/* The limit someone is being held to now: signing while reported,
 	 * resolving while signed or assigned; none once resolved. */
@@ -197,12 +184,12 @@ static void add_events(sqlite3 *db, cJSON *out, const char *id)
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddNumberToObject(e, "at", (double)sqlite3_column_int64(st, 1));
-		cJSON_AddStringToObject(e, "actor", col(st, 2));
-		cJSON_AddStringToObject(e, "kind", col(st, 3));
+		cJSON_AddStringToObject(e, "actor", proto_db_text(st, 2));
+		cJSON_AddStringToObject(e, "kind", proto_db_text(st, 3));
 		add_text_or_null(e, "note", st, 4);
-		cJSON_AddStringToObject(e, "state", col(st, 5));
-		cJSON_AddStringToObject(e, "colour", col(st, 6));
-		cJSON_AddStringToObject(e, "handler", col(st, 7));
+		cJSON_AddStringToObject(e, "state", proto_db_text(st, 5));
+		cJSON_AddStringToObject(e, "colour", proto_db_text(st, 6));
+		cJSON_AddStringToObject(e, "handler", proto_db_text(st, 7));
 		cJSON_AddItemToArray(a, e);
 	}
 	sqlite3_finalize(st);
@@ -222,8 +209,8 @@ static void add_members(sqlite3 *db, cJSON *out, const char *handler, bool may)
 	sqlite3_bind_text(st, 1, handler, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "id", col(st, 0));
-		cJSON_AddStringToObject(m, "name", col(st, 1));
+		cJSON_AddStringToObject(m, "id", proto_db_text(st, 0));
+		cJSON_AddStringToObject(m, "name", proto_db_text(st, 1));
 		cJSON_AddItemToArray(a, m);
 	}
 	sqlite3_finalize(st);
@@ -244,15 +231,15 @@ cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id)
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW || !proto_code_within(col(st, 5), u->scope))
+	if (sqlite3_step(st) != SQLITE_ROW || !proto_code_within(proto_db_text(st, 5), u->scope))
 		goto done;
-	snprintf(origin, sizeof origin, "%s", col(st, 5));
-	snprintf(handler, sizeof handler, "%s", col(st, 7));
+	proto_db_copy_text(origin, sizeof origin, st, 5);
+	proto_db_copy_text(handler, sizeof handler, st, 7);
 	out = cJSON_CreateObject();
 	item = summary_row(st);
 	cJSON_AddItemToObject(out, "item", item);
 	int c = SUMMARY_N;
-	cJSON_AddStringToObject(item, "text", col(st, c));
+	cJSON_AddStringToObject(item, "text", proto_db_text(st, c));
 	cJSON_AddNumberToObject(item, "people", sqlite3_column_int(st, c + 1));
 	bool full = dash_personal_full(u, handler, origin);
 	char *reporter = dash_personal(d, sqlite3_column_blob(st, c + 2),
@@ -273,15 +260,15 @@ cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id)
 		cJSON_AddNullToObject(item, "member");
 	} else {
 		cJSON *m = cJSON_AddObjectToObject(item, "member");
-		cJSON_AddStringToObject(m, "id", col(st, c + 4));
-		cJSON_AddStringToObject(m, "name", col(st, c + 5));
+		cJSON_AddStringToObject(m, "id", proto_db_text(st, c + 4));
+		cJSON_AddStringToObject(m, "name", proto_db_text(st, c + 5));
 	}
 	add_text_or_null(item, "rating", st, c + 6);
 	cJSON_AddNumberToObject(item, "created", (double)sqlite3_column_int64(st, c + 7));
 	cJSON_AddBoolToObject(item, "personal_full", full);
 
 	/* What this user may do now: what her station may (protocol/loop.h). */
-	int state = proto_state_parse(col(st, 4));
+	int state = proto_state_parse(proto_db_text(st, 4));
 	int roles = proto_loop_roles(u->scope, handler, origin);
 	char parent[PROTO_CODE_MAX + 1];
 	cJSON *actions = cJSON_AddArrayToObject(out, "actions");
@@ -432,12 +419,12 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 		}
 		child *x = &c[(*n)++];
 		memset(x, 0, sizeof *x);
-		snprintf(x->code, sizeof x->code, "%s", col(st, 0));
-		snprintf(x->name, sizeof x->name, "%s", col(st, 1));
+		proto_db_copy_text(x->code, sizeof x->code, st, 0);
+		proto_db_copy_text(x->name, sizeof x->name, st, 1);
 		x->weather = "clear";
 		static const char *const w[] = {"cloudy", "overcast", "rain", "storm"};
 		for (size_t i = 0; i < 4; i++)
-			if (strcmp(col(st, 2), w[i]) == 0)
+			if (strcmp(proto_db_text(st, 2), w[i]) == 0)
 				x->weather = w[i];
 	}
 	sqlite3_finalize(st);
@@ -451,7 +438,7 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 		sqlite3_bind_int(st, 2, width);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			for (size_t i = 0; i < *n; i++)
-				if (strcmp(c[i].code, col(st, 0)) == 0)
+				if (strcmp(c[i].code, proto_db_text(st, 0)) == 0)
 					for (int k = 0; k < PROTO_COLOUR__COUNT; k++)
 						c[i].open[k] = sqlite3_column_int64(st, 1 + k);
 		sqlite3_finalize(st);
@@ -463,7 +450,7 @@ static child *children_of(sqlite3 *db, const char *scope, size_t *n)
 		sqlite3_bind_int(st, 2, width);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			for (size_t i = 0; i < *n; i++)
-				if (strcmp(c[i].code, col(st, 0)) == 0) {
+				if (strcmp(c[i].code, proto_db_text(st, 0)) == 0) {
 					c[i].stations = sqlite3_column_int64(st, 1);
 					c[i].offline = sqlite3_column_int64(st, 2);
 				}
@@ -598,8 +585,8 @@ static cJSON *offline(sqlite3 *db, const char *scope)
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "code", col(st, 0));
-		cJSON_AddStringToObject(s, "name", col(st, 1));
+		cJSON_AddStringToObject(s, "code", proto_db_text(st, 0));
+		cJSON_AddStringToObject(s, "name", proto_db_text(st, 1));
 		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
 			cJSON_AddNullToObject(s, "last_seen");
 		else
@@ -614,10 +601,10 @@ cJSON *dash_alert_row(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "area", col(st, 0));
-	cJSON_AddStringToObject(o, "area_name", col(st, 1));
-	cJSON_AddStringToObject(o, "category", col(st, 2));
-	cJSON_AddStringToObject(o, "colour", col(st, 3));
+	cJSON_AddStringToObject(o, "area", proto_db_text(st, 0));
+	cJSON_AddStringToObject(o, "area_name", proto_db_text(st, 1));
+	cJSON_AddStringToObject(o, "category", proto_db_text(st, 2));
+	cJSON_AddStringToObject(o, "colour", proto_db_text(st, 3));
 	cJSON_AddNumberToObject(o, "at", (double)sqlite3_column_int64(st, 4));
 	cJSON_AddNumberToObject(o, "count", sqlite3_column_int(st, 5));
 	return o;
@@ -762,8 +749,8 @@ static rank *rank_rows(sqlite3 *db, const char *scope, bool villages, size_t *n,
 		}
 		rank *x = &rk[(*n)++];
 		memset(x, 0, sizeof *x);
-		snprintf(x->code, sizeof x->code, "%s", col(st, 0));
-		snprintf(x->name, sizeof x->name, "%s", col(st, 1));
+		proto_db_copy_text(x->code, sizeof x->code, st, 0);
+		proto_db_copy_text(x->name, sizeof x->name, st, 1);
 	}
 	sqlite3_finalize(st);
 	*width = proto_tier_digits(PROTO_TIER_VILLAGE);
@@ -907,8 +894,8 @@ void dash_api_stats(dash_req *r, sqlite3 *db)
 			char k[16];
 			bucket_key(sqlite3_column_int64(st, 0), period, k);
 			int b = bucket_find(keys, n, k);
-			int c = proto_category_parse(col(st, 1));
-			int l = proto_colour_parse(col(st, 2));
+			int c = proto_category_parse(proto_db_text(st, 1));
+			int l = proto_colour_parse(proto_db_text(st, 2));
 			if (b < 0)
 				continue;
 			received[b]++;

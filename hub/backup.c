@@ -18,6 +18,7 @@
 
 #include "hub/admin.h"
 #include "protocol/clock.h"
+#include "protocol/db.h"
 
 static void usage(FILE *f)
 {
@@ -47,13 +48,10 @@ static int sync_path(const char *path, bool dir)
 static int64_t count(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t n = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	/* st stays NULL when the prepare fails: -1 then. */
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	return proto_db_int(st, -1);
 }
 
 /* The copy into tmp; on success the counts of the copy. */

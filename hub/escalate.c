@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "protocol/db.h"
 #include "protocol/log.h"
 #include "protocol/str.h"
 
@@ -84,9 +85,8 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 
 	sqlite3_bind_int64(st, 1, now);
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		proto_copy(ids[n++], sizeof ids[0], (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+		proto_db_copy_text(ids[n++], sizeof ids[0], st, 0);
+	proto_db_reset(st);
 	for (int i = 0; i < n; i++) {
 		loop_item it;
 		proto_err err = loop_item_get(l, ids[i], &it);
@@ -128,7 +128,7 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 				  "trying again in an hour", it.id, proto_err_name(err));
 			sqlite3_bind_int64(st2, 1, now + 3600000);
 			sqlite3_bind_text(st2, 2, it.id, -1, SQLITE_STATIC);
-			loop_step(l, st2);
+			proto_db_step(st2);
 			continue;
 		}
 		changed++;
@@ -198,8 +198,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 		count = sqlite3_column_int(st, 0);
 		oldest = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (count >= limit) {
 		/* Full until the oldest counted leaves the window: new
 		 * reports only add to the count. */
@@ -229,8 +228,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 			used += (size_t)w;
 		count++;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	snprintf(items + used, sizeof items - used, "]");
 	st = l->st[LS_ALERT];
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
@@ -241,7 +239,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 	sqlite3_bind_text(st, 6, items, -1, SQLITE_STATIC);
 	log_warn("surge alert (%s) for town %s: %d open %s reports within the window",
 		proto_colour_name(colour), town, count, proto_category_name(it->category));
-	proto_err err = loop_step(l, st);
+	proto_err err = proto_db_step(st);
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_ALERT, town, NULL, sqlite3_last_insert_rowid(l->db));
 	return err;

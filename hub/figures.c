@@ -83,12 +83,6 @@ void hub_figures_sum(hub_figures *f, const hub_figures *g)
 		a[i] += b[i];
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? (const char *)t : "";
-}
-
 /* Counts the items whose column `by` (origin or handler) is within scope,
  * each into the figures area() gives for the first `width` characters of
  * that column (NULL: not counted). */
@@ -122,19 +116,19 @@ static proto_err count_by(sqlite3 *db, const char *by, const char *scope, size_t
 	sqlite3_bind_int64(st, 3, to);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)width);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		hub_figures *f = area(col(st, 9), arg);
+		hub_figures *f = area(proto_db_text(st, 9), arg);
 		if (!f)
 			continue;
 		hub_figures_item it = {
-			.state = (proto_state)proto_state_parse(col(st, 0)),
-			.colour = (proto_colour)proto_colour_parse(col(st, 1)),
-			.category = (proto_category)proto_category_parse(col(st, 2)),
+			.state = (proto_state)proto_state_parse(proto_db_text(st, 0)),
+			.colour = (proto_colour)proto_colour_parse(proto_db_text(st, 1)),
+			.category = (proto_category)proto_category_parse(proto_db_text(st, 2)),
 			.escalations = sqlite3_column_int(st, 3),
 			.sign_by = sqlite3_column_int64(st, 4),
 			.resolve_by = sqlite3_column_int64(st, 5),
 			.signed_at = sqlite3_column_int64(st, 6),
 			.resolved_at = sqlite3_column_int64(st, 7),
-			.rating = col(st, 8),
+			.rating = proto_db_text(st, 8),
 		};
 		hub_figures_add(f, &it, now);
 	}
@@ -199,7 +193,7 @@ proto_err hub_figures_closures(sqlite3 *db, const char *scope, int64_t from, int
 	sqlite3_bind_int64(st, 3, to);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t at = sqlite3_column_int64(st, 1);
-		if (hub_figures_closed((proto_state)proto_state_parse(col(st, 0)), at))
+		if (hub_figures_closed((proto_state)proto_state_parse(proto_db_text(st, 0)), at))
 			each(at, arg);
 	}
 	sqlite3_finalize(st);
@@ -236,7 +230,7 @@ proto_err hub_figures_all(sqlite3 *db, const char *scope, int64_t now, hub_figur
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		hub_figures_add_late(out, (proto_state)proto_state_parse(col(st, 0)),
+		hub_figures_add_late(out, (proto_state)proto_state_parse(proto_db_text(st, 0)),
 			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), now);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)

@@ -116,9 +116,6 @@ int64_t loop_next_down_id(hub_loop *l);
 proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
 	proto_msg_type type, const char *key, char *json, int64_t now);
 
-/* Runs a statement without rows and resets it. */
-proto_err loop_step(hub_loop *l, sqlite3_stmt *st);
-
 /* Loads an item; PROTO_ERR_UNKNOWN_ITEM when there is none. */
 proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it);
 

@@ -272,26 +272,6 @@ void hub_loop_destroy(hub_loop *l)
 	free(l);
 }
 
-proto_err loop_step(hub_loop *l, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(l->db));
-		return PROTO_ERR_IO;
-	}
-	return PROTO_OK;
-}
-
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	proto_copy(dst, n, t ? (const char *)t : "");
-}
-
 /* ----------------------------------------------------------------- items */
 
 static hub_tally_parts tally_of(const loop_item *it)
@@ -313,17 +293,17 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		proto_copy(it->id, sizeof it->id, id);
-		copy_col(it->origin, sizeof it->origin, st, 0);
-		copy_col(buf, sizeof buf, st, 1);
+		proto_db_copy_text(it->origin, sizeof it->origin, st, 0);
+		proto_db_copy_text(buf, sizeof buf, st, 1);
 		it->category = (proto_category)proto_category_parse(buf);
-		copy_col(buf, sizeof buf, st, 2);
+		proto_db_copy_text(buf, sizeof buf, st, 2);
 		it->colour = (proto_colour)proto_colour_parse(buf);
-		copy_col(buf, sizeof buf, st, 3);
+		proto_db_copy_text(buf, sizeof buf, st, 3);
 		it->state = (proto_state)proto_state_parse(buf);
-		copy_col(it->handler, sizeof it->handler, st, 4);
-		copy_col(it->member, sizeof it->member, st, 5);
-		copy_col(it->rating, sizeof it->rating, st, 6);
-		copy_col(it->into, sizeof it->into, st, 7);
+		proto_db_copy_text(it->handler, sizeof it->handler, st, 4);
+		proto_db_copy_text(it->member, sizeof it->member, st, 5);
+		proto_db_copy_text(it->rating, sizeof it->rating, st, 6);
+		proto_db_copy_text(it->into, sizeof it->into, st, 7);
 		it->created = sqlite3_column_int64(st, 8);
 		it->received = sqlite3_column_int64(st, 9);
 		it->tier_since = sqlite3_column_int64(st, 10);
@@ -339,8 +319,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 			PROTO_ERR_IO : PROTO_OK;
 		it->counted = tally_of(it);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return err;
 }
 
@@ -420,7 +399,7 @@ static proto_err item_put(hub_loop *l, loop_item *it, int64_t now)
 	sqlite3_bind_text(st, 17, it->id, -1, SQLITE_STATIC);
 	if (it->signed_at)
 		sqlite3_bind_int64(st, 18, it->signed_at);
-	proto_err err = loop_step(l, st);
+	proto_err err = proto_db_step(st);
 	/* The item's counts move with it, in the same batch. */
 	hub_tally_parts now_counted = tally_of(it);
 	if (!err)
@@ -452,8 +431,7 @@ static proto_err read_down_id(hub_loop *l)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		l->last_down_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PROTO_OK : PROTO_ERR_IO;
 }
 
@@ -474,7 +452,7 @@ proto_err hub_loop_before_commit(hub_loop *l)
 		return PROTO_OK;
 	sqlite3_bind_text(st, 1, "last_down_id", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, l->last_down_id);
-	proto_err err = loop_step(l, st);
+	proto_err err = proto_db_step(st);
 	if (!err)
 		l->down_id_dirty = false;
 	return err;
@@ -518,8 +496,7 @@ static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX +
 			proto_copy(slot->code, sizeof slot->code, code);
 		}
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return out[0] ? out : NULL;
 }
 
@@ -595,8 +572,7 @@ static const loop_body *item_body(hub_loop *l, const loop_item *it, bool persona
 		free(p.reporter_phone);
 	}
 done:
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return b->json ? b : NULL;
 }
 
@@ -658,7 +634,7 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, it->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
-	return loop_step(l, st);
+	return proto_db_step(st);
 }
 
 proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
@@ -672,7 +648,7 @@ proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
 	sqlite3_bind_text(st, 4, json, -1, free);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_text(st, 6, proto_msg_type_name(type), -1, SQLITE_STATIC);
-	return loop_step(l, st);
+	return proto_db_step(st);
 }
 
 /* The event it->seq on an item already saved as it is after it, and its
@@ -695,7 +671,7 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 	sqlite3_bind_text(st, 7, proto_state_name(it->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
-	err = loop_step(l, st);
+	err = proto_db_step(st);
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
 	/* Everyone involved hears of it once: handler, reporter, a former
@@ -728,9 +704,8 @@ static proto_err record_event(hub_loop *l, loop_item *it, const char *kind,
 
 		sqlite3_bind_text(q, 1, it->id, -1, SQLITE_STATIC);
 		while (m < 8 && sqlite3_step(q) == SQLITE_ROW)
-			copy_col(origins[m++], sizeof origins[0], q, 0);
-		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
+			proto_db_copy_text(origins[m++], sizeof origins[0], q, 0);
+		proto_db_reset(q);
 		for (int i = 0; !err && i < m; i++) {
 			bool dup = false;
 			for (int j = 0; j < n; j++)
@@ -784,8 +759,7 @@ proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
 		if ((t = (const char *)sqlite3_column_text(st, 3)))
 			nomem |= !(note = strdup(t));
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (!nomem)
 		*json = snapshot(l, &it, receipt->station, 0, kind, by, note,
 			at ? at : it.received, receipt, NULL, NULL);
@@ -852,7 +826,7 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
 	sqlite3_bind_int64(st, 14, it.seq);
 	sqlite3_bind_int64(st, 15, now);
 	*json = NULL;
-	err = loop_step(l, st);
+	err = proto_db_step(st);
 	it.counted = tally_of(&it);
 	if (!err)
 		err = hub_tally_move(l->tally, it.origin, NULL, &it.counted);
@@ -878,9 +852,8 @@ static bool member_serves(hub_loop *l, const char *member, const char *handler)
 
 	sqlite3_bind_text(st, 1, member, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		copy_col(station, sizeof station, st, 0);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+		proto_db_copy_text(station, sizeof station, st, 0);
+	proto_db_reset(st);
 	return station[0] && proto_code_within(station, handler);
 }
 
@@ -1041,7 +1014,7 @@ proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
 
 	sqlite3_bind_int64(st, 1, ref);
 	sqlite3_bind_text(st, 2, station, -1, SQLITE_STATIC);
-	return loop_step(l, st);
+	return proto_db_step(st);
 }
 
 /* Publishes the rows a query yields, but for stations offline when online
@@ -1079,8 +1052,7 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
 			log_error("an item message cannot be unsealed (key changed?)");
 		free(json);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return n;
 }
 

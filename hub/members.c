@@ -19,13 +19,6 @@
 #include "protocol/log.h"
 #include "protocol/str.h"
 
-static void copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	proto_copy(dst, n, t ? (const char *)t : "");
-}
-
 /* Splits line in place at commas into at most max fields; returns count. */
 static int split(char *line, char **f, int max)
 {
@@ -202,8 +195,7 @@ static proto_err sync_one(team_sync *t, const char *station, const char *id,
 		const char *u = (const char *)sqlite3_column_text(t->get, 1);
 		same = n && u && strcmp(n, name) == 0 && strcmp(u, unit) == 0;
 	}
-	sqlite3_reset(t->get);
-	sqlite3_clear_bindings(t->get);
+	proto_db_reset(t->get);
 	if (!same)
 		err = tell(t, station, id, name, unit, false);
 	if (!err) {
@@ -212,7 +204,7 @@ static proto_err sync_one(team_sync *t, const char *station, const char *id,
 		sqlite3_bind_text(t->put, 3, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(t->put, 4, unit, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(t->put, 5, t->gen);
-		err = loop_step(t->l, t->put);
+		err = proto_db_step(t->put);
 	}
 	return err;
 }
@@ -245,9 +237,9 @@ static proto_err sync_team(hub_loop *l)
 		char id[PROTO_MEMBER_ID_MAX + 1], name[256], station[PROTO_CODE_MAX + 1];
 		char unit[PROTO_CODE_MAX + 1];
 
-		copy_text(id, sizeof id, all, 0);
-		copy_text(name, sizeof name, all, 1);
-		copy_text(unit, sizeof unit, all, 2);
+		proto_db_copy_text(id, sizeof id, all, 0);
+		proto_db_copy_text(name, sizeof name, all, 1);
+		proto_db_copy_text(unit, sizeof unit, all, 2);
 		proto_copy(station, sizeof station, unit);
 		/* The member's own station, then each ancestor to the county. */
 		for (bool more = true; !err && more; ) {
@@ -263,16 +255,16 @@ static proto_err sync_team(hub_loop *l)
 		char station[PROTO_CODE_MAX + 1], id[PROTO_MEMBER_ID_MAX + 1], name[256];
 		char unit[PROTO_CODE_MAX + 1];
 
-		copy_text(station, sizeof station, t.old, 0);
-		copy_text(id, sizeof id, t.old, 1);
-		copy_text(name, sizeof name, t.old, 2);
-		copy_text(unit, sizeof unit, t.old, 3);
+		proto_db_copy_text(station, sizeof station, t.old, 0);
+		proto_db_copy_text(id, sizeof id, t.old, 1);
+		proto_db_copy_text(name, sizeof name, t.old, 2);
+		proto_db_copy_text(unit, sizeof unit, t.old, 3);
 		err = tell(&t, station, id, name, unit, true);
 	}
 	sqlite3_reset(t.old);
 	if (!err) {
 		sqlite3_bind_int64(t.drop, 1, t.gen);
-		err = loop_step(l, t.drop);
+		err = proto_db_step(t.drop);
 	}
 	if (!err && t.sent)
 		log_info("service team: %d member messages for the stations", t.sent);
@@ -296,7 +288,7 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 		snprintf(err, errlen, "%s: cannot open", path);
 		return -1;
 	}
-	if (hub_store_begin(l->store) || loop_step(l, l->st[LS_MEMBER_CLEAR])) {
+	if (hub_store_begin(l->store) || proto_db_step(l->st[LS_MEMBER_CLEAR])) {
 		snprintf(err, errlen, "%s: database error", path);
 		goto done;
 	}
@@ -313,14 +305,13 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 			unsigned char *sealed = hub_secret_seal(l->secret, fl[3], &len);
 			if (!sealed) {
 				snprintf(err, errlen, "%s: out of memory", path);
-				sqlite3_reset(st);
-				sqlite3_clear_bindings(st);
+				proto_db_reset(st);
 				goto done;
 			}
 			sqlite3_bind_blob(st, 4, sealed, (int)len, free);
 		}
 		sqlite3_bind_text(st, 5, fl[4], -1, SQLITE_STATIC);
-		if (loop_step(l, st)) {
+		if (proto_db_step(st)) {
 			snprintf(err, errlen, "%s:line %d: member '%s' is listed twice", path,
 				lineno, fl[0]);
 			goto done;

@@ -24,6 +24,7 @@
 #include "hub/figures.h"
 #include "hub/health.h"
 #include "protocol/clock.h"
+#include "protocol/db.h"
 #include "protocol/message.h"
 
 #define T(zh, en) (english ? (en) : (zh))
@@ -45,27 +46,21 @@ static void usage(FILE *f)
 static int64_t one(sqlite3 *db, const char *sql, int64_t arg)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t n = 0;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return proto_db_int(st, 0);
 }
 
 static const char *text_of(sqlite3 *db, const char *sql, char *out, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	/* st stays NULL when the prepare fails: "" then. */
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	proto_db_first_text(st, out, n);
 	return out;
 }
 

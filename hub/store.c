@@ -162,20 +162,6 @@ void hub_store_close(hub_store *s)
 	free(s);
 }
 
-/* Runs a prepared statement that returns no rows and resets it. */
-static proto_err step(hub_store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		return PROTO_ERR_IO;
-	}
-	return PROTO_OK;
-}
-
 static proto_err refresh_marks(hub_store *s);
 
 proto_err hub_store_begin(hub_store *s)
@@ -273,7 +259,7 @@ static proto_err clamp_marks(hub_store *s)
 		m->settled = bound;
 		sqlite3_bind_int64(st, 1, bound);
 		sqlite3_bind_text(st, 2, m->code, -1, SQLITE_STATIC);
-		err = step(s, st);
+		err = proto_db_step(st);
 	}
 	return err;
 }
@@ -366,7 +352,7 @@ proto_err hub_store_sync_registry(hub_store *s, const proto_registry *reg)
 			sqlite3_bind_double(st, 3, p->lat);
 			sqlite3_bind_double(st, 4, p->lon);
 		}
-		err = step(s, st);
+		err = proto_db_step(st);
 	}
 	if (err) {
 		hub_store_rollback(s);
@@ -385,7 +371,7 @@ static proto_err mark_inbound(hub_store *s, const proto_msg *m, int64_t now, boo
 	sqlite3_bind_int64(st, 2, m->id);
 	sqlite3_bind_text(st, 3, proto_msg_type_name(m->type), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
-	err = step(s, st);
+	err = proto_db_step(st);
 	*dup = !err && sqlite3_changes(s->db) == 0;
 	return err;
 }
@@ -396,7 +382,7 @@ static proto_err unmark(hub_store *s, const proto_msg *m)
 
 	sqlite3_bind_text(st, 1, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, m->id);
-	return step(s, st);
+	return proto_db_step(st);
 }
 
 /* Marks the station seen; PROTO_ERR_REPLAY when a new id is below the mark
@@ -417,21 +403,21 @@ static proto_err advance(hub_store *s, const proto_msg *m, int64_t now)
 		mark->seen_at = now;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, m->station, -1, SQLITE_STATIC);
-	return step(s, st);
+	return proto_db_step(st);
 }
 
 static proto_err savepoint(hub_store *s)
 {
-	return step(s, s->st[ST_SAVEPOINT]);
+	return proto_db_step(s->st[ST_SAVEPOINT]);
 }
 
 static proto_err release(hub_store *s, proto_err err)
 {
 	if (err) {
-		step(s, s->st[ST_ROLLBACK_TO]);
+		proto_db_step(s->st[ST_ROLLBACK_TO]);
 		s->undone++;
 	}
-	if (step(s, s->st[ST_RELEASE]) && !err)
+	if (proto_db_step(s->st[ST_RELEASE]) && !err)
 		err = PROTO_ERR_IO;
 	return err;
 }
@@ -467,14 +453,13 @@ proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, 
 	sqlite3_bind_text(st, 6, r->title, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->text, -1, SQLITE_STATIC);
 	if (bind_sealed(s, st, 8, r->reporter_name) || bind_sealed(s, st, 9, r->reporter_phone)) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		proto_db_reset(st);
 		return PROTO_ERR_NOMEM;
 	}
 	sqlite3_bind_int(st, 10, r->people);
 	sqlite3_bind_int64(st, 11, m->ts);
 	sqlite3_bind_int64(st, 12, now);
-	err = step(s, st);
+	err = proto_db_step(st);
 	*dup = !err && sqlite3_changes(s->db) == 0;
 	if (err || *dup)
 		return err;
@@ -483,7 +468,7 @@ proto_err hub_store_stage_report(hub_store *s, const proto_msg *m, int64_t now, 
 	if (err == PROTO_ERR_REPLAY) {
 		sqlite3_stmt *un = s->st[ST_UNREPORT];
 		sqlite3_bind_text(un, 1, item, -1, SQLITE_STATIC);
-		if (step(s, un))
+		if (proto_db_step(un))
 			err = PROTO_ERR_IO;
 	}
 	return err;
@@ -526,7 +511,7 @@ proto_err hub_store_status(hub_store *s, const proto_msg *m, int64_t now)
 	sqlite3_bind_text(st, 6, m->station, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, p->session);
 	sqlite3_bind_int64(st, 9, now + MARK_AHEAD_MS);
-	proto_err err = step(s, st);
+	proto_err err = proto_db_step(st);
 	if (!err && mark && sqlite3_changes(s->db) > 0) {
 		if (settled > mark->settled)
 			mark->settled = settled;

@@ -73,19 +73,14 @@ bool hub_tally_in_hand(const hub_tally_parts *p)
 static proto_err add(hub_tally *t, const char *origin, int collected, const int *d)
 {
 	sqlite3_stmt *st = t->update;
-	int rc;
 
 	for (int pass = 0; pass < 2; pass++) {
 		sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, collected);
 		for (int i = 0; i < HUB_TALLY__COUNT; i++)
 			sqlite3_bind_int(st, 3 + i, d[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			log_error("sqlite: tally: %s", sqlite3_errmsg(t->db));
+		if (proto_db_step(st))
 			return PROTO_ERR_IO;
-		}
 		if (st == t->insert || sqlite3_changes(t->db) > 0)
 			break;
 		st = t->insert;

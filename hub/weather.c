@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hub/loop-int.h"
+#include "protocol/db.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/str.h"
@@ -44,8 +45,7 @@ static const char *compute_items(hub_loop *l, const char *code, bool own)
 		red = sqlite3_column_int64(st, 2);
 		late = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	if (red)
 		return "storm";
 	if (late)
@@ -60,8 +60,7 @@ static const char *compute_items(hub_loop *l, const char *code, bool own)
 		sqlite3_bind_int(st, 2, blue_width);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			most_blue = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		proto_db_reset(st);
 	}
 	if (orange || most_blue >= l->pol.weather.many_blue)
 		return "overcast";
@@ -88,8 +87,7 @@ static const char *compute(hub_loop *l, const char *code)
 		if (c && rank(c) > rank(w))
 			w = weathers[rank(c)];
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	proto_db_reset(st);
 	return w;
 }
 
@@ -102,9 +100,8 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 
 	sqlite3_bind_text(st, 1, area, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		proto_copy(was, sizeof was, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+		proto_db_copy_text(was, sizeof was, st, 0);
+	proto_db_reset(st);
 	if (strcmp(was, w) == 0)
 		return PROTO_OK;
 	st = l->st[LS_WEATHER_SET];
@@ -112,7 +109,7 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
-	proto_err err = loop_step(l, st);
+	proto_err err = proto_db_step(st);
 	if (!err)
 		hub_loop_notify(l, HUB_CHANGE_WEATHER, area, w, 0);
 	return err;

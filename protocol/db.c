@@ -5,6 +5,7 @@
 
 #include "protocol/db.h"
 #include "protocol/log.h"
+#include "protocol/str.h"
 
 proto_err proto_db_exec(sqlite3 *db, const char *sql)
 {
@@ -27,6 +28,80 @@ sqlite3_stmt *proto_db_prepare(sqlite3 *db, const char *sql)
 		return NULL;
 	}
 	return st;
+}
+
+void proto_db_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+proto_err proto_db_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	/* sqlite3_reset reports the step's error again and leaves it as the
+	 * connection's: the message below and a caller's look at the error
+	 * code after still see it. */
+	proto_db_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_error("sqlite: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+		return PROTO_ERR_IO;
+	}
+	return PROTO_OK;
+}
+
+proto_err proto_db_run(sqlite3_stmt *st)
+{
+	if (!st)
+		return PROTO_ERR_IO;
+	return proto_db_finish(st, sqlite3_step(st));
+}
+
+proto_err proto_db_finish(sqlite3_stmt *st, int rc)
+{
+	proto_err err = PROTO_OK;
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("sqlite: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+		err = PROTO_ERR_IO;
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+int64_t proto_db_int(sqlite3_stmt *st, int64_t fallback)
+{
+	int64_t v = fallback;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+const char *proto_db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : "";
+}
+
+void proto_db_copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	proto_copy(dst, n, proto_db_text(st, col));
+}
+
+bool proto_db_first_text(sqlite3_stmt *st, char *out, size_t n)
+{
+	bool found = st && sqlite3_step(st) == SQLITE_ROW;
+
+	if (found)
+		proto_db_copy_text(out, n, st, 0);
+	else if (n)
+		out[0] = '\0';
+	sqlite3_finalize(st);
+	return found;
 }
 
 /* How long a writer waits for another's write lock, in looks a millisecond

@@ -2,25 +2,11 @@
  * this station, and the timeline of the events it has seen. The hub resends
  * until receipted, so the same message, or an older one after a newer, may
  * come again: seq orders them, and only a higher one replaces a snapshot. */
-#include <stdio.h>
 #include <string.h>
 
 #include "protocol/clock.h"
 #include "protocol/db.h"
-#include "protocol/log.h"
 #include "station/store-int.h"
-
-static proto_err step_done(station_store *s, sqlite3_stmt *st)
-{
-	proto_err err = PROTO_OK;
-
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *text)
 {
@@ -43,7 +29,7 @@ static proto_err add_event(station_store *s, const proto_msg *m, int64_t seq)
 	bind_opt_text(st, 4, it->by);
 	sqlite3_bind_int64(st, 5, m->ts);
 	bind_opt_text(st, 6, it->note);
-	return step_done(s, st);
+	return proto_db_run(st);
 }
 
 static proto_err put_snapshot(station_store *s, const proto_msg *m, int64_t seq,
@@ -81,15 +67,9 @@ static proto_err put_snapshot(station_store *s, const proto_msg *m, int64_t seq,
 	sqlite3_bind_int64(st, 11, m->ts);
 	sqlite3_bind_int64(st, 12, proto_now_ms());
 	sqlite3_bind_text(st, 13, json, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE) {
-		/* 0 when the row holds this seq or a higher one already. */
-		*newer = sqlite3_changes(s->db) > 0;
-		err = PROTO_OK;
-	} else {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
+	err = proto_db_run(st);
+	/* 0 when the row holds this seq or a higher one already. */
+	*newer = !err && sqlite3_changes(s->db) > 0;
 	return err;
 }
 
@@ -153,7 +133,7 @@ static proto_err each_item(station_store *s, sqlite3_stmt *st, station_item_fn f
 		if (fn(ud, &it))
 			break;
 	}
-	return station_store__finish(s, st, rc);
+	return proto_db_finish(st, rc);
 }
 
 proto_err station_store_items(station_store *s, station_item_fn fn, void *ud)
@@ -181,20 +161,11 @@ bool station_store_station_name(station_store *s, const char *code, char *out,
 		" UNION ALL SELECT json_extract(snapshot, '$.handler_name'), updated FROM inbox"
 		"  WHERE handler = ?1)"
 		" WHERE name IS NOT NULL AND name <> '' ORDER BY updated DESC LIMIT 1");
-	bool found = false;
 
-	if (n)
-		out[0] = '\0';
-	if (!st || !code)
-		goto done;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-		found = true;
-	}
-done:
-	sqlite3_finalize(st);
-	return found;
+	/* No code: left unbound, NULL, which names no row. */
+	if (st && code)
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	return proto_db_first_text(st, out, n);
 }
 
 proto_err station_store_find_item(station_store *s, const char *item,
@@ -234,7 +205,7 @@ proto_err station_store_timeline(station_store *s, const char *item,
 		if (fn(ud, &ev))
 			break;
 	}
-	return station_store__finish(s, st, rc);
+	return proto_db_finish(st, rc);
 }
 
 proto_err station_store_actions(station_store *s, const char *item,

@@ -13,10 +13,6 @@ struct station_store {
 	bool in_tx;
 };
 
-/* Finalizes a query stepped until rc: PROTO_ERR_IO (logged) unless rc says
- * it ended well (a row the caller stopped at, or done). */
-proto_err station_store__finish(station_store *s, sqlite3_stmt *st, int rc);
-
 /* Steps st, calling fn for each outbox row of ENTRY_COLUMNS; finalizes st. */
 proto_err station_store__each_entry(station_store *s, sqlite3_stmt *st,
 	station_entry_fn fn, void *ud);

@@ -33,13 +33,8 @@ proto_err station_store_member(station_store *s, const proto_msg *m, bool *newer
 	sqlite3_bind_int(st, 4, mb->gone);
 	sqlite3_bind_int64(st, 5, m->id);
 	sqlite3_bind_int64(st, 6, proto_now_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
-	} else {
-		*newer = sqlite3_changes(s->db) > 0;
-	}
-	sqlite3_finalize(st);
+	err = proto_db_run(st);
+	*newer = !err && sqlite3_changes(s->db) > 0;
 	return err;
 }
 
@@ -60,7 +55,7 @@ proto_err station_store_team(station_store *s, station_member_fn fn, void *ud)
 		if (fn(ud, &mb))
 			break;
 	}
-	return station_store__finish(s, st, rc);
+	return proto_db_finish(st, rc);
 }
 
 proto_err station_store_team_check(station_store *s, const char *member,

@@ -57,17 +57,11 @@ static const char schema[] =
 static proto_err meta_get(station_store *s, const char *key, char *out, size_t n)
 {
 	sqlite3_stmt *st = proto_db_prepare(s->db, "SELECT value FROM meta WHERE key = ?");
-	proto_err err = PROTO_ERR_NOT_FOUND;
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-		err = PROTO_OK;
-	}
-	sqlite3_finalize(st);
-	return err;
+	return proto_db_first_text(st, out, n) ? PROTO_OK : PROTO_ERR_NOT_FOUND;
 }
 
 static proto_err meta_set(station_store *s, const char *key, const char *value)
@@ -75,31 +69,17 @@ static proto_err meta_set(station_store *s, const char *key, const char *value)
 	sqlite3_stmt *st = proto_db_prepare(s->db,
 		"INSERT INTO meta(key, value) VALUES(?, ?) "
 		"ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	proto_err err = PROTO_ERR_IO;
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		err = PROTO_OK;
-	else
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
-	return err;
+	return proto_db_run(st);
 }
 
 static int user_version(station_store *s)
 {
-	sqlite3_stmt *st = proto_db_prepare(s->db, "PRAGMA user_version");
-	int version = -1;
-
-	if (!st)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return version;
+	return (int)proto_db_int(proto_db_prepare(s->db, "PRAGMA user_version"), -1);
 }
 
 /* Brings the schema to SCHEMA_VERSION, or refuses a newer store. The
@@ -282,12 +262,10 @@ static proto_err add_message(station_store *s, proto_msg *msg, int64_t *id,
 	sqlite3_bind_text(st, 2, proto_msg_type_name(msg->type), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, msg->ts);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
+	err = proto_db_run(st);
+	st = NULL;
+	if (err)
 		goto fail;
-	}
-	sqlite3_finalize(st);
 	free(json);
 	*id = msg->id;
 	return own ? station_store_commit(s) : PROTO_OK;
@@ -346,7 +324,7 @@ proto_err station_store__each_entry(station_store *s, sqlite3_stmt *st,
 		if (fn(ud, &e))
 			break;
 	}
-	return station_store__finish(s, st, rc);
+	return proto_db_finish(st, rc);
 }
 
 proto_err station_store_queued(station_store *s, int64_t after, int limit,
@@ -380,7 +358,6 @@ proto_err station_store_receipt(station_store *s, const proto_receipt *rc)
 		"UPDATE outbox SET state = ?, receipt_at = ?, error = ?, field = ?, "
 		"item = ? WHERE id = ? AND state = 'queued'");
 	bool rejected = rc->status == PROTO_RECEIPT_REJECTED;
-	proto_err err = PROTO_OK;
 
 	if (!st)
 		return PROTO_ERR_IO;
@@ -393,56 +370,31 @@ proto_err station_store_receipt(station_store *s, const proto_receipt *rc)
 	if (rc->item[0])
 		sqlite3_bind_text(st, 5, rc->item, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, rc->ref);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return err;
+	return proto_db_run(st);
 }
 
 proto_err station_store_attempted(station_store *s, int64_t id)
 {
 	sqlite3_stmt *st = proto_db_prepare(s->db,
 		"UPDATE outbox SET attempts = attempts + 1 WHERE id = ?");
-	proto_err err = PROTO_OK;
 
 	if (!st)
 		return PROTO_ERR_IO;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = PROTO_ERR_IO;
-	sqlite3_finalize(st);
-	return err;
+	return proto_db_run(st);
 }
 
 int64_t station_store_depth(station_store *s)
 {
-	sqlite3_stmt *st = proto_db_prepare(s->db,
-		"SELECT count(*) FROM outbox WHERE state = 'queued'");
-	int64_t n = -1;
-
-	if (!st)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return proto_db_int(proto_db_prepare(s->db,
+		"SELECT count(*) FROM outbox WHERE state = 'queued'"), -1);
 }
 
 int64_t station_store_settled(station_store *s)
 {
-	sqlite3_stmt *st = proto_db_prepare(s->db,
+	return proto_db_int(proto_db_prepare(s->db,
 		"SELECT coalesce((SELECT min(id) FROM outbox WHERE state = 'queued'),"
-		" (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'last_id'), 1)");
-	int64_t id = 0;
-
-	if (!st)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
+		" (SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'last_id'), 1)"), 0);
 }
 
 /* ------------------------------------------------------------ link */
@@ -488,16 +440,4 @@ proto_err station_store_link(station_store *s, station_link *out)
 	if (meta_get(s, "contact", text, sizeof text) == PROTO_OK)
 		out->contact = strtoll(text, NULL, 10);
 	return PROTO_OK;
-}
-
-proto_err station_store__finish(station_store *s, sqlite3_stmt *st, int rc)
-{
-	proto_err err = PROTO_OK;
-
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("sqlite: %s", sqlite3_errmsg(s->db));
-		err = PROTO_ERR_IO;
-	}
-	sqlite3_finalize(st);
-	return err;
 }
