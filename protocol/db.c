@@ -2,6 +2,7 @@
  * forget WAL or FULL sync, which the "nothing lost" promise depends on. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "protocol/db.h"
 #include "protocol/log.h"
@@ -174,6 +175,52 @@ sqlite3 *proto_db_open(const char *path, const char *schema)
 fail:
 	sqlite3_close(db);
 	return NULL;
+}
+
+int proto_db_version(sqlite3 *db)
+{
+	return (int)proto_db_int(proto_db_prepare(db, "PRAGMA user_version"), -1);
+}
+
+proto_err proto_db_migrate(sqlite3 *db, const char *name, const proto_migration *steps,
+	int n)
+{
+	char sql[48];
+	int from;
+
+	/* BEGIN IMMEDIATE: a second program opening the same file (the
+	 * dashboard's readers, `minqing-hub user`) waits for the steps instead
+	 * of reading a half-made schema or racing to make it too. */
+	if (proto_db_exec(db, "BEGIN IMMEDIATE"))
+		return PROTO_ERR_IO;
+	from = proto_db_version(db);
+	if (from < 0)
+		goto fail;
+	if (from > n) {
+		log_error("%s: schema version %d is newer than this program's %d; "
+			"run the release that made it, or restore a backup", name, from, n);
+		proto_db_exec(db, "ROLLBACK");
+		return PROTO_ERR_BAD_VERSION;
+	}
+	for (int v = from; v < n; v++) {
+		if (steps[v].sql && proto_db_exec(db, steps[v].sql))
+			goto fail;
+		if (steps[v].apply && steps[v].apply(db))
+			goto fail;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", n);
+	if (from < n && proto_db_exec(db, sql))
+		goto fail;
+	if (proto_db_exec(db, "COMMIT"))
+		goto fail;
+	if (from < n)
+		log_info("%s: schema version %d to %d", name, from, n);
+	return PROTO_OK;
+fail:
+	log_error("%s: schema not brought from version %d to %d; nothing changed", name,
+		from, n);
+	proto_db_exec(db, "ROLLBACK");
+	return PROTO_ERR_IO;
 }
 
 void proto_db_close(sqlite3 *db)

@@ -72,6 +72,30 @@ const char *proto_db_text(sqlite3_stmt *st, int col);
  * NULL, cut to fit and always terminated. */
 void proto_db_copy_text(char *dst, size_t n, sqlite3_stmt *st, int col);
 
+/* One step of a database's schema, from version v to v + 1 (v being its
+ * index in the list given to proto_db_migrate). sql runs first (may be
+ * NULL), then apply (may be NULL) for what SQL alone cannot say, such as a
+ * column added only where it is missing. Version 1 of every schema is
+ * written so that it also takes a database of before the versions
+ * (user_version 0, its tables already made) to version 1: CREATE ... IF NOT
+ * EXISTS, and columns added where they lack. */
+typedef struct proto_migration {
+	const char *sql;
+	proto_err (*apply)(sqlite3 *db);
+} proto_migration;
+
+/* Brings the database to version n (PRAGMA user_version) by running steps
+ * [user_version, n) in one transaction, so a step that fails leaves the
+ * database as it was. name says which database in the log ("hub.db").
+ * Refuses (PROTO_ERR_BAD_VERSION, logged) a database of a newer version than n:
+ * an older program must not write tables it does not know. Returns
+ * PROTO_OK when the database is at version n, else PROTO_ERR_IO, logged. */
+proto_err proto_db_migrate(sqlite3 *db, const char *name, const proto_migration *steps,
+	int n);
+
+/* The database's schema version (PRAGMA user_version), -1 when unreadable. */
+int proto_db_version(sqlite3 *db);
+
 /* Closes the database, accepting NULL. */
 void proto_db_close(sqlite3 *db);
 

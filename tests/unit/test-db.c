@@ -185,6 +185,64 @@ static void test_text(sqlite3 *db)
 	sqlite3_finalize(st);
 }
 
+static int applied;
+
+static proto_err apply_count(sqlite3 *db)
+{
+	(void)db;
+	applied++;
+	return PROTO_OK;
+}
+
+/* Steps run once each, from the version the database is at; a step that
+ * fails leaves it as it was; a newer database is refused. */
+static void test_migrate(const char *dir)
+{
+	char path[600];
+	sqlite3 *db;
+	const proto_migration v2[] = {
+		{ "CREATE TABLE IF NOT EXISTS m(a INTEGER);", apply_count },
+		{ "ALTER TABLE m ADD COLUMN b TEXT;", NULL },
+	};
+	const proto_migration v3[] = {
+		v2[0], v2[1],
+		{ "INSERT INTO m VALUES(1, 'x'); ALTER TABLE m ADD COLUMN a TEXT;", NULL },
+	};
+
+	snprintf(path, sizeof path, "%s/migrate.db", dir);
+	db = proto_db_open(path, NULL);
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	CHECK_EQ_INT(proto_db_version(db), 0);
+	/* Before the versions: the table exists already, as an old release left it. */
+	CHECK_EQ_INT(proto_db_exec(db, "CREATE TABLE m(a INTEGER); INSERT INTO m VALUES(7);"),
+		PROTO_OK);
+	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v2, 2), PROTO_OK);
+	CHECK_EQ_INT(proto_db_version(db), 2);
+	CHECK_EQ_INT(applied, 1);
+	CHECK_EQ_INT(proto_db_int(proto_db_prepare(db, "SELECT a FROM m WHERE b IS NULL"), -1),
+		7);
+	/* Again: nothing to do, nothing run. */
+	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v2, 2), PROTO_OK);
+	CHECK_EQ_INT(applied, 1);
+	/* A step that fails (a column twice) undoes its own insert too. */
+	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v3, 3), PROTO_ERR_IO);
+	CHECK_EQ_INT(proto_db_version(db), 2);
+	CHECK_EQ_INT(proto_db_int(proto_db_prepare(db, "SELECT count(*) FROM m"), -1), 1);
+	/* A database a newer release made is refused, and left alone. */
+	CHECK_EQ_INT(proto_db_exec(db, "PRAGMA user_version = 9"), PROTO_OK);
+	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v2, 2), PROTO_ERR_BAD_VERSION);
+	CHECK_EQ_INT(proto_db_version(db), 9);
+	CHECK_EQ_INT(sqlite3_get_autocommit(db), 1);
+	CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/migrate.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/migrate.db-shm", dir);
+	unlink(path);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -211,6 +269,7 @@ int main(void)
 		/* Every statement above was finalized: close does not refuse. */
 		CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
 	}
+	test_migrate(dir);
 	unlink(path);
 	snprintf(side, sizeof side, "%s-wal", path);
 	unlink(side);
