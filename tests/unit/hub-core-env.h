@@ -2,8 +2,9 @@
  * test-hub-core.c: a real hub database (hub_store) over a tiny registry and
  * service team, the closed loop over it (hub_loop) with a policy, and the
  * calls the hub's event loop makes, each given its hub time `now` (the fake
- * clock). Static functions, like check.h: include it after check.h from
- * exactly one .c file. Only the hub's public headers are used. */
+ * clock); then docs/FIGURES.md's figures said in SQL on the items table.
+ * Static functions, like check.h: include it after check.h from exactly
+ * one .c file. Only the hub's public headers are used. */
 #ifndef HUB_CORE_ENV_H
 #define HUB_CORE_ENV_H
 
@@ -17,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "hub/figures.h"
 #include "hub/loop.h"
 #include "hub/policy.h"
 #include "hub/secret.h"
@@ -159,26 +161,32 @@ static void report(env *e, const char *station, proto_colour c, proto_category c
 
 static char last_field[PROTO_FIELD_MAX];
 
-/* A step by station at now, as a station's action message carries it. */
-static proto_err act_full(env *e, const char *station, const char *item,
-	const char *step, const char *note, const char *member, const char *rating,
-	int64_t until, int64_t now)
+/* A step by station at now, as a station's action message carries it:
+ * the fields of a (its item, step, note and the rest). */
+static proto_err act_with(env *e, const char *station, const proto_action *a,
+	int64_t now)
 {
 	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_ACTION, .id = ++e->next_id,
 		       .ts = now};
 	proto_err err;
 
 	proto_copy(m.station, sizeof m.station, station);
-	proto_copy(m.u.action.item, sizeof m.u.action.item, item);
-	m.u.action.action = (char *)step;
-	m.u.action.note = (char *)note;
-	m.u.action.member = (char *)member;
-	m.u.action.rating = (char *)rating;
-	m.u.action.until = until;
+	m.u.action = *a;
 	CHECK_EQ_INT(hub_store_begin(e->store), PROTO_OK);
 	err = hub_loop_apply(e->loop, &m, now, last_field);
 	commit(e, now);
 	return err;
+}
+
+static proto_err act_full(env *e, const char *station, const char *item,
+	const char *step, const char *note, const char *member, const char *rating,
+	int64_t until, int64_t now)
+{
+	proto_action a = {.action = (char *)step, .note = (char *)note,
+			  .member = (char *)member, .rating = (char *)rating, .until = until};
+
+	proto_copy(a.item, sizeof a.item, item);
+	return act_with(e, station, &a, now);
 }
 
 static proto_err act(env *e, const char *station, const char *item, const char *step,
@@ -264,5 +272,87 @@ static const char *sql_text(env *e, const char *fmt, ...)
 #define ITEM_TEXT(e, item, col) sql_text(e, "SELECT " col " FROM items WHERE item = %Q", item)
 #define EVENTS(e, item, kind) \
 	sql_int(e, "SELECT count(*) FROM events WHERE item = %Q AND kind = %Q", item, kind)
+
+/* ------------------------------------------ the figures, recounted by SQL */
+
+#define OPEN "state IN ('reported', 'signed', 'assigned')"
+#define DONE "state IN ('resolved', 'verified', 'rated')"
+#define SEEN "state IN ('verified', 'rated')"
+
+/* docs/FIGURES.md's definitions, said in SQL on the items the test made:
+ * the items reported (col "origin") or handled now ("handler") at or below
+ * scope, received in [from, to), at hub time now. */
+static void recount(env *e, const char *col, const char *scope, int64_t from, int64_t to,
+	int64_t now, hub_figures *f)
+{
+	char q[1600];
+	sqlite3_stmt *st = NULL;
+	int64_t v[16] = {0};
+
+	snprintf(q, sizeof q, "SELECT count(*), "
+		"sum(" OPEN " AND colour = 'blue'), sum(" OPEN " AND colour = 'orange'), "
+		"sum(" OPEN " AND colour = 'red'), "
+		"sum(" OPEN " AND ((state = 'reported' AND sign_by < ?4) OR "
+		"  (state <> 'reported' AND resolve_by < ?4))), "
+		"sum(signed_at IS NOT NULL OR (state = 'reported' AND sign_by < ?4)), "
+		"sum(signed_at IS NOT NULL AND signed_at <= sign_by), "
+		"sum(" DONE " OR (" OPEN " AND resolve_by < ?4)), "
+		"sum(" DONE " AND resolved_at <= resolve_by), "
+		"sum(" SEEN "), sum(" SEEN " AND category = 'dispute'), "
+		"sum(" DONE "), sum(" SEEN "), sum(coalesce(rating, '') <> ''), "
+		"sum(rating IN ('satisfied', 'basic')), sum(escalations > 0) "
+		"FROM items WHERE substr(%s, 1, length(?1)) = ?1 AND received >= ?2 "
+		"AND received < ?3", col);
+	CHECK_EQ_INT(sqlite3_prepare_v2(db_of(e), q, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, now);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < 16; i++)
+			v[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	*f = (hub_figures){.collected = v[0], .open = {v[1], v[2], v[3]}, .overdue = v[4],
+		.sign_due = v[5], .signed_on_time = v[6], .resolve_due = v[7],
+		.resolved_on_time = v[8], .solved = v[9], .mediated = v[10],
+		.visit_due = v[11], .visited = v[12], .rated = v[13], .satisfied = v[14],
+		.escalated = v[15]};
+}
+
+static void check_same(const hub_figures *got, const hub_figures *want)
+{
+	CHECK_EQ_INT(got->collected, want->collected);
+	for (int c = 0; c < PROTO_COLOUR__COUNT; c++)
+		CHECK_EQ_INT(got->open[c], want->open[c]);
+	CHECK_EQ_INT(got->overdue, want->overdue);
+	CHECK_EQ_INT(got->sign_due, want->sign_due);
+	CHECK_EQ_INT(got->signed_on_time, want->signed_on_time);
+	CHECK_EQ_INT(got->resolve_due, want->resolve_due);
+	CHECK_EQ_INT(got->resolved_on_time, want->resolved_on_time);
+	CHECK_EQ_INT(got->solved, want->solved);
+	CHECK_EQ_INT(got->mediated, want->mediated);
+	CHECK_EQ_INT(got->visit_due, want->visit_due);
+	CHECK_EQ_INT(got->visited, want->visited);
+	CHECK_EQ_INT(got->rated, want->rated);
+	CHECK_EQ_INT(got->satisfied, want->satisfied);
+	CHECK_EQ_INT(got->escalated, want->escalated);
+}
+
+typedef struct towns {
+	hub_figures f[2]; /* TOWN_A, TOWN_B */
+	int other;        /* calls for any other area */
+} towns;
+
+static hub_figures *town_of(const char *code, void *arg)
+{
+	towns *t = arg;
+
+	if (strcmp(code, TOWN_A) == 0)
+		return &t->f[0];
+	if (strcmp(code, TOWN_B) == 0)
+		return &t->f[1];
+	t->other++;
+	return NULL;
+}
 
 #endif
