@@ -191,8 +191,8 @@ static void test_escalation(void)
 
 /* ---------------------------------------------------------- the policy */
 
-/* The policy is the county's (docs/POLICY.md): here blue goes to the town,
- * orange's tier too, and the surge rule wants 4 and never turns red. A
+/* The policy is the county's (docs/POLICY.md): here blue and red go to the
+ * town, orange's tier too, and the surge rule wants 4 and never turns red. A
  * reload changes what comes after it, not the limits already given. */
 static void test_policy(void)
 {
@@ -200,8 +200,8 @@ static void test_policy(void)
 	hub_policy p;
 	env e;
 
-	if (!env_open(&e, "policy", "[blue]\ntier = town\n[surge]\ncount = 4\n"
-			"red_count = 0\n"))
+	if (!env_open(&e, "policy", "[blue]\ntier = town\n[red]\ntier = town\n"
+			"[surge]\ncount = 4\nred_count = 0\n"))
 		return;
 	check_case = "blue at the town";
 	report(&e, GRP_A1A, PROTO_COLOUR_BLUE, PROTO_CAT_LIVELIHOOD, T0, item);
@@ -224,6 +224,18 @@ static void test_policy(void)
 	}
 	CHECK_STR(sql_text(&e, "SELECT area || ' ' || colour || ' ' || count FROM alerts"),
 		TOWN_B " orange 4");
+
+	/* A red item at the town, unsigned at its deadline: supervised, and
+	 * the county ([supervise] to) hears of it besides the handler and the
+	 * reporter. */
+	check_case = "supervised at the town";
+	report(&e, VIL_A1, PROTO_COLOUR_RED, PROTO_CAT_SECURITY, T0 + 29 * H, item);
+	CHECK_STR(ITEM_TEXT(&e, item, "handler"), TOWN_A);
+	run_clock(&e, T0 + 29 * H + 30 * M);
+	CHECK_EQ_INT(EVENTS(&e, item, "supervise"), 1);
+	CHECK_STR(sql_text(&e, "SELECT group_concat(station, ' ') FROM (SELECT station FROM "
+		"downbox WHERE item = %Q AND created = %lld ORDER BY station)", item,
+		(long long)(T0 + 29 * H + 30 * M)), COUNTY " " TOWN_A " " VIL_A1);
 
 	check_case = "reload";
 	report(&e, VIL_A2, PROTO_COLOUR_BLUE, PROTO_CAT_LIVELIHOOD, T0 + 30 * H, kept);
