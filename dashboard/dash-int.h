@@ -84,7 +84,14 @@ typedef struct dash_req {
 	struct MHD_Response *resp;
 } dash_req;
 
-/* ---- http.c: answers (each sets req->status and req->resp) */
+/* The files below, from the bottom up. Each calls only those above it in
+ * this list (and the other headers of dashboard/): replies and readers at
+ * the bottom, then the JSON forms and the scope, the session check, the
+ * handlers, the live feed and the core's queue, the HTTP server's routing,
+ * and dashboard.c, which makes and ends it all. What the core tells the
+ * dashboard comes through hub_notify callbacks dashboard.c registers. */
+
+/* ---- reply.c: answers (each sets req->status and req->resp), arguments */
 void dash_reply_json(dash_req *r, unsigned status, cJSON *body); /* takes body */
 void dash_reply_error(dash_req *r, unsigned status, const char *code,
 	const char *message);
@@ -94,61 +101,16 @@ void dash_reply_bytes(dash_req *r, unsigned status, const char *type, void *byte
 void dash_reply_field(dash_req *r, const char *message, const char *field);
 /* A query parameter, or NULL. */
 const char *dash_arg(dash_req *r, const char *name);
+/* The integer query parameter name: def when absent or empty; def with
+ * *bad set when it is not a decimal within min..max. */
+int64_t dash_arg_int(dash_req *r, const char *name, int64_t def, int64_t min,
+	int64_t max, bool *bad);
 
-/* ---- dashboard.c: read connections */
+/* ---- readers.c: read connections, lent one to a request at a time */
+/* A read-only connection, or NULL (logged). */
 sqlite3 *dash_reader_get(dash *d);
+/* Gives db back to the pool (closed when the pool is full); accepts NULL. */
 void dash_reader_put(dash *d, sqlite3 *db);
-
-/* ---- auth.c */
-void dash_api_login(dash_req *r);
-void dash_api_logout(dash_req *r);
-void dash_api_me(dash_req *r);
-
-/* ---- system.c: GET /api/system, the hub's storage (hub/health.h): disk,
- * the WAL's size now and at the last checkpoint, that checkpoint's result
- * and counts; {"storage": {"known": false}} before any health file. */
-void dash_api_system(dash_req *r);
-/* Resolves the session; false (and a 401 reply) when there is none. Touches
- * the session. For POST also checks the CSRF token (403). */
-bool dash_auth(dash_req *r);
-
-/* False, ending the session of token, when u's account was deleted or her
- * password changed since she signed in. */
-bool dash_user_still(dash *d, const char *token, const dash_user *u);
-
-/* ---- views.c: reads, all scoped to r->user */
-void dash_api_overview(dash_req *r, sqlite3 *db);
-void dash_api_tree(dash_req *r, sqlite3 *db);
-void dash_api_items(dash_req *r, sqlite3 *db);
-void dash_api_item(dash_req *r, sqlite3 *db, const char *id);
-void dash_api_stats(dash_req *r, sqlite3 *db);
-/* The item's detail as GET /api/items/ID gives it, or NULL when it is not
- * there or not within the user's scope. */
-cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id);
-/* The ITEM_SUMMARY of an item (no scope check), or NULL. */
-cJSON *dash_item_summary(sqlite3 *db, const char *id);
-/* An alert row (area, area name, category, colour, at, count) as JSON. */
-cJSON *dash_alert_row(sqlite3_stmt *st);
-
-/* Adds the figures f to out by their API names (hub_figures_names: counts,
- * and rates as numbers 0..1 or null). */
-struct hub_figures;
-void dash_figures_json(cJSON *out, const struct hub_figures *f);
-/* Resolves ?scope= against the user's: writes the scope to use into out;
- * false with a 404 reply when it is outside hers or unknown. */
-bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1]);
-
-/* ---- core.c: changes through the core */
-void dash_api_action(dash_req *r, const char *id);
-/* Core thread: the batch holding the staged steps committed (or not), and
- * the last commit reached the disk (or not). */
-void dash_core_committed(dash *d, bool ok);
-void dash_core_durable(dash *d, bool ok);
-/* Fails every waiting step and refuses new ones (the hub is stopping). */
-void dash_core_fail_all(dash *d);
-
-/* ---- export.c */
-void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx);
 
 /* ---- privacy.c */
 /* Unseals a personal field (NULL stays NULL); masked unless full. */
@@ -165,5 +127,102 @@ typedef struct dash_asset {
 	const char *etag;
 } dash_asset;
 const dash_asset *dash_asset_find(const char *path);
+
+/* SQL for codes within the scope ?1: from ?1 up to, not including,
+ * ?1 || ';', a range the indexes serve; BELOW leaves out ?1 itself. */
+#define DASH_WITHIN(col) col " >= ?1 AND " col " < ?1 || ';'"
+#define DASH_BELOW(col) col " > ?1 AND " col " < ?1 || ';'"
+
+/* ---- render.c: the JSON forms of rows */
+/* An item's summary row: the columns dash_summary_row reads, in order, and
+ * the FROM clause that names them (items i, reports r, stations so, sh). */
+#define DASH_SUMMARY_COLS "i.item, r.title, i.category, i.colour, i.state, i.origin, " \
+	DASH_STATION_LABEL("i.origin", "so.name") ", i.handler, " \
+	DASH_STATION_LABEL("i.handler", "sh.name") ", i.received, i.sign_by, i.resolve_by, " \
+	"i.escalations, " \
+	"i.resolved_at, i.supervised"
+#define DASH_SUMMARY_N 15
+#define DASH_SUMMARY_FROM "FROM items i JOIN reports r ON r.item = i.item " \
+	"LEFT JOIN stations so ON so.code = i.origin " \
+	"LEFT JOIN stations sh ON sh.code = i.handler "
+/* The summary of the row st holds (DASH_SUMMARY_COLS from column 0). */
+cJSON *dash_summary_row(sqlite3_stmt *st);
+/* The item's detail as GET /api/items/ID gives it, or NULL when it is not
+ * there or not within the user's scope. */
+cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id);
+/* The ITEM_SUMMARY of an item (no scope check), or NULL. */
+cJSON *dash_item_summary(sqlite3 *db, const char *id);
+/* An alert row (area, area name, category, colour, at, count) as JSON. */
+cJSON *dash_alert_row(sqlite3_stmt *st);
+/* Adds the figures f to out by their API names (hub_figures_names: counts,
+ * and rates as numbers 0..1 or null). */
+struct hub_figures;
+void dash_figures_json(cJSON *out, const struct hub_figures *f);
+
+/* ---- scope.c */
+/* The name of a registered station into out; false when there is none. */
+bool dash_station_name(sqlite3 *db, const char *code, char *out, size_t n);
+/* Resolves ?scope= against the user's: writes the scope to use into out;
+ * false with a 404 reply when it is outside hers or unknown. */
+bool dash_scope_arg(dash_req *r, sqlite3 *db, char out[PROTO_CODE_MAX + 1]);
+
+/* ---- auth.c */
+void dash_api_login(dash_req *r);
+void dash_api_logout(dash_req *r);
+void dash_api_me(dash_req *r);
+/* Resolves the session; false (and a 401 reply) when there is none. Touches
+ * the session. For POST also checks the CSRF token (403). */
+bool dash_auth(dash_req *r);
+/* False, ending the session of token, when u's account was deleted or her
+ * password changed since she signed in. */
+bool dash_user_still(dash *d, const char *token, const dash_user *u);
+
+/* ---- areas.c: the tree, and the areas the overview and stats share */
+typedef struct dash_area {
+	char code[PROTO_CODE_MAX + 1];
+	char name[128];
+	const char *weather;
+	int64_t open[PROTO_COLOUR__COUNT];
+	int64_t stations, offline;
+} dash_area;
+/* The children of scope (one tier down) with their open items by colour,
+ * stations and offline stations: *n of them in a malloc'd array (NULL when
+ * none, or on error). */
+dash_area *dash_children(sqlite3 *db, const char *scope, size_t *n);
+/* The children as the API gives them (an array), and the scope's own entry
+ * (code, name, tier, weather, parent). */
+cJSON *dash_children_json(sqlite3 *db, const char *scope);
+cJSON *dash_scope_json(sqlite3 *db, const char *scope);
+void dash_api_tree(dash_req *r, sqlite3 *db);
+
+/* ---- overview.c, items.c, stats.c: reads, all scoped to r->user */
+void dash_api_overview(dash_req *r, sqlite3 *db);
+void dash_api_items(dash_req *r, sqlite3 *db);
+void dash_api_item(dash_req *r, sqlite3 *db, const char *id);
+void dash_api_stats(dash_req *r, sqlite3 *db);
+
+/* ---- export.c */
+void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx);
+
+/* ---- system.c: GET /api/system, the hub's storage (hub/health.h): disk,
+ * the WAL's size now and at the last checkpoint, that checkpoint's result
+ * and counts; {"storage": {"known": false}} before any health file. */
+void dash_api_system(dash_req *r);
+
+/* ---- core.c: changes through the core */
+void dash_api_action(dash_req *r, const char *id);
+/* Core thread: the batch holding the staged steps committed (or not), and
+ * the last commit reached the disk (or not). */
+void dash_core_committed(dash *d, bool ok);
+void dash_core_durable(dash *d, bool ok);
+/* Fails every waiting step and refuses new ones (the hub is stopping). */
+void dash_core_fail_all(dash *d);
+
+/* ---- events.c: the live feed (events.h) */
+
+/* ---- http.c: the server and its routing */
+/* Starts libmicrohttpd's pool (and the connection watcher) serving d at
+ * listen ("IPv4-ADDRESS:PORT"); NULL on error, logged. */
+struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
 
 #endif

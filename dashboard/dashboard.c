@@ -1,6 +1,8 @@
-/* The dashboard's life cycle on the core's side: the users table, the read
- * connections, the observer of the core's changes, the HTTP server and its
- * connection watcher. */
+/* The top of the dashboard: its life cycle on the core's side. Creates the
+ * users table, reads the TLS files, makes the live feed, registers the
+ * callbacks by which the core tells of its changes, commits and syncs
+ * (hub_notify), and starts the HTTP server; ends them in reverse. Nothing
+ * else in dashboard/ calls into this file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,46 +16,6 @@
 #include "dashboard/users.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
-
-struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
-
-/* ------------------------------------------------------------ readers */
-
-sqlite3 *dash_reader_get(dash *d)
-{
-	sqlite3 *db = NULL;
-
-	pthread_mutex_lock(&d->readers_lock);
-	if (d->n_readers)
-		db = d->readers[--d->n_readers];
-	pthread_mutex_unlock(&d->readers_lock);
-	if (db)
-		return db;
-	/* Read-only: a bug here can never write the hub's data. */
-	if (sqlite3_open_v2(d->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-		    NULL) != SQLITE_OK) {
-		log_error("dashboard: cannot open the database: %s",
-			db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	sqlite3_exec(db, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
-	return db;
-}
-
-void dash_reader_put(dash *d, sqlite3 *db)
-{
-	if (!db)
-		return;
-	pthread_mutex_lock(&d->readers_lock);
-	if (d->n_readers < DASH_READERS_MAX) {
-		d->readers[d->n_readers++] = db;
-		db = NULL;
-	}
-	pthread_mutex_unlock(&d->readers_lock);
-	sqlite3_close(db);
-}
 
 /* ------------------------------------------------------------ observer */
 

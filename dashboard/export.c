@@ -23,24 +23,28 @@
 #include "protocol/log.h"
 #include "protocol/loop.h"
 
-#define LEDGER_COLS 24
+/* The ledger's columns, in order. 上报时间 is when the station filed the
+ * report, 送达时间 when the hub received it (the item page's words); they
+ * differ for a report filed offline. The period filters by 送达时间. */
+enum { C_ID, C_CREATED, C_RECEIVED, C_TOWN, C_VILLAGE, C_GROUP, C_CATEGORY,
+	C_COLOUR_REPORTED, C_COLOUR, C_TITLE, C_TEXT, C_PEOPLE, C_HANDLER, C_MEMBER,
+	C_SIGNED, C_RESOLVED, C_SIGN_BY, C_RESOLVE_BY, C_OVERDUE, C_ESCALATIONS,
+	C_EXTENSIONS, C_RESULT, C_VISIT, C_RATING, C_STATE, LEDGER_COLS };
 
 /* Columns as a county clerk keeps the ledger by hand. */
-static const char *const head_zh[LEDGER_COLS] = {"编号", "上报时间", "镇", "村", "组",
-	"服务事项", "上报等级", "当前等级", "标题", "内容", "涉及人数", "办理站点", "交办队员",
-	"签收时间", "办结时间", "签收时限", "办结时限", "是否超期", "升级次数", "延期",
+static const char *const head_zh[LEDGER_COLS] = {"编号", "上报时间", "送达时间", "镇", "村",
+	"组", "服务事项", "上报等级", "当前等级", "标题", "内容", "涉及人数", "办理站点",
+	"交办队员", "签收时间", "办结时间", "签收时限", "办结时限", "是否超期", "升级次数", "延期",
 	"办理结果", "回访情况", "群众评价", "状态"};
-static const char *const head_en[LEDGER_COLS] = {"id", "received", "town", "village",
-	"group", "service item", "reported colour", "current colour", "title", "content",
-	"people", "handled by", "member", "signed", "resolved", "sign by", "resolve by",
-	"overdue", "escalations", "extensions", "result", "return visit", "rating", "state"};
-
-enum { C_RECEIVED = 1, C_PEOPLE = 10, C_SIGNED = 13, C_RESOLVED, C_SIGN_BY, C_RESOLVE_BY,
-	C_ESCALATIONS = 18, C_EXTENSIONS };
+static const char *const head_en[LEDGER_COLS] = {"id", "filed", "reached the hub", "town",
+	"village", "group", "service item", "reported colour", "current colour", "title",
+	"content", "people", "handled by", "member", "signed", "resolved", "sign by",
+	"resolve by", "overdue", "escalations", "extensions", "result", "return visit",
+	"rating", "state"};
 
 static bool col_date(int c)
 {
-	return c == C_RECEIVED || (c >= C_SIGNED && c <= C_RESOLVE_BY);
+	return c == C_CREATED || c == C_RECEIVED || (c >= C_SIGNED && c <= C_RESOLVE_BY);
 }
 
 static bool col_number(int c)
@@ -158,14 +162,16 @@ static lxw_error xlsx_date(lxw_worksheet *ws, int row, int col, int64_t ms, lxw_
  * withdrawn or merged unresolved. */
 static int overdue(proto_state state, sqlite3_stmt *st, int64_t now)
 {
-	bool resolved = sqlite3_column_type(st, 14) != SQLITE_NULL;
-	int64_t sign_by = sqlite3_column_int64(st, 15), resolve_by = sqlite3_column_int64(st, 16);
+	bool resolved = sqlite3_column_type(st, C_RESOLVED) != SQLITE_NULL;
+	int64_t sign_by = sqlite3_column_int64(st, C_SIGN_BY);
+	int64_t resolve_by = sqlite3_column_int64(st, C_RESOLVE_BY);
+	int64_t resolved_at = sqlite3_column_int64(st, C_RESOLVED);
 
 	if (proto_state_open(state))
 		return now > (state == PROTO_STATE_REPORTED ? sign_by : resolve_by) ||
-		       (resolved && sqlite3_column_int64(st, 14) > resolve_by);
+		       (resolved && resolved_at > resolve_by);
 	if (resolved)
-		return sqlite3_column_int64(st, 14) > resolve_by;
+		return resolved_at > resolve_by;
 	return -1;
 }
 
@@ -242,7 +248,8 @@ static bool filter_args(dash_req *r, ledger_filter *f)
 	return true;
 }
 
-#define LEDGER_SQL "SELECT i.item, i.received, " \
+/* The columns in the order of the enum above (C_OVERDUE is computed). */
+#define LEDGER_SQL "SELECT i.item, NULLIF(i.created, 0), i.received, " \
 	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 9) AND length(i.origin) >= 9), " \
 	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 12) AND length(i.origin) >= 12), " \
 	"(SELECT name FROM stations WHERE code = substr(i.origin, 1, 15) AND length(i.origin) >= 15), " \
@@ -307,6 +314,30 @@ static bool figures_sheet(lxw_workbook *wb, sqlite3 *db, const char *scope,
 	return true;
 }
 
+/* The title row: the area, the period as the filter gives it (全部 when it
+ * gives none, one end alone as 起 or 截至), and when it was made. */
+static void ledger_title(char *title, size_t n, const char *area, const char *from,
+	const char *to, const char *made, bool en)
+{
+	char period[96];
+
+	if (en)
+		snprintf(period, sizeof period, "%s%s%s%s", !*from && !*to ? "all items" :
+			*from ? "from " : "", from, *to ? (*from ? " to " : "to ") : "", to);
+	else if (!*from && !*to)
+		snprintf(period, sizeof period, "全部");
+	else if (!*to)
+		snprintf(period, sizeof period, "%s 起", from);
+	else if (!*from)
+		snprintf(period, sizeof period, "截至 %s", to);
+	else
+		snprintf(period, sizeof period, "%s 至 %s", from, to);
+	if (en)
+		snprintf(title, n, "%s ledger, %s, made %s", area, period, made);
+	else
+		snprintf(title, n, "%s事项台账（%s）制表时间：%s", area, period, made);
+}
+
 void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 {
 	char scope[PROTO_CODE_MAX + 1], tmp[256] = "", disp[128], title[512];
@@ -339,12 +370,7 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 		fmt_ms(f.from, true, pfrom);
 	if (f.to < INT64_C(1) << 60)
 		fmt_ms(f.to - 1, true, pto);
-	if (en)
-		snprintf(title, sizeof title, "%s ledger, %s to %s, made %s", scope_name,
-			pfrom[0] ? pfrom : "the start", pto[0] ? pto : "now", made);
-	else
-		snprintf(title, sizeof title, "%s事项台账（%s 至 %s）制表时间：%s", scope_name,
-			pfrom[0] ? pfrom : "最早", pto[0] ? pto : "至今", made);
+	ledger_title(title, sizeof title, scope_name, pfrom, pto, made, en);
 	st = proto_db_prepare(db, LEDGER_SQL);
 	if (!st) {
 		dash_reply_error(r, 500, "internal", "query failed");
@@ -396,11 +422,11 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cells[LEDGER_COLS];
 		char dates[LEDGER_COLS][32], nums[LEDGER_COLS][24];
-		int cat = proto_category_parse(proto_db_text(st, 5));
-		int rcol = proto_colour_parse(proto_db_text(st, 6));
-		int col = proto_colour_parse(proto_db_text(st, 7));
-		int state = proto_state_parse(proto_db_text(st, 23));
-		int rating = proto_rating_parse(proto_db_text(st, 22));
+		int cat = proto_category_parse(proto_db_text(st, C_CATEGORY));
+		int rcol = proto_colour_parse(proto_db_text(st, C_COLOUR_REPORTED));
+		int col = proto_colour_parse(proto_db_text(st, C_COLOUR));
+		int state = proto_state_parse(proto_db_text(st, C_STATE));
+		int rating = proto_rating_parse(proto_db_text(st, C_RATING));
 		int late = state < 0 ? -1 : overdue((proto_state)state, st, now);
 
 		for (int c = 0; c < LEDGER_COLS; c++) {
@@ -417,17 +443,17 @@ void dash_api_export(dash_req *r, sqlite3 *db, bool xlsx)
 		}
 		if (!en) {
 			if (cat >= 0)
-				cells[5] = proto_category_name_zh((proto_category)cat);
+				cells[C_CATEGORY] = proto_category_name_zh((proto_category)cat);
 			if (rcol >= 0)
-				cells[6] = proto_colour_name_zh((proto_colour)rcol);
+				cells[C_COLOUR_REPORTED] = proto_colour_name_zh((proto_colour)rcol);
 			if (col >= 0)
-				cells[7] = proto_colour_name_zh((proto_colour)col);
+				cells[C_COLOUR] = proto_colour_name_zh((proto_colour)col);
 			if (rating >= 0)
-				cells[22] = proto_rating_name_zh((proto_rating)rating);
+				cells[C_RATING] = proto_rating_name_zh((proto_rating)rating);
 			if (state >= 0)
-				cells[23] = proto_state_name_zh((proto_state)state);
+				cells[C_STATE] = proto_state_name_zh((proto_state)state);
 		}
-		cells[17] = late < 0 ? "" : late ? (en ? "yes" : "是") : (en ? "no" : "否");
+		cells[C_OVERDUE] = late < 0 ? "" : late ? (en ? "yes" : "是") : (en ? "no" : "否");
 		row++;
 		for (int c = 0; c < LEDGER_COLS; c++) {
 			bool last = c == LEDGER_COLS - 1;

@@ -2,7 +2,8 @@
  * suspend/resume for the live streams). This is the hub's only second
  * thread of control, there because the library demands it; the hand-off to
  * the core is in core.c and events.c. Here: reading requests (bodies
- * capped), routing, and the headers every answer carries. */
+ * capped), routing them to the handlers, and the headers every answer
+ * carries; the answers themselves are made in reply.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,62 +29,6 @@
 /* Idle seconds on a connection whose answer is under way: a page that
  * stops reading its stream, a download that makes no progress at all. */
 #define IDLE_TIMEOUT 30
-
-/* ------------------------------------------------------------ answers */
-
-void dash_reply_bytes(dash_req *r, unsigned status, const char *type, void *bytes,
-	size_t len, bool take)
-{
-	if (r->resp)
-		MHD_destroy_response(r->resp);
-	r->resp = MHD_create_response_from_buffer(len, bytes,
-		take ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	r->status = status;
-	if (r->resp && type)
-		MHD_add_response_header(r->resp, "Content-Type", type);
-}
-
-void dash_reply_json(dash_req *r, unsigned status, cJSON *body)
-{
-	char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-
-	cJSON_Delete(body);
-	if (!text) {
-		static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
-		dash_reply_bytes(r, 500, "application/json", (void *)oom, sizeof oom - 1, false);
-		return;
-	}
-	dash_reply_bytes(r, status, "application/json; charset=utf-8", text, strlen(text), true);
-	if (r->resp)
-		MHD_add_response_header(r->resp, "Cache-Control", "no-store");
-}
-
-static void reply_error_json(dash_req *r, unsigned status, const char *code,
-	const char *message, const char *field)
-{
-	cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
-
-	cJSON_AddStringToObject(e, "code", code);
-	cJSON_AddStringToObject(e, "message", message);
-	if (field)
-		cJSON_AddStringToObject(e, "field", field);
-	dash_reply_json(r, status, o);
-}
-
-void dash_reply_error(dash_req *r, unsigned status, const char *code, const char *message)
-{
-	reply_error_json(r, status, code, message, NULL);
-}
-
-void dash_reply_field(dash_req *r, const char *message, const char *field)
-{
-	reply_error_json(r, 400, "bad_request", message, field);
-}
-
-const char *dash_arg(dash_req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-}
 
 /* Every answer: nothing framed, sniffed, or sent elsewhere; over TLS, the
  * browser told to come back only over TLS (a year; RFC 6797 has browsers
@@ -452,7 +397,6 @@ static void *start_pool(void *arg)
 	return NULL;
 }
 
-struct MHD_Daemon *dash_http_start(dash *d, const char *listen);
 struct MHD_Daemon *dash_http_start(dash *d, const char *listen)
 {
 	char host[256];

@@ -65,6 +65,7 @@ async function route() {
 			document.title = `${text} · ${t('app')}`;
 		},
 		announce,
+		loggedIn,
 	};
 	try {
 		const undo = await views[name].mount(main, ctx);
@@ -181,8 +182,9 @@ async function start() {
 	route();
 }
 
-/** Where to go once logged in (the page that sent us to the login). */
-export function loggedIn() {
+/** Where to go once logged in (the page that sent us to the login); the
+ * login page gets it as ctx.loggedIn. */
+function loggedIn() {
 	const to = afterLogin && !afterLogin.startsWith('#/login') ? afterLogin : '#/overview';
 	afterLogin = '#/overview';
 	if (location.hash === to)

@@ -146,8 +146,10 @@ export function itemLink(item) {
 		text: item.title || item.id});
 }
 
-/** One row of an item table (urgent or open items), keyed by the item id. */
-export function itemRow(item) {
+/** One row of an item table (urgent or open items), keyed by the item id.
+ * Brief (the wall): the countdown without the limit's name ("超时 2小时",
+ * not "签收超时 2小时"); the state beside it says which limit it is. */
+export function itemRow(item, brief = false) {
 	return h('tr', {class: `row-${item.colour}`, dataset: {id: item.id}},
 		h('td', null, colourBadge(item.colour)),
 		h('td', {class: 'title-cell'}, itemLink(item),
@@ -155,13 +157,13 @@ export function itemRow(item) {
 		h('td', {text: item.origin_name || item.origin, title: item.origin}),
 		h('td', {text: item.handler_name || item.handler || '—', title: item.handler || ''}),
 		h('td', null, stateBadge(item.state)),
-		h('td', null, countdown(item.deadline, item.deadline_kind)));
+		h('td', null, countdown(item.deadline, brief ? null : item.deadline_kind)));
 }
 
-export function itemTable(items, emptyText, caption) {
+export function itemTable(items, emptyText, caption, {brief = false} = {}) {
 	const body = h('tbody');
 	for (const it of items)
-		body.append(itemRow(it));
+		body.append(itemRow(it, brief));
 	const table = h('table', {class: 'items'},
 		caption ? h('caption', {class: 'sr-only', text: caption}) : null,
 		h('thead', null, h('tr', null,
@@ -175,7 +177,7 @@ export function itemTable(items, emptyText, caption) {
 	const empty = h('p', {class: 'empty', text: emptyText});
 	empty.hidden = items.length > 0;
 	table.hidden = items.length === 0;
-	return h('div', {class: 'item-table'}, table, empty);
+	return h('div', {class: 'item-table', dataset: brief ? {brief: '1'} : null}, table, empty);
 }
 
 /** Puts `item` into the table in place: added, replaced or removed (when
@@ -187,7 +189,7 @@ export function upsertRow(wrap, item, keep, order) {
 	if (old)
 		old.remove();
 	if (keep(item)) {
-		const row = itemRow(item);
+		const row = itemRow(item, wrap.dataset.brief === '1');
 		row.classList.add('fresh');
 		const next = [...body.rows].find(r => r._item && order(item, r._item) < 0);
 		row._item = item;

@@ -1,13 +1,14 @@
-// The login page: user name and password, errors in plain words.
+// The login page: user name and password, errors in plain words. Once
+// signed in it calls ctx.loggedIn (app.js), which goes where the user was
+// sent from: the page imports nothing of the router's.
 import {t} from './i18n.js';
 import {h, fillEl} from './dom.js';
 import {login, errorText, me} from './api.js';
-import {loggedIn} from './app.js';
 
 export function mount(main, ctx) {
 	ctx.title(t('login_title'));
 	if (me()) {
-		loggedIn();
+		ctx.loggedIn();
 		return;
 	}
 	const error = h('p', {class: 'error', role: 'alert', id: 'login-error'});
@@ -29,7 +30,7 @@ export function mount(main, ctx) {
 		try {
 			await login(user.value.trim(), password.value);
 			password.value = '';
-			loggedIn();
+			ctx.loggedIn();
 		} catch (e) {
 			error.textContent = errorText(e);
 			password.select();

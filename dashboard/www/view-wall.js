@@ -104,7 +104,7 @@ export async function mount(main, ctx) {
 			trend.dataset.to = String(stats.to);
 		fillEl(tiles, areaTiles(ov.children, false));
 		const urgent = (ov.urgent || []).slice().sort(byDeadline);
-		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'));
+		const table = itemTable(urgent, t('urgent_empty'), t('urgent_title'), {brief: true});
 		table.id = 'urgent';
 		bindRows(table, urgent);
 		fillEl(urgentBox, table);
@@ -156,7 +156,8 @@ export async function mount(main, ctx) {
 				h('span', {class: 'wx-name', text: name('weather', c.weather)}),
 				paused ? h('span', {class: 'paused', text: ` (${t('wall_paused')})`}) : null),
 			sub ? figures(sub.figures) : null,
-			h('div', {class: 'wall-pane'}, itemTable(urgent, t('urgent_empty'), t('urgent_title'))));
+			h('div', {class: 'wall-pane'}, itemTable(urgent, t('urgent_empty'), t('urgent_title'),
+				{brief: true})));
 	}
 
 	fillEl(main, h('div', {class: 'wall-page'}, head, figs,

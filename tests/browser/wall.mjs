@@ -1,5 +1,7 @@
 // The wall screen (一屏统览) fits the wall: at 1920×1080 and 1366×768, with
-// many overdue red items and every town, the page does not scroll, and
+// many overdue red items and every town, the page does not scroll, the
+// urgent list's countdown column is never cut however long the station
+// names (the longest of the county's), and
 // every visible text meets WCAG AA contrast against the background it is
 // drawn on (rows just highlighted included, and the overdue ticker's
 // moving text, stopped where it is in view). The wall's today figures and
@@ -94,6 +96,29 @@ function contrastFailures() {
 	return {bad, seen, ticker};
 }
 
+// Runs in the page: the cells in view of the urgent list's countdown
+// column (剩余时间) that are cut, by their cell or by the panel that clips
+// the list, and the count of cells looked at.
+function countdownCuts() {
+	const out = [];
+	const pane = document.querySelector('#urgent').closest('.wall-pane');
+	const box = pane.getBoundingClientRect();
+	const cells = [...document.querySelectorAll('#urgent tr')].map(tr => tr.lastElementChild);
+	for (const td of cells) {
+		const r = td.getBoundingClientRect();
+		if (r.bottom <= box.top || r.top >= box.bottom)
+			continue; // on a page turned away
+		const inner = td.firstElementChild || td;
+		const ir = inner.getBoundingClientRect();
+		if (r.right > box.right + 0.5 || ir.right > box.right + 0.5 ||
+		    td.scrollWidth > td.clientWidth + 1)
+			out.push(`"${td.textContent.trim()}" ends at ${Math.round(ir.right)} px, ` +
+				`the panel at ${Math.round(box.right)} px ` +
+				`(row of ${td.parentElement.children[2]?.textContent || ''})`);
+	}
+	return {out, n: cells.length};
+}
+
 mkdirSync(cfg.screenshots, {recursive: true});
 const browser = await chromium.launch({
 	executablePath: cfg.chromium || '/usr/bin/chromium',
@@ -168,6 +193,12 @@ await runSteps(browser, failures, async () => {
 			check(size.tiles >= 19, `only ${size.tiles} town tiles`);
 			check(size.h <= size.ih, `the page is ${size.h} px tall in a ${size.ih} px window`);
 			check(size.w <= size.iw, `the page is ${size.w} px wide in a ${size.iw} px window`);
+			// The countdown column is whole in every row in view, however
+			// long the station names.
+			const cut = await page.evaluate(countdownCuts);
+			console.log(`# ${cut.n} cells of the countdown column, ${cut.out.length} cut`);
+			check(cut.n > 2, `only ${cut.n} cells in the countdown column`);
+			check(!cut.out.length, `the countdown column is cut:\n  ${cut.out.slice(0, 5).join('\n  ')}`);
 			const {bad, seen, ticker} = await page.evaluate(contrastFailures);
 			console.log(`# ${seen} texts checked (${ticker} on the ticker), ${bad.length} below AA`);
 			check(seen > 50, `only ${seen} texts looked at`);
@@ -187,6 +218,9 @@ await runSteps(browser, failures, async () => {
 		await page.screenshot({path});
 		console.log(`# English 1366×768: document height ${size.h} px; screenshot ${path}`);
 		check(size.h <= size.ih, `the English page is ${size.h} px tall in a ${size.ih} px window`);
+		const cut = await page.evaluate(countdownCuts);
+		check(cut.n > 2 && !cut.out.length, `in English, of ${cut.n} countdown cells ` +
+			`${cut.out.length} are cut:\n  ${cut.out.slice(0, 5).join('\n  ')}`);
 		await page.evaluate(k => localStorage.removeItem(k), 'minqing.lang');
 	});
 });

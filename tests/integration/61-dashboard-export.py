@@ -12,10 +12,11 @@ from harness import run, check, start_hub_http, add_user, Web
 
 COUNTY, TOWN1 = "611025", "611025100"
 VILLAGE, GROUP = "611025100201", "611025100201001"
-HEAD_ZH = ["编号", "上报时间", "镇", "村", "组", "服务事项", "上报等级", "当前等级", "标题",
-           "内容", "涉及人数", "办理站点", "交办队员", "签收时间", "办结时间", "签收时限",
+HEAD_ZH = ["编号", "上报时间", "送达时间", "镇", "村", "组", "服务事项", "上报等级", "当前等级",
+           "标题", "内容", "涉及人数", "办理站点", "交办队员", "签收时间", "办结时间", "签收时限",
            "办结时限", "是否超期", "升级次数", "延期", "办理结果", "回访情况", "群众评价",
            "状态"]
+C = {h: i for i, h in enumerate(HEAD_ZH)}
 
 
 def rows_csv(payload):
@@ -55,22 +56,22 @@ def body(env):
     check(rows[0] == HEAD_ZH, f"CSV header {rows[0]}")
     check(len(rows) == 302, f"CSV rows: {len(rows)}")
     row = [r for r in rows if r[0] == first][0]
-    check(row[8] == "'=HYPERLINK(\"x\")", f"a formula is defused: {row[8]}")
-    check(row[9] == "含,逗号\n和换行", f"a field with comma and newline: {row[9]!r}")
-    check(row[5] == "矛盾调处" and row[7] == "蓝" and row[23] == "已上报", f"Chinese names: {row}")
+    check(row[C['标题']] == "'=HYPERLINK(\"x\")", f"a formula is defused: {row[C['标题']]}")
+    check(row[C['内容']] == "含,逗号\n和换行", f"a field with comma and newline: {row[C['内容']]!r}")
+    check(row[C['服务事项']] == "矛盾调处" and row[C['当前等级']] == "蓝" and row[C['状态']] == "已上报", f"Chinese names: {row}")
     check({r[0] for r in rows[1:]} == {first, *ids}, "CSV ids")
 
     status, hdrs, payload = web.get("/api/export.xlsx?lang=en")
     check(status == 200 and "spreadsheetml" in hdrs["content-type"], f"xlsx: {status}")
     x = rows_xlsx(payload)
-    check(x[0][0] == "id" and x[0][12] == "member" and len(x) == 302, f"xlsx: {x[0]} {len(x)}")
+    check(x[0][0] == "id" and x[0][C['交办队员']] == "member" and len(x) == 302, f"xlsx: {x[0]} {len(x)}")
     xr = [r for r in x if r[0] == first][0]
-    check(xr[5] == "dispute" and xr[8] == "=HYPERLINK(\"x\")", f"xlsx row {xr}")
+    check(xr[C['服务事项']] == "dispute" and xr[C['标题']] == "=HYPERLINK(\"x\")", f"xlsx row {xr}")
 
     vil = Web(env)
     vil.login("vil", "village-pass-1")
     vr = [r for r in rows_csv(vil.get("/api/export.csv")[2]) if r[0] == first][0]
-    check(vr[8] == "'=HYPERLINK(\"x\")", f"the village's export: {vr}")
+    check(vr[C['标题']] == "'=HYPERLINK(\"x\")", f"the village's export: {vr}")
     vx = [r for r in rows_xlsx(vil.get("/api/export.xlsx")[2]) if r[0] == first][0]
     check(vx[0] == first, "the village's xlsx")
     # Period: nothing before the first report.

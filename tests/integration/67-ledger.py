@@ -20,11 +20,14 @@ import sqlite3
 COUNTY, TOWN2 = "611025", "611025101"
 VILLAGE, GROUP = "611025100201", "611025100201001"
 GROUP2 = "611025101201001"
-HEAD_ZH = ["编号", "上报时间", "镇", "村", "组", "服务事项", "上报等级", "当前等级", "标题",
-           "内容", "涉及人数", "办理站点", "交办队员", "签收时间", "办结时间", "签收时限",
+# 上报时间 when the station filed it (created), 送达时间 when the hub had it
+# (received): the item page's words for the same two fields.
+HEAD_ZH = ["编号", "上报时间", "送达时间", "镇", "村", "组", "服务事项", "上报等级", "当前等级",
+           "标题", "内容", "涉及人数", "办理站点", "交办队员", "签收时间", "办结时间", "签收时限",
            "办结时限", "是否超期", "升级次数", "延期", "办理结果", "回访情况", "群众评价",
            "状态"]
-HEAD_EN = ["id", "received", "town", "village", "group", "service item", "reported colour",
+HEAD_EN = ["id", "filed", "reached the hub", "town", "village", "group", "service item",
+           "reported colour",
            "current colour", "title", "content", "people", "handled by", "member", "signed",
            "resolved", "sign by", "resolve by", "overdue", "escalations", "extensions",
            "result", "return visit", "rating", "state"]
@@ -66,7 +69,6 @@ def body(env):
     add_user(env, "admin", "county", COUNTY, "county-pass-1")
     add_user(env, "vil", "village", VILLAGE, "village-pass-1")
     env.start_station(GROUP)
-    env.start_station(GROUP2)
     t0 = int(time.time() * 1000)
     inject = {}
     for t in INJECT:
@@ -76,8 +78,12 @@ def body(env):
         inject[env.report(GROUP, colour="blue", category="livelihood", **kw)] = (col, t)
     red = env.report(GROUP, title="山体滑坡", colour="red", category="security", people=12)
     done = env.report(GROUP, title="邻里纠纷", colour="blue", category="dispute")
+    # Filed while GROUP2's agent is not running: they reach the hub seconds
+    # after the station filed them (上报时间 before 送达时间).
     others = [env.report(GROUP2, title=f"回龙{i}", colour="orange", category="livelihood")
               for i in range(2)]
+    time.sleep(2.5)
+    env.start_station(GROUP2)
     n = len(INJECT) + 4
     web = Web(env)
     web.login("admin", "county-pass-1")
@@ -100,26 +106,29 @@ def body(env):
     check(wb.sheetnames == ["台账", "统计"], f"sheets {wb.sheetnames}")
     ws = wb["台账"]
     title = ws["A1"].value
-    check("镇安县" in title and "制表时间" in title, f"title row {title!r}")
+    check("镇安县" in title and "制表时间" in title and "（全部）" in title and "至今" not in title,
+          f"title row {title!r}")
     head = [c.value for c in ws[2]]
     check(head == HEAD_ZH, f"header {head}")
     check(all(c.font.b for c in ws[2]), "header bold")
     check(ws.freeze_panes == "A3", f"frozen at {ws.freeze_panes}")
-    check(ws.auto_filter.ref == f"A2:X{n + 2}", f"autofilter {ws.auto_filter.ref}")
-    check(ws.column_dimensions["I"].width >= 6 and ws.column_dimensions["L"].width >=
-          len("永乐镇孙家湾村") * 2, f"widths for Chinese: L {ws.column_dimensions['L'].width}")
+    check(ws.auto_filter.ref == f"A2:Y{n + 2}", f"autofilter {ws.auto_filter.ref}")
+    check(ws.column_dimensions["J"].width >= 6 and ws.column_dimensions["M"].width >=
+          len("永乐镇孙家湾村") * 2, f"widths for Chinese: M {ws.column_dimensions['M'].width}")
     rows = data_rows(ws)
     want = {i for (i,) in env.hub_sql("SELECT item FROM items WHERE origin >= ? AND "
                                       "origin < ? || ';'", COUNTY, COUNTY)}
     check(len(rows) == len(want) == n and {r[0].value for r in rows} == want,
           f"one row per item: {len(rows)} rows, {len(want)} in the database")
     by = {r[0].value: r for r in rows}
-    (received, sign_by, resolve_by, resolved_at), = env.hub_sql(
-        "SELECT received, sign_by, resolve_by, resolved_at FROM items WHERE item = ?", done)
+    (created, received, sign_by, resolve_by, resolved_at), = env.hub_sql(
+        "SELECT created, received, sign_by, resolve_by, resolved_at FROM items WHERE item = ?",
+        done)
     (signed,), = env.hub_sql("SELECT min(at) FROM events WHERE item = ? AND kind = 'sign'",
                              done)
     r = by[done]
-    for col, ms in (("上报时间", received), ("签收时间", signed), ("办结时间", resolved_at),
+    for col, ms in (("上报时间", created), ("送达时间", received), ("签收时间", signed),
+                    ("办结时间", resolved_at),
                     ("签收时限", sign_by), ("办结时限", resolve_by)):
         v = r[C[col]].value
         check(isinstance(v, datetime.datetime) and v == local(ms),
@@ -137,6 +146,14 @@ def body(env):
           "people as a number, the reported colour")
     check(by[others[0]][C["镇"]].value == "回龙镇" and by[others[0]][C["村"]].value == "云沟村",
           "the other town's names")
+    # Filed offline: 上报时间 is the station's filing, 送达时间 the hub's.
+    (o_created, o_received), = env.hub_sql("SELECT created, received FROM items WHERE item = ?",
+                                           others[0])
+    o = by[others[0]]
+    check(o_received - o_created >= 2000 and o[C["上报时间"]].value == local(o_created) and
+          o[C["送达时间"]].value == local(o_received),
+          f"filed offline: 上报时间 {o[C['上报时间']].value}, 送达时间 {o[C['送达时间']].value}; "
+          f"created {local(o_created)}, received {local(o_received)}")
     for item, (col, t) in inject.items():
         cell = by[item][C[col]]
         check(cell.data_type == "s" and cell.value == t,
@@ -169,7 +186,8 @@ def body(env):
     cby = {r[0]: r for r in rows[1:]}
     for item, (col, t) in inject.items():
         check(cby[item][C[col]] == "'" + t, f"injection {t!r} in CSV: {cby[item][C[col]]!r}")
-    check(cby[done][C["上报时间"]] == local(received).strftime("%Y-%m-%d %H:%M") and
+    check(cby[done][C["上报时间"]] == local(created).strftime("%Y-%m-%d %H:%M") and
+          cby[done][C["送达时间"]] == local(received).strftime("%Y-%m-%d %H:%M") and
           cby[done][C["交办队员"]] == "张队员", f"CSV row {cby[done]}")
     check(cby[done][C["办理结果"]] == "'\rCR已调解，双方和好", f"CR in CSV {cby[done]}")
     check(by[done][C["办理结果"]].data_type == "s", "CR in xlsx")
@@ -205,6 +223,12 @@ def body(env):
     wbt = xlsx(web.get(f"/api/export.xlsx?scope={TOWN2}")[2])
     check(len(data_rows(wbt["台账"])) == 2 and "回龙镇" in wbt["台账"]["A1"].value,
           "a town's ledger")
+    # A period's title names its ends, one end alone as 起 or 截至.
+    day = local(t0).strftime("%Y-%m-%d")
+    for q, want in ((f"from={t0}&to={t0 + 1}", f"（{day} 至 {day}）"),
+                    (f"from={t0}", f"（{day} 起）"), (f"to={t0 + 1}", f"（截至 {day}）")):
+        got = xlsx(web.get(f"/api/export.xlsx?{q}")[2])["台账"]["A1"].value
+        check(want in got, f"title of {q}: {got!r}, want {want}")
     for q, code in (("colour=purple", "bad_filter_colour"), ("state=lost", "bad_filter_state"),
                     ("category=x", "bad_filter_category"), ("from=abc", "bad_filter_period"),
                     ("from=5&to=3", "bad_filter_period"), ("scope=12x", "bad_filter_scope")):
