@@ -1,8 +1,10 @@
-/* The station store. Message ids are max(last id + 1, now in ms), taken
- * under an immediate transaction: unique and increasing per station even
- * when the client and the agent write at once, and still increasing after
- * the store is wiped and recreated (the clock moved on), so the hub never
- * mistakes a new report for a duplicate of an old one. */
+/* The station store: opening (its tables and their versions are
+ * store-schema.c's), meta, the outbox and the link. Message ids are
+ * max(last id + 1, now in ms), taken under an immediate transaction: unique
+ * and increasing per station even when the client and the agent write at
+ * once, and still increasing after the store is wiped and recreated (the
+ * clock moved on), so the hub never mistakes a new report for a duplicate
+ * of an old one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,48 +13,6 @@
 #include "protocol/db.h"
 #include "protocol/log.h"
 #include "station/store-int.h"
-
-/* user_version of the schema below. 0: meta and outbox (0.1.0); 1: inbox
- * and timeline added; 2: team (store-team.c). Every statement is idempotent, so an older store is
- * upgraded by running it all; a newer one is refused, since this program
- * would not know what its tables mean. */
-#define SCHEMA_VERSION 2
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS meta("
-	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS outbox("
-	"  id INTEGER PRIMARY KEY,"            /* message id */
-	"  type TEXT NOT NULL,"                /* report | action */
-	"  payload TEXT NOT NULL,"             /* JSON exactly as published */
-	"  created INTEGER NOT NULL,"          /* Unix ms */
-	"  state TEXT NOT NULL DEFAULT 'queued',"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  receipt_at INTEGER, error TEXT, field TEXT, item TEXT);"
-	"CREATE INDEX IF NOT EXISTS outbox_queued ON outbox(id) WHERE state = 'queued';"
-	"CREATE TABLE IF NOT EXISTS inbox("
-	"  item TEXT PRIMARY KEY,"             /* public item id */
-	"  seq INTEGER NOT NULL,"              /* events so far, as last seen */
-	"  msg_id INTEGER NOT NULL,"           /* the item message that brought it */
-	"  origin TEXT NOT NULL, handler TEXT NOT NULL,"
-	"  colour TEXT NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL,"
-	"  state TEXT NOT NULL,"
-	"  deadline INTEGER,"                  /* Unix ms, NULL when none */
-	"  updated INTEGER NOT NULL,"          /* hub time of the change, ms */
-	"  received INTEGER NOT NULL,"         /* local time it arrived, ms */
-	"  snapshot TEXT NOT NULL);"           /* the item message's JSON */
-	"CREATE TABLE IF NOT EXISTS timeline("
-	"  item TEXT NOT NULL, seq INTEGER NOT NULL,"
-	"  event TEXT, by_whom TEXT,"
-	"  at INTEGER NOT NULL,"               /* hub time, ms */
-	"  note TEXT,"
-	"  PRIMARY KEY(item, seq)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS team("
-	"  member TEXT PRIMARY KEY,"           /* the id an assign names */
-	"  name TEXT NOT NULL, unit TEXT NOT NULL,"
-	"  gone INTEGER NOT NULL,"             /* 1: left; kept against old copies */
-	"  msg_id INTEGER NOT NULL,"           /* the member message it is from */
-	"  received INTEGER NOT NULL);";       /* local ms */
 
 static proto_err meta_get(station_store *s, const char *key, char *out, size_t n)
 {
@@ -77,41 +37,6 @@ static proto_err meta_set(station_store *s, const char *key, const char *value)
 	return proto_db_run(st);
 }
 
-static int user_version(station_store *s)
-{
-	return (int)proto_db_int(proto_db_prepare(s->db, "PRAGMA user_version"), -1);
-}
-
-/* Brings the schema to SCHEMA_VERSION, or refuses a newer store. The
- * client and the agent may open a store at the same moment: the check is
- * repeated under an immediate transaction, which waits for the other. */
-static proto_err upgrade(station_store *s, const char *path)
-{
-	char sql[64];
-	int version = user_version(s);
-
-	if (version == SCHEMA_VERSION)
-		return PROTO_OK;
-	if (proto_db_exec(s->db, "BEGIN IMMEDIATE"))
-		return PROTO_ERR_IO;
-	version = user_version(s);
-	if (version > SCHEMA_VERSION)
-		log_error("%s was written by a newer minqing (schema %d, this one "
-			  "knows %d)", path, version, SCHEMA_VERSION);
-	if (version < 0 || version > SCHEMA_VERSION)
-		goto fail;
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (version < SCHEMA_VERSION &&
-	    (proto_db_exec(s->db, schema) || proto_db_exec(s->db, sql)))
-		goto fail;
-	if (proto_db_exec(s->db, "COMMIT"))
-		goto fail;
-	return PROTO_OK;
-fail:
-	proto_db_exec(s->db, "ROLLBACK");
-	return PROTO_ERR_IO;
-}
-
 station_store *station_store_open(const char *dir, const char *code)
 {
 	station_store *s = calloc(1, sizeof *s);
@@ -125,7 +50,7 @@ station_store *station_store_open(const char *dir, const char *code)
 		goto fail;
 	}
 	s->db = proto_db_open(path, NULL);
-	if (!s->db || upgrade(s, path))
+	if (!s->db || station_store__migrate(s->db, path))
 		goto fail;
 	proto_err err = meta_get(s, "code", known, sizeof known);
 	if (err == PROTO_OK) {

@@ -4,8 +4,9 @@
  * client open it; the client's write is durable when its call returns,
  * whether or not the agent or the broker is running.
  *
- * Tables (PRAGMA user_version 2; a version-0 store gains inbox and timeline,
- * a version-1 store the team, when opened):
+ * Tables (PRAGMA user_version 2; made and migrated by store-schema.c: a
+ * version-0 store gains inbox and timeline, a version-1 store the team,
+ * when opened; a newer store is refused):
  *
  *   meta     key TEXT PK, value TEXT       code, last_id, last_session,
  *                                          link, link_changed, contact (the

@@ -1,4 +1,4 @@
-/* libFuzzer target for the message codec (protocol/codec.c): proto_msg_decode
+/* libFuzzer target for the message codec (protocol/decode.c): proto_msg_decode
  * on arbitrary bytes, and for every payload it accepts the round trip
  * decode -> encode -> decode, which must give back the same message. */
 #include <stdint.h>

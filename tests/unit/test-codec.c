@@ -1,6 +1,7 @@
-/* Unit tests of protocol/codec.c, names.c and error.c: every message type
- * survives encode -> decode, and every malformed payload kept in
- * fixtures/bad/ is refused with the right code and field.
+/* Unit tests of the codec (protocol/decode*.c, encode.c), names.c and
+ * error.c: every message type survives encode -> decode, and every
+ * malformed payload kept in fixtures/bad/ is refused with the right code
+ * and field.
  *
  * Usage: test-codec FIXTURES_DIR */
 #include <dirent.h>
