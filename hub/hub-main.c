@@ -17,7 +17,7 @@
 #include <mosquitto.h>
 #include <sqlite3.h>
 
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "dashboard/dashboard.h"
 #include "hub/clock.h"
 #include "hub/durable.h"
@@ -25,8 +25,8 @@
 #include "hub/loop.h"
 #include "hub/pki.h"
 #include "hub/policy.h"
-#include "hub/provision.h"
-#include "hub/query.h"
+#include "hub/admin/provision.h"
+#include "hub/admin/query.h"
 #include "hub/reload.h"
 #include "hub/store.h"
 #include "protocol/clock.h"
