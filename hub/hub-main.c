@@ -5,7 +5,6 @@
  * receipts published (group commit: under load one fsync serves many
  * reports, and the next batch gathers during it). */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,62 +219,15 @@ static int check_http(config *cfg)
 
 static int parse_args(int argc, char **argv, config *cfg)
 {
-	static const struct option opts[] = {
-		{"broker", required_argument, NULL, 'b'},
-		{"county", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 'd'},
-		{"registry", required_argument, NULL, 'r'},
-		{"user", required_argument, NULL, 'u'},
-		{"password", required_argument, NULL, 'p'},
-		{"cafile", required_argument, NULL, 'C'},
-		{"config", required_argument, NULL, 'f'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"keyfile", required_argument, NULL, 'k'},
-		{"policy", required_argument, NULL, 'P'},
-		{"members", required_argument, NULL, 'm'},
-		{"time-scale", required_argument, NULL, 't'},
-		{"http", required_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	char err[256];
-	int c;
+	static const char *const options[] = {"broker", "county", "db", "registry", "user",
+		"password", "cafile", "log-level", "keyfile", "policy", "members",
+		"time-scale", "http", NULL};
+	int rc = proto_config_args(argc, argv, "minqing-hub", MINQING_VERSION, options,
+		keys, cfg, usage);
 
-	for (int i = 1; i < argc - 1; i++) {
-		if (strcmp(argv[i], "--config") == 0 &&
-		    proto_config_load(argv[i + 1], keys, cfg, err, sizeof err)) {
-			fprintf(stderr, "minqing-hub: %s\n", err);
-			return 2;
-		}
-	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *key = NULL;
-		switch (c) {
-		case 'b': key = "broker"; break;
-		case 'c': key = "county"; break;
-		case 'd': key = "db"; break;
-		case 'r': key = "registry"; break;
-		case 'u': key = "user"; break;
-		case 'p': key = "password"; break;
-		case 'C': key = "cafile"; break;
-		case 'l': key = "log_level"; break;
-		case 'k': key = "keyfile"; break;
-		case 'P': key = "policy"; break;
-		case 'm': key = "members"; break;
-		case 't': key = "time_scale"; break;
-		case 'H': key = "http"; break;
-		case 'f': break;
-		case 'h': usage(stdout); return 1;
-		case 'V': printf("minqing-hub %s\n", MINQING_VERSION); return 1;
-		default: usage(stderr); return 2;
-		}
-		if (key && proto_config_set(keys, cfg, key, optarg, err, sizeof err)) {
-			fprintf(stderr, "minqing-hub: %s\n", err);
-			return 2;
-		}
-	}
-	if (optind < argc || !cfg->broker || !cfg->county || !cfg->db || !cfg->registry) {
+	if (rc)
+		return rc;
+	if (!cfg->broker || !cfg->county || !cfg->db || !cfg->registry) {
 		usage(stderr);
 		return 2;
 	}
