@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "bench/echo.h"
+#include "hub/group-commit.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
 #include "hub/policy.h"
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 	hub_store *store = NULL;
 	hub_loop *loop = NULL;
 	hub_ingest *in = NULL;
+	hub_group_commit *commit = NULL;
 	proto_link *link = NULL;
 	hub_policy pol;
 
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	proto_log_init("minqing-ingest", PROTO_LOG_ERROR);
-	/* As minqing-hub configures SQLite (hub/main.c). */
+	/* As minqing-hub configures SQLite (hub/hub-main.c). */
 	sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	mosquitto_lib_init();
@@ -135,7 +137,10 @@ int main(int argc, char **argv)
 		if (!store || hub_store_sync_registry(store, reg))
 			goto done;
 		loop = hub_loop_create(store, &pol);
-		in = loop ? hub_ingest_create(store, loop, reg, "611025", 0, 1) : NULL;
+		/* No sync thread: each commit syncs itself. */
+		commit = loop ? hub_group_commit_create(store, loop, NULL) : NULL;
+		in = commit ? hub_ingest_create(store, loop, commit, reg, "611025", 0, 1) :
+			NULL;
 		/* Never connected: receipts and item messages go nowhere. */
 		link = proto_link_create(&(proto_link_opts){.host = "127.0.0.1", .port = 1,
 			.client_id = "minqing-ingest"}, NULL, NULL);
@@ -153,18 +158,18 @@ int main(int argc, char **argv)
 			echo(code, json);
 		} else {
 			proto_topic_up_for(topic, sizeof topic, code, PROTO_MSG_REPORT);
-			hub_ingest_message(in, topic, json, strlen(json));
-			if ((i + 1) % batch == 0 && hub_ingest_flush(in, link))
+			hub_ingest_message(in, link, topic, json, strlen(json), false);
+			if ((i + 1) % batch == 0 && hub_group_commit_flush(commit, link))
 				goto done;
 		}
 		free(json);
 	}
-	if (in && hub_ingest_flush(in, link))
+	if (in && hub_group_commit_flush(commit, link))
 		goto done;
 	if (in) {
 		const hub_ingest_stats *st = hub_ingest_get_stats(in);
 		printf("%lld accepted in %lld batches\n", (long long)st->accepted,
-			(long long)st->batches);
+			(long long)hub_group_commit_get_stats(commit)->batches);
 		/* Every report stored, or the count measured something else. */
 		if (st->accepted != n || st->rejected || st->duplicates)
 			goto done;
@@ -173,6 +178,7 @@ int main(int argc, char **argv)
 done:
 	proto_link_destroy(link);
 	hub_ingest_destroy(in);
+	hub_group_commit_destroy(commit);
 	hub_loop_destroy(loop);
 	hub_store_close(store);
 	hub_secret_destroy(sec);

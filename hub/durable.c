@@ -36,7 +36,7 @@
  * woken on `cond`, syncs, sets `state` and writes the eventfd; the core,
  * woken on hub_durable_fd, takes the result. `lock` guards `asked`, `state`
  * and `stop`. One request at a time: the core commits its next batch only
- * after taking the result of the last (hub/ingest.c), so a sync covers
+ * after taking the result of the last (hub/group-commit.c), so a sync covers
  * exactly one commit and what the core staged meanwhile waits for the
  * next. */
 #include <errno.h>

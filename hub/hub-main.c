@@ -1,13 +1,8 @@
-/* minqing-hub: the county hub. One core thread: a poll loop over the MQTT
- * socket and the signal pipe. Each wake-up reads what the socket has and
- * stages it in one SQLite batch; the batch is committed, synced by
- * durable.c's thread while the core reads on, and only then are its
- * receipts published (group commit: under load one fsync serves many
- * reports, and the next batch gathers during it). */
-#include <errno.h>
-#include <getopt.h>
-#include <poll.h>
-#include <signal.h>
+/* minqing-hub: the county hub's main(). It reads the options and config
+ * files, hands the operator's sub-commands to hub/admin/, opens what the
+ * daemon serves from (the key, the store, the rules, the group commit and
+ * its sync thread, the dashboard), runs the event loop (hub/event-loop.c,
+ * where every thread is listed) and closes it all again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,27 +12,23 @@
 #include <mosquitto.h>
 #include <sqlite3.h>
 
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "dashboard/dashboard.h"
 #include "hub/clock.h"
-#include "hub/durable.h"
+#include "hub/event-loop.h"
+#include "hub/group-commit.h"
 #include "hub/ingest.h"
 #include "hub/loop.h"
 #include "hub/pki.h"
 #include "hub/policy.h"
-#include "hub/provision.h"
-#include "hub/query.h"
+#include "hub/admin/provision.h"
+#include "hub/admin/query.h"
 #include "hub/reload.h"
 #include "hub/store.h"
-#include "protocol/clock.h"
 #include "protocol/config.h"
 #include "protocol/log.h"
 #include "protocol/signals.h"
-#include "protocol/topic.h"
 #include "version.h"
-
-#define GROUP_MS 5     /* longest a receipt waits for others to share a commit */
-#define GROUP_MAX 1000 /* receipts in one commit at most */
 
 typedef struct config {
 	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
@@ -73,23 +64,6 @@ static const proto_conf_key keys[] = {
 	{NULL, 0, 0, 0, 0},
 };
 
-typedef struct hub {
-	config cfg;
-	hub_store *store;
-	hub_secret *secret;
-	hub_ingest *ingest;
-	hub_durable *durable;
-	hub_loop *loop;
-	dash *dash;
-	proto_link *link;
-	int64_t session;
-	bool said_full;  /* the last online status said the disk is full */
-	int64_t cleared_said;  /* monotonic ms of the last "cleared" warning */
-	int64_t cleared_quiet; /* clearings since then, not logged one by one */
-	char topic_status[PROTO_TOPIC_MAX];
-	char filter[PROTO_TOPIC_MAX];
-} hub;
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -108,87 +82,6 @@ static void usage(FILE *f)
 		"Receives the county's reports, stores them and receipts them.\n"
 		"SIGHUP reloads the policy, registry and service team. Each\n"
 		"sub-command takes --help; see minqing-hub(8).\n");
-}
-
-static char *hub_status_json(hub *h, bool online)
-{
-	proto_msg m = {.v = PROTO_VERSION, .type = PROTO_MSG_HUB};
-
-	snprintf(m.station, sizeof m.station, "%s", h->cfg.county);
-	m.ts = proto_now_ms();
-	m.u.status.online = online;
-	m.u.status.session = h->session;
-	m.u.status.outbox = -1;
-	m.u.status.agent = "minqing-hub/" MINQING_VERSION;
-	/* Said to every station and operator watching the status: a hub
-	 * that stores nothing is up but not serving (PROTOCOL.md §5.3). */
-	h->said_full = online && hub_ingest_full(h->ingest);
-	m.u.status.storage = h->said_full ? "full" : NULL;
-	return proto_msg_encode(&m);
-}
-
-static void on_connecting(void *ud, proto_link *link)
-{
-	hub *h = ud;
-	int64_t now = proto_now_ms();
-	char *will;
-
-	h->session = now > h->session ? now : h->session + 1;
-	will = hub_status_json(h, false);
-	if (will)
-		proto_link_set_will(link, h->topic_status, will, true);
-	free(will);
-}
-
-static void on_connected(void *ud, proto_link *link)
-{
-	hub *h = ud;
-	char *json = hub_status_json(h, true);
-
-	log_info("connected to broker (session %lld)", (long long)h->session);
-	proto_link_subscribe(link, h->filter);
-	/* The birth comes after the subscription: a station that sees it and
-	 * resends at once finds the hub listening. */
-	if (json)
-		proto_link_publish(link, h->topic_status, json, strlen(json), 1, true, NULL);
-	free(json);
-}
-
-/* Only statuses stay retained (PROTOCOL.md §2). mosquitto's ACL cannot
- * refuse a retained publish alone, so a station may park up to
- * max_packet_size on its report, action or receipt topic, delivered again
- * to every new subscriber: the hub, whose link keeps the retain flag as
- * published (MQTT 5), removes it with an empty retained publish, then
- * handles the message as any other. An empty one is itself a removal. */
-static void clear_retained(hub *h, proto_link *link, const struct mosquitto_message *msg)
-{
-	proto_topic t;
-
-	if (!msg->retain || msg->payloadlen == 0 ||
-	    proto_topic_parse(msg->topic, &t) != PROTO_OK || !t.up ||
-	    strcmp(t.county, h->cfg.county) || t.type == PROTO_MSG_STATUS)
-		return;
-	int rc = proto_link_publish(link, msg->topic, NULL, 0, 1, true, NULL);
-	/* Before the rate limit (what is dropped over it stays parked
-	 * otherwise), so its warning has its own: one a second. */
-	int64_t now = proto_mono_ms();
-	if (h->cleared_said && now - h->cleared_said < 1000) {
-		h->cleared_quiet++;
-		return;
-	}
-	log_warn("station %s left a retained %s (%d bytes) at the broker; %s "
-		"(%lld more cleared since the last such warning)", t.station,
-		proto_msg_type_name(t.type), msg->payloadlen,
-		rc ? "cannot clear it" : "cleared", (long long)h->cleared_quiet);
-	h->cleared_said = now;
-	h->cleared_quiet = 0;
-}
-
-static void on_message(void *ud, proto_link *link, const struct mosquitto_message *msg)
-{
-	hub *h = ud;
-	clear_retained(h, link, msg);
-	hub_ingest_message(h->ingest, msg->topic, msg->payload, (size_t)msg->payloadlen);
 }
 
 /* The dashboard's address and TLS files, before anything starts: plain
@@ -220,62 +113,15 @@ static int check_http(config *cfg)
 
 static int parse_args(int argc, char **argv, config *cfg)
 {
-	static const struct option opts[] = {
-		{"broker", required_argument, NULL, 'b'},
-		{"county", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 'd'},
-		{"registry", required_argument, NULL, 'r'},
-		{"user", required_argument, NULL, 'u'},
-		{"password", required_argument, NULL, 'p'},
-		{"cafile", required_argument, NULL, 'C'},
-		{"config", required_argument, NULL, 'f'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"keyfile", required_argument, NULL, 'k'},
-		{"policy", required_argument, NULL, 'P'},
-		{"members", required_argument, NULL, 'm'},
-		{"time-scale", required_argument, NULL, 't'},
-		{"http", required_argument, NULL, 'H'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	char err[256];
-	int c;
+	static const char *const options[] = {"broker", "county", "db", "registry", "user",
+		"password", "cafile", "log-level", "keyfile", "policy", "members",
+		"time-scale", "http", NULL};
+	int rc = proto_config_args(argc, argv, "minqing-hub", MINQING_VERSION, options,
+		keys, cfg, usage);
 
-	for (int i = 1; i < argc - 1; i++) {
-		if (strcmp(argv[i], "--config") == 0 &&
-		    proto_config_load(argv[i + 1], keys, cfg, err, sizeof err)) {
-			fprintf(stderr, "minqing-hub: %s\n", err);
-			return 2;
-		}
-	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *key = NULL;
-		switch (c) {
-		case 'b': key = "broker"; break;
-		case 'c': key = "county"; break;
-		case 'd': key = "db"; break;
-		case 'r': key = "registry"; break;
-		case 'u': key = "user"; break;
-		case 'p': key = "password"; break;
-		case 'C': key = "cafile"; break;
-		case 'l': key = "log_level"; break;
-		case 'k': key = "keyfile"; break;
-		case 'P': key = "policy"; break;
-		case 'm': key = "members"; break;
-		case 't': key = "time_scale"; break;
-		case 'H': key = "http"; break;
-		case 'f': break;
-		case 'h': usage(stdout); return 1;
-		case 'V': printf("minqing-hub %s\n", MINQING_VERSION); return 1;
-		default: usage(stderr); return 2;
-		}
-		if (key && proto_config_set(keys, cfg, key, optarg, err, sizeof err)) {
-			fprintf(stderr, "minqing-hub: %s\n", err);
-			return 2;
-		}
-	}
-	if (optind < argc || !cfg->broker || !cfg->county || !cfg->db || !cfg->registry) {
+	if (rc)
+		return rc;
+	if (!cfg->broker || !cfg->county || !cfg->db || !cfg->registry) {
 		usage(stderr);
 		return 2;
 	}
@@ -301,232 +147,96 @@ static int parse_args(int argc, char **argv, config *cfg)
 	return cfg->http ? check_http(cfg) : 0;
 }
 
-/* Commits what is staged and waits until it is on disk and receipted. An
- * error only when the disk failed a sync (a failed commit drops its
- * receipts, as at any flush: the stations resend). */
-static proto_err settle(hub *h)
+/* Opens what the hub serves from, each after what it needs, runs the event
+ * loop and closes everything in reverse. The exit code: 2 for a bad
+ * address or registry, 1 when the hub could not start or stopped on a
+ * failed sync. */
+static int run(config *cfg)
 {
-	proto_err err = hub_ingest_synced(h->ingest, h->link, true);
-
-	if (!err) {
-		hub_ingest_flush(h->ingest, h->link);
-		err = hub_ingest_synced(h->ingest, h->link, true);
-	}
-	return err;
-}
-
-static int run(hub *h)
-{
-	static const proto_link_cbs cbs = {
-		.connecting = on_connecting,
-		.connected = on_connected,
-		.message = on_message,
-	};
 	proto_registry *reg = NULL;
-	char host[256], client_id[64], err[512];
+	hub_secret *secret = NULL;
+	hub_store *store = NULL;
+	hub_loop *loop = NULL;
+	hub_group_commit *commit = NULL;
+	hub_ingest *ingest = NULL;
+	dash *d = NULL;
+	char host[256], err[512];
 	int port, sigfd, rc = 1;
 
-	if (!proto_link_parse_address(h->cfg.broker, host, sizeof host, &port)) {
-		log_error("broker address '%s' is not HOST:PORT", h->cfg.broker);
+	if (!proto_link_parse_address(cfg->broker, host, sizeof host, &port)) {
+		log_error("broker address '%s' is not HOST:PORT", cfg->broker);
 		return 2;
 	}
-	reg = proto_registry_load(h->cfg.registry, err, sizeof err);
+	reg = proto_registry_load(cfg->registry, err, sizeof err);
 	if (!reg) {
 		log_error("registry: %s", err);
 		return 2;
 	}
 	sigfd = proto_signals_init();
-	proto_topic_for(h->topic_status, sizeof h->topic_status, h->cfg.county,
-		PROTO_MSG_HUB);
-	proto_topic_hub_filter(h->filter, sizeof h->filter, h->cfg.county);
 	/* A new key only beside a new database: for an existing one a missing
 	 * key means a lost or misplaced file, and a fresh key would leave the
 	 * database sealed under two keys, half of it unreadable. */
-	bool fresh = access(h->cfg.db, F_OK) != 0;
-	h->secret = hub_secret_open(h->cfg.keyfile, fresh);
-	if (!h->secret) {
+	bool fresh = access(cfg->db, F_OK) != 0;
+	secret = hub_secret_open(cfg->keyfile, fresh);
+	if (!secret) {
 		if (!fresh)
 			log_error("cannot open the key file %s of the existing database %s; "
-				  "restore it from its backup", h->cfg.keyfile, h->cfg.db);
+				  "restore it from its backup", cfg->keyfile, cfg->db);
 		goto done;
 	}
-	h->store = hub_store_open(h->cfg.db, h->secret);
-	if (!h->store || hub_store_sync_registry(h->store, reg))
+	store = hub_store_open(cfg->db, secret);
+	if (!store || hub_store_sync_registry(store, reg))
 		goto done;
 	hub_policy policy;
-	char perr[512];
 	hub_policy_defaults(&policy);
-	if (h->cfg.policy && hub_policy_load(&policy, h->cfg.policy, perr, sizeof perr)) {
-		log_error("policy: %s", perr);
+	if (cfg->policy && hub_policy_load(&policy, cfg->policy, err, sizeof err)) {
+		log_error("policy: %s", err);
 		goto done;
 	}
-	if (h->cfg.time_scale > 1) {
+	if (cfg->time_scale > 1) {
 		log_warn("hub time runs %lld times faster than wall time (tests, demo)",
-			(long long)h->cfg.time_scale);
-		hub_clock_set_scale((int)h->cfg.time_scale);
+			(long long)cfg->time_scale);
+		hub_clock_set_scale((int)cfg->time_scale);
 	}
-	h->loop = hub_loop_create(h->store, &policy);
-	if (!h->loop)
+	loop = hub_loop_create(store, &policy);
+	if (!loop)
 		goto done;
 	/* Where offline tools read the hub's hour (`stats`, hub/clock.h). Not
 	 * a reason to stay down (a full disk): they fall back on the wall. */
-	if (hub_clock_save(hub_store_db(h->store)))
+	if (hub_clock_save(hub_store_db(store)))
 		log_warn("the hub's clock is not saved: `stats` may read another hour");
-	if (h->cfg.members && hub_loop_load_members(h->loop, h->cfg.members, perr,
-		    sizeof perr)) {
-		log_error("service team: %s", perr);
+	if (cfg->members && hub_loop_load_members(loop, cfg->members, err, sizeof err)) {
+		log_error("service team: %s", err);
 		goto done;
 	}
-	h->ingest = hub_ingest_create(h->store, h->loop, reg, h->cfg.county,
-		(double)h->cfg.rate_limit, (double)h->cfg.rate_burst);
-	if (!h->ingest)
+	commit = hub_group_commit_create(store, loop, cfg->db);
+	if (!commit)
 		goto done;
-	h->durable = hub_durable_create(hub_store_db(h->store), h->cfg.db);
-	if (!h->durable)
+	ingest = hub_ingest_create(store, loop, commit, reg, cfg->county,
+		(double)cfg->rate_limit, (double)cfg->rate_burst);
+	if (!ingest)
 		goto done;
-	hub_ingest_set_durable(h->ingest, h->durable);
-	if (h->cfg.http) {
-		h->dash = dash_create(&(dash_opts){.listen = h->cfg.http, .db = h->cfg.db,
-			.county = h->cfg.county, .store = h->store, .loop = h->loop,
-			.session_idle = h->cfg.session_idle, .tls_cert = h->cfg.http_cert,
-			.tls_key = h->cfg.http_key});
-		if (!h->dash)
+	if (cfg->http) {
+		d = dash_create(&(dash_opts){.listen = cfg->http, .db = cfg->db,
+			.county = cfg->county, .store = store, .loop = loop,
+			.session_idle = cfg->session_idle, .tls_cert = cfg->http_cert,
+			.tls_key = cfg->http_key});
+		if (!d)
 			goto done;
 	}
-	snprintf(client_id, sizeof client_id, "hub-%s", h->cfg.county);
-	h->link = proto_link_create(&(proto_link_opts){
-		.host = host, .port = port, .client_id = client_id,
-		.user = h->cfg.user, .password = h->cfg.password, .cafile = h->cfg.cafile,
-		.clean_session = false, .keepalive = (int)h->cfg.keepalive,
-		.backoff_max_ms = 5000, .max_inflight = 1000,
-		.mqtt5 = true, /* to see which station messages were retained */
-	}, &cbs, h);
-	if (!h->link)
-		goto done;
-	log_info("hub for county %s started: %zu stations registered", h->cfg.county,
-		proto_registry_count(reg));
-
-	int64_t next_tick = proto_mono_ms(), batch_at = 0;
-	for (;;) {
-		struct pollfd p[4] = {{.fd = sigfd, .events = POLLIN},
-			{.fd = -1}, {.fd = dash_fd(h->dash), .events = POLLIN},
-			{.fd = hub_durable_fd(h->durable), .events = POLLIN}};
-		int64_t mono = proto_mono_ms();
-		int wait = proto_link_service(h->link, mono);
-		/* A full disk's recoveries, and the WAL emptied when quiet:
-		 * asked before `paused` is read, since both pause the core. */
-		int tw = hub_ingest_tend(h->ingest, mono);
-		if (tw >= 0 && (wait < 0 || tw < wait))
-			wait = tw;
-		/* The disk found full or back: the retained status says so. */
-		if (hub_ingest_full(h->ingest) != h->said_full &&
-		    proto_link_connected(h->link)) {
-			char *json = hub_status_json(h, true);
-			if (json)
-				proto_link_publish(h->link, h->topic_status, json, strlen(json),
-					1, true, NULL);
-			free(json);
-		}
-		/* While the WAL starts again no batch may begin (durable.c):
-		 * no messages are read, no timer or dashboard change is made. */
-		bool paused = hub_ingest_paused(h->ingest);
-
-		/* Reminders and escalations: a look once a second (of wall
-		 * time) at what has fallen due. */
-		if (mono >= next_tick && !paused) {
-			if (hub_store_begin(h->store) == PROTO_OK) {
-				hub_loop_tick(h->loop, hub_clock_now());
-				hub_loop_weather_flush(h->loop, hub_clock_now(), true);
-			}
-			next_tick = mono + 1000;
-		}
-		/* Whatever batch is open when the loop goes to sleep (the
-		 * tick's, above) holds the database's write lock: it is
-		 * committed within GROUP_MS like any other, never left open
-		 * across an idle second, where `minqing-hub user` and other
-		 * writers beside the hub would find the lock taken again and
-		 * again and wait until some message woke the hub. */
-		if (hub_store_in_batch(h->store) && !batch_at)
-			batch_at = mono;
-		/* Paused, the tick waits (next_tick stays behind): a negative
-		 * wait would be poll's "forever". */
-		if (!paused && next_tick - mono < wait)
-			wait = (int)(next_tick - mono);
-		int dw = dash_wait_ms(h->dash, mono);
-		if (dw >= 0 && dw < wait)
-			wait = dw;
-		/* Group commit: one fsync for what arrives within GROUP_MS. While a
-		 * sync is under way its end wakes the loop instead. */
-		if (batch_at && !hub_ingest_syncing(h->ingest) && batch_at + GROUP_MS - mono < wait)
-			wait = batch_at + GROUP_MS > mono ? (int)(batch_at + GROUP_MS - mono) : 0;
-
-		p[1].fd = proto_link_fd(h->link);
-		p[1].events = proto_link_events(h->link) & (paused ? ~POLLIN : ~0);
-		if (paused)
-			p[2].fd = -1;
-		if (poll(p, 4, wait) < 0 && errno != EINTR) {
-			log_error("poll: %s", strerror(errno));
-			break;
-		}
-		if (p[0].revents & POLLIN) {
-			if (proto_signals_take() != SIGHUP)
-				break;
-			/* Reload between batches: what is staged is committed and
-			 * receipted under the old rules first. */
-			if (settle(h)) {
-				log_error("stopping: the disk failed to sync a commit");
-				goto done;
-			}
-			batch_at = 0;
-			hub_reload(&(hub_reload_files){h->cfg.policy, h->cfg.registry,
-				h->cfg.members}, h->store, h->loop, h->ingest, &reg);
-		}
-		if (p[1].revents)
-			proto_link_io(h->link, p[1].revents);
-		if (p[2].revents & POLLIN)
-			dash_core_run(h->dash);
-		if ((p[3].revents & POLLIN) && hub_ingest_synced(h->ingest, h->link, false)) {
-			log_error("stopping: what the disk may not hold must not be receipted");
-			goto done;
-		}
-		mono = proto_mono_ms();
-		if (hub_store_in_batch(h->store) && !batch_at)
-			batch_at = mono;
-		/* Commit when the socket has gone quiet, the batch is old enough or
-		 * big enough: under load many messages share one fsync, idle a
-		 * report is receipted at once. */
-		if (!hub_ingest_syncing(h->ingest) && (!(p[1].revents & POLLIN) ||
-		    mono - batch_at >= GROUP_MS || hub_ingest_pending(h->ingest) >= GROUP_MAX)) {
-			hub_ingest_flush(h->ingest, h->link);
-			batch_at = 0;
-		}
-	}
-	/* The last commit's receipts, once synced; what is staged is rolled
-	 * back and resent by its stations. */
-	hub_ingest_synced(h->ingest, h->link, true);
-	const hub_ingest_stats *s = hub_ingest_get_stats(h->ingest);
-	log_info("stopping: %lld accepted, %lld duplicates, %lld rejected, %lld over rate "
-		 "in %lld batches; %lld statuses; the disk found full %lld times",
-		(long long)s->accepted, (long long)s->duplicates, (long long)s->rejected,
-		(long long)s->limited, (long long)s->batches, (long long)s->statuses,
-		(long long)s->disk_full);
-	if (proto_link_connected(h->link)) {
-		char *json = hub_status_json(h, false);
-		if (json)
-			proto_link_publish(h->link, h->topic_status, json, strlen(json), 1,
-				true, NULL);
-		free(json);
-	}
-	proto_link_disconnect(h->link);
-	rc = 0;
+	rc = hub_event_loop_run(&(hub_event_loop_opts){
+		.county = cfg->county, .host = host, .port = port, .user = cfg->user,
+		.password = cfg->password, .cafile = cfg->cafile,
+		.keepalive = (int)cfg->keepalive, .sigfd = sigfd, .store = store,
+		.loop = loop, .ingest = ingest, .commit = commit, .dash = d,
+		.files = {cfg->policy, cfg->registry, cfg->members}, .reg = &reg});
 done:
-	dash_destroy(h->dash);
-	proto_link_destroy(h->link);
-	hub_durable_destroy(h->durable);
-	hub_ingest_destroy(h->ingest);
-	hub_loop_destroy(h->loop);
-	hub_store_close(h->store);
-	hub_secret_destroy(h->secret);
+	dash_destroy(d);
+	hub_group_commit_destroy(commit);
+	hub_ingest_destroy(ingest);
+	hub_loop_destroy(loop);
+	hub_store_close(store);
+	hub_secret_destroy(secret);
 	proto_registry_destroy(reg);
 	return rc;
 }
@@ -535,7 +245,7 @@ int main(int argc, char **argv)
 {
 	/* 20 messages a second per station is far above what a village files,
 	 * and a backlog of a day still drains in minutes. */
-	hub h = {.cfg = {.keepalive = 30, .rate_limit = 20, .rate_burst = 200}};
+	config cfg = {.keepalive = 30, .rate_limit = 20, .rate_burst = 200};
 	int rc, level;
 
 	if (argc > 1 && strcmp(argv[1], "query") == 0)
@@ -554,12 +264,12 @@ int main(int argc, char **argv)
 		return dash_user_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		argc--, argv++;
-	rc = parse_args(argc, argv, &h.cfg);
+	rc = parse_args(argc, argv, &cfg);
 	if (rc) {
-		proto_config_free(keys, &h.cfg);
+		proto_config_free(keys, &cfg);
 		return rc == 1 ? 0 : 2;
 	}
-	level = proto_log_level_parse(h.cfg.log_level ? h.cfg.log_level : "info");
+	level = proto_log_level_parse(cfg.log_level ? cfg.log_level : "info");
 	proto_log_init("minqing-hub", level < 0 ? PROTO_LOG_INFO : level);
 	/* The database and its key hold complaints and sealed personal data:
 	 * nobody but the hub's own user reads them. */
@@ -575,8 +285,8 @@ int main(int argc, char **argv)
 	 * report, 7 % of the hub's instructions. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	mosquitto_lib_init();
-	rc = run(&h);
+	rc = run(&cfg);
 	mosquitto_lib_cleanup();
-	proto_config_free(keys, &h.cfg);
+	proto_config_free(keys, &cfg);
 	return rc;
 }

@@ -1,7 +1,11 @@
-/* Inbound validation and receipts. Trust comes from the topic: the broker's
- * ACL lets a station write only under its own code, so the topic names the
- * sender, and a payload naming any other station is refused. Log lines carry
- * codes, ids and error names, never the text or the people in a report. */
+/* Inbound validation and the rules each message meets before it is staged:
+ * a retained one cleared, the sender's rate, its registration, its
+ * payload. Trust comes from the topic: the broker's ACL lets a station
+ * write only under its own code, so the topic names the sender, and a
+ * payload naming any other station is refused. What is accepted is staged
+ * in the store's open batch and its receipt queued with hub/group-commit.c,
+ * which publishes it only once the batch is on disk. Log lines carry codes,
+ * ids and error names, never the text or the people in a report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +14,7 @@
 
 #include "hub/ingest.h"
 #include "hub/clock.h"
-#include "hub/durable.h"
+#include "hub/group-commit.h"
 #include "hub/loop.h"
 #include "hub/ratelimit.h"
 #include "protocol/clock.h"
@@ -19,14 +23,6 @@
 #include "protocol/str.h"
 #include "protocol/topic.h"
 
-typedef struct receipt_out {
-	char topic[PROTO_TOPIC_MAX];
-	char *json;
-} receipt_out;
-
-/* Stations that came online since the last flush: their undelivered item
- * messages go out again after it. */
-#define REDELIVER_MAX 64
 /* Messages whose staging failed on our side, remembered (the latest so
  * many) so that their resends are staged alone under a savepoint. */
 #define SUSPECTS 16
@@ -39,37 +35,21 @@ typedef struct suspect {
 struct hub_ingest {
 	hub_store *store;
 	hub_loop *loop;
-	char redeliver[REDELIVER_MAX][PROTO_CODE_MAX + 1];
-	size_t n_redeliver;
+	hub_group_commit *commit;
 	const proto_registry *reg;
 	hub_ratelimit *limit;
 	suspect suspects[SUSPECTS];
 	size_t next_suspect;
 	double rate, burst;
 	char county[PROTO_CODE_MAX + 1];
-	receipt_out *out;
-	size_t n_out, cap_out;
-	/* With durable: the receipts of the last commit, held until it is on
-	 * disk, and the newest item message it holds. */
-	hub_durable *durable;
-	receipt_out *held;
-	size_t n_held, cap_held;
-	bool syncing;
-	bool paused; /* no batch may begin until the sync ends (durable.h) */
-	int64_t held_down_id;
-	int64_t changes; /* the store's count of rows changed, at the last sync */
-	/* A full disk (durable.c): no batch begins until a recovery finds
-	 * room again; recoveries are asked with a backoff. */
-	bool full, recovering;
-	int64_t full_since, retry_at; /* wall ms; monotonic ms */
-	int backoff_ms;
-	int64_t wrote_at; /* monotonic ms of the last commit that wrote, 0: none since
-	                   * the WAL was last emptied */
+	int64_t cleared_said;  /* monotonic ms of the last "cleared" warning */
+	int64_t cleared_quiet; /* clearings since then, not logged one by one */
 	hub_ingest_stats stats;
 };
 
 hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
-	const proto_registry *reg, const char *county, double rate, double burst)
+	hub_group_commit *commit, const proto_registry *reg, const char *county,
+	double rate, double burst)
 {
 	hub_ingest *in = calloc(1, sizeof *in);
 
@@ -77,6 +57,7 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 		return NULL;
 	in->store = store;
 	in->loop = loop;
+	in->commit = commit;
 	in->reg = reg;
 	in->rate = rate, in->burst = burst;
 	in->limit = hub_ratelimit_create(proto_registry_count(reg), rate, burst);
@@ -103,60 +84,12 @@ proto_err hub_ingest_set_registry(hub_ingest *in, const proto_registry *reg)
 	return PROTO_OK;
 }
 
-static void drop_pending(hub_ingest *in)
-{
-	for (size_t i = 0; i < in->n_out; i++)
-		free(in->out[i].json);
-	in->n_out = 0;
-}
-
-static void drop_held(hub_ingest *in)
-{
-	for (size_t i = 0; i < in->n_held; i++)
-		free(in->held[i].json);
-	in->n_held = 0;
-}
-
-void hub_ingest_set_durable(hub_ingest *in, hub_durable *d)
-{
-	in->durable = d;
-}
-
 void hub_ingest_destroy(hub_ingest *in)
 {
 	if (!in)
 		return;
-	drop_pending(in);
-	drop_held(in);
-	free(in->out);
-	free(in->held);
 	hub_ratelimit_destroy(in->limit);
 	free(in);
-}
-
-/* Queues json (taken), a receipt to station. */
-static void queue_out(hub_ingest *in, const char *station, char *json)
-{
-	receipt_out *o;
-
-	if (in->n_out == in->cap_out) {
-		size_t cap = in->cap_out ? in->cap_out * 2 : 64;
-		receipt_out *p = realloc(in->out, cap * sizeof *p);
-		if (!p) {
-			log_error("out of memory queueing a receipt");
-			free(json);
-			return;
-		}
-		in->out = p, in->cap_out = cap;
-	}
-	o = &in->out[in->n_out];
-	if (!json || !proto_topic_for(o->topic, sizeof o->topic, station,
-			     PROTO_MSG_RECEIPT)) {
-		free(json);
-		return;
-	}
-	o->json = json;
-	in->n_out++;
 }
 
 /* The receipt to station for message ref. */
@@ -183,7 +116,7 @@ static void receipt(hub_ingest *in, const char *station, int64_t ref,
 {
 	proto_msg m = receipt_msg(station, ref, status, err, field, item);
 
-	queue_out(in, station, proto_msg_encode(&m));
+	hub_group_commit_receipt(in->commit, station, proto_msg_encode(&m));
 }
 
 static void reject(hub_ingest *in, const char *station, int64_t ref, proto_err err,
@@ -232,43 +165,6 @@ static bool is_suspect(const hub_ingest *in, const proto_msg *m)
 	return false;
 }
 
-/* Backoff of the recoveries while the disk is full: the first at once,
- * then doubling to RETRY_MAX_MS, so that the hub is back within about a
- * second of space returning and costs nothing meanwhile. */
-#define RETRY_FIRST_MS 50
-#define RETRY_MAX_MS 1000
-/* Quiet this long (no commit that wrote), the WAL is emptied. */
-#define QUIET_MS 3000
-
-/* The disk is full: said loudly, once, and the core pauses (paused). */
-static void enter_full(hub_ingest *in)
-{
-	if (in->full)
-		return;
-	in->full = true;
-	in->full_since = proto_now_ms();
-	in->retry_at = 0;
-	in->backoff_ms = RETRY_FIRST_MS;
-	in->stats.disk_full++;
-	log_error("磁盘已满 the disk is full: the hub stores and receipts nothing "
-		  "until there is room; stations keep their reports and resend");
-	if (in->durable)
-		hub_durable_set_full(in->durable, true, in->full_since);
-}
-
-/* Rolls the open batch back whole and drops its receipts: every station
- * sends its messages again. */
-static void rollback(hub_ingest *in)
-{
-	hub_store_rollback(in->store);
-	if (hub_store_take_full(in->store))
-		enter_full(in);
-	drop_pending(in);
-	in->changes = -1;
-	if (in->loop)
-		hub_loop_notify_commit(in->loop, false);
-}
-
 /* A failure of ours (the disk, memory, a damaged row) while staging m has
  * left the batch half-written: it goes whole. Messages have no savepoints
  * of their own (store.h), which cost a copy of every page each touched;
@@ -280,10 +176,10 @@ static void batch_lost(hub_ingest *in, const proto_msg *m)
 
 	log_error("message %lld from %s could not be stored; the batch is rolled "
 		  "back and %zu receipts withheld, stations will resend",
-		(long long)m->id, m->station, in->n_out);
+		(long long)m->id, m->station, hub_group_commit_pending(in->commit));
 	proto_copy(s->station, sizeof s->station, m->station);
 	s->id = m->id;
-	rollback(in);
+	hub_group_commit_rollback(in->commit);
 }
 
 /* Opens the batch for m; *alone when m failed before and is staged under
@@ -354,7 +250,7 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 		in->stats.duplicates++;
 	else
 		in->stats.accepted++;
-	queue_out(in, m->station, json ? json : proto_msg_encode(&rc));
+	hub_group_commit_receipt(in->commit, m->station, json ? json : proto_msg_encode(&rc));
 }
 
 static void handle_action(hub_ingest *in, const proto_msg *m)
@@ -403,17 +299,39 @@ static void handle_status(hub_ingest *in, const proto_msg *m)
 		hub_loop_notify(in->loop, HUB_CHANGE_STATION, m->station, NULL,
 			m->u.status.online);
 	/* Online (birth or heartbeat): what it has not receipted goes again. */
-	if (m->u.status.online && in->n_redeliver < REDELIVER_MAX) {
-		for (size_t i = 0; i < in->n_redeliver; i++)
-			if (strcmp(in->redeliver[i], m->station) == 0)
-				return;
-		snprintf(in->redeliver[in->n_redeliver++], PROTO_CODE_MAX + 1, "%s",
-			m->station);
-	}
+	if (m->u.status.online)
+		hub_group_commit_redeliver(in->commit, m->station);
 }
 
-void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
-	size_t len)
+/* Only statuses stay retained (PROTOCOL.md §2). mosquitto's ACL cannot
+ * refuse a retained publish alone, so a station may park up to
+ * max_packet_size on its report, action or receipt topic, delivered again
+ * to every new subscriber: the hub, whose link keeps the retain flag as
+ * published (MQTT 5), removes it with an empty retained publish, then
+ * handles the message as any other. An empty one is itself a removal.
+ * Before the rate limit: what is dropped over it would stay parked. */
+static void clear_retained(hub_ingest *in, proto_link *link, const char *topic,
+	const proto_topic *t, size_t len)
+{
+	if (len == 0 || t->type == PROTO_MSG_STATUS)
+		return;
+	int rc = proto_link_publish(link, topic, NULL, 0, 1, true, NULL);
+	/* Its warning has its own limit, then: one a second. */
+	int64_t now = proto_mono_ms();
+	if (in->cleared_said && now - in->cleared_said < 1000) {
+		in->cleared_quiet++;
+		return;
+	}
+	log_warn("station %s left a retained %s (%zu bytes) at the broker; %s "
+		"(%lld more cleared since the last such warning)", t->station,
+		proto_msg_type_name(t->type), len, rc ? "cannot clear it" : "cleared",
+		(long long)in->cleared_quiet);
+	in->cleared_said = now;
+	in->cleared_quiet = 0;
+}
+
+void hub_ingest_message(hub_ingest *in, proto_link *link, const char *topic,
+	const void *payload, size_t len, bool retained)
 {
 	char field[PROTO_FIELD_MAX] = "";
 	proto_topic t;
@@ -424,6 +342,8 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 		log_warn("ignored message on foreign topic");
 		return;
 	}
+	if (retained)
+		clear_retained(in, link, topic, &t, len);
 	if (t.type == PROTO_MSG_STATUS && len == 0)
 		return; /* a retained status being cleared */
 	const proto_station *st = proto_registry_find(in->reg, t.station);
@@ -488,162 +408,6 @@ void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
 		reject(in, t.station, m.id, PROTO_ERR_UNKNOWN_TYPE, "type");
 	}
 	proto_msg_clear(&m);
-}
-
-size_t hub_ingest_pending(const hub_ingest *in)
-{
-	return in->n_out;
-}
-
-/* Publishes n receipts, then the item messages on disk. */
-static void publish(hub_ingest *in, proto_link *link, receipt_out *out, size_t n,
-	int64_t upto)
-{
-	if (n)
-		proto_link_cork(link, true);
-	for (size_t i = 0; i < n; i++)
-		proto_link_publish(link, out[i].topic, out[i].json, strlen(out[i].json), 1,
-			false, NULL);
-	if (in->loop) {
-		for (size_t i = 0; i < in->n_redeliver; i++)
-			hub_loop_deliver(in->loop, link, in->redeliver[i], upto);
-		in->n_redeliver = 0;
-		hub_loop_deliver(in->loop, link, NULL, upto);
-	}
-	if (n)
-		proto_link_cork(link, false);
-}
-
-proto_err hub_ingest_flush(hub_ingest *in, proto_link *link)
-{
-	proto_err err = PROTO_OK;
-	bool committed = false;
-
-	/* One sync at a time: what is staged meanwhile is the next commit. */
-	if (in->syncing)
-		return PROTO_OK;
-	if (hub_store_in_batch(in->store)) {
-		/* Weather is derived: its failure must not hold back receipts. */
-		if (in->loop && hub_loop_weather_flush(in->loop, hub_clock_now(), false))
-			log_error("weather not updated; it will be at the next change");
-		if (in->loop && hub_loop_before_commit(in->loop)) {
-			err = PROTO_ERR_IO;
-		} else {
-			err = hub_store_commit(in->store);
-			in->stats.batches++;
-		}
-		/* A batch that changed nothing (a quiet tick, duplicates only)
-		 * has nothing to sync: what it answers from is on disk. After a
-		 * failure the count is no guide (SQLite may have dropped the
-		 * batch and committed what came after on its own): rollback
-		 * forgets it, and the next commit syncs whatever it holds. */
-		int64_t changes = sqlite3_total_changes64(hub_store_db(in->store));
-		committed = !err && changes != in->changes;
-		in->changes = changes;
-		if (committed)
-			in->wrote_at = proto_mono_ms();
-	}
-	if (err) {
-		log_error("commit failed; %zu receipts withheld, stations will resend",
-			in->n_out);
-		rollback(in);
-		return err;
-	}
-	if (in->loop)
-		hub_loop_notify_commit(in->loop, true);
-	if (!in->durable || !committed) {
-		/* Synced by the commit itself, or nothing new to sync. */
-		if (in->loop)
-			hub_loop_notify_durable(in->loop, true);
-		publish(in, link, in->out, in->n_out, INT64_MAX);
-		drop_pending(in);
-		return PROTO_OK;
-	}
-	/* Held until the disk has it; the next batch fills the other array. */
-	receipt_out *t = in->held;
-	size_t cap = in->cap_held;
-	in->held = in->out, in->cap_held = in->cap_out, in->n_held = in->n_out;
-	in->out = t, in->cap_out = cap, in->n_out = 0;
-	in->held_down_id = in->loop ? hub_loop_last_down_id(in->loop) : 0;
-	in->syncing = true;
-	in->paused = hub_durable_request(in->durable);
-	return PROTO_OK;
-}
-
-bool hub_ingest_syncing(const hub_ingest *in)
-{
-	return in->syncing;
-}
-
-bool hub_ingest_paused(const hub_ingest *in)
-{
-	return in->paused || in->full;
-}
-
-bool hub_ingest_full(const hub_ingest *in)
-{
-	return in->full;
-}
-
-int hub_ingest_tend(hub_ingest *in, int64_t mono)
-{
-	if (!in->durable || in->syncing || hub_store_in_batch(in->store))
-		return -1;
-	if (in->full) {
-		if (mono < in->retry_at)
-			return (int)(in->retry_at - mono);
-		in->syncing = in->paused = in->recovering = true;
-		hub_durable_ask(in->durable, HUB_DURABLE_RECOVER);
-		return -1;
-	}
-	if (!in->wrote_at)
-		return -1;
-	if (mono - in->wrote_at < QUIET_MS)
-		return (int)(in->wrote_at + QUIET_MS - mono);
-	in->wrote_at = 0;
-	if (hub_durable_ask(in->durable, HUB_DURABLE_TRUNCATE))
-		in->syncing = in->paused = true;
-	return -1;
-}
-
-proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait)
-{
-	bool synced;
-	proto_err err;
-
-	if (!in->syncing)
-		return PROTO_OK;
-	err = hub_durable_take(in->durable, wait, &synced);
-	if (!synced)
-		return PROTO_OK;
-	in->syncing = false;
-	in->paused = false;
-	if (in->recovering && !err) {
-		in->recovering = false;
-		if (hub_durable_noroom(in->durable)) {
-			/* Still full: nothing staged meanwhile, nothing to answer. */
-			in->retry_at = proto_mono_ms() + in->backoff_ms;
-			in->backoff_ms = in->backoff_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
-				in->backoff_ms * 2;
-			return PROTO_OK;
-		}
-		in->full = false;
-		hub_durable_set_full(in->durable, false, 0);
-		log_warn("磁盘空间已恢复 the disk has room again after %.1f s full; the hub "
-			 "goes on", (double)(proto_now_ms() - in->full_since) / 1000.0);
-	}
-	in->recovering = false;
-	if (in->loop)
-		hub_loop_notify_durable(in->loop, err == PROTO_OK);
-	if (err) {
-		log_error("the disk failed to sync a commit; %zu receipts withheld",
-			in->n_held);
-		drop_held(in);
-		return err;
-	}
-	publish(in, link, in->held, in->n_held, in->held_down_id);
-	drop_held(in);
-	return PROTO_OK;
 }
 
 const hub_ingest_stats *hub_ingest_get_stats(const hub_ingest *in)

@@ -1,6 +1,7 @@
 /* The hub's inbound path: every message from the county's stations is
  * checked (topic, payload, registry, sender), staged in the store, and given
- * a receipt that is published only after the batch commits. */
+ * a receipt that hub/group-commit.h publishes only once the batch is on
+ * disk. */
 #ifndef HUB_INGEST_H
 #define HUB_INGEST_H
 
@@ -8,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hub/durable.h"
+#include "hub/group-commit.h"
 #include "hub/loop.h"
 #include "hub/store.h"
 #include "protocol/link.h"
@@ -17,15 +18,16 @@
 typedef struct hub_ingest hub_ingest;
 
 typedef struct hub_ingest_stats {
-	int64_t accepted, duplicates, rejected, limited, statuses, batches;
-	int64_t disk_full; /* times the disk was found full */
+	int64_t accepted, duplicates, rejected, limited, statuses;
 } hub_ingest_stats;
 
-/* Neither store, loop (NULL: reports only, actions refused) nor registry
- * is owned. rate and burst bound each station's
- * messages (per second, at once; rate 0: no limit). NULL when out of memory. */
+/* Neither store, loop (NULL: reports only, actions refused), commit (where
+ * receipts wait for the disk) nor registry is owned. rate and burst bound
+ * each station's messages (per second, at once; rate 0: no limit). NULL
+ * when out of memory. */
 hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
-	const proto_registry *reg, const char *county, double rate, double burst);
+	hub_group_commit *commit, const proto_registry *reg, const char *county,
+	double rate, double burst);
 
 void hub_ingest_destroy(hub_ingest *in);
 
@@ -33,44 +35,11 @@ void hub_ingest_destroy(hub_ingest *in);
  * rate limits. On error (out of memory) the old one stays. */
 proto_err hub_ingest_set_registry(hub_ingest *in, const proto_registry *reg);
 
-/* Handles one MQTT message; its effects wait in the open batch. */
-void hub_ingest_message(hub_ingest *in, const char *topic, const void *payload,
-	size_t len);
-
-/* Number of receipts waiting for the batch to commit. */
-size_t hub_ingest_pending(const hub_ingest *in);
-
-/* Syncs commits through d (not owned) from now on: receipts wait for it. */
-void hub_ingest_set_durable(hub_ingest *in, hub_durable *d);
-
-/* Commits the batch, then publishes its receipts on link, or, with a
- * durable, asks for the sync and holds them (hub_ingest_synced publishes
- * them); while a sync is under way it does nothing: the batch grows. If
- * the commit fails the receipts are dropped: the stations will resend. */
-proto_err hub_ingest_flush(hub_ingest *in, proto_link *link);
-
-/* A commit's sync is under way: the next commit waits for its end. */
-bool hub_ingest_syncing(const hub_ingest *in);
-
-/* A sync is under way that no new batch may begin before (durable.h): the
- * caller reads no messages and starts no other change meanwhile. */
-bool hub_ingest_paused(const hub_ingest *in);
-
-/* Publishes the held receipts and item messages if their sync has ended
- * (wait: blocking until it has). PROTO_ERR_IO when the disk failed: they
- * are dropped, and the hub must stop rather than answer from a store the
- * disk may not hold. */
-proto_err hub_ingest_synced(hub_ingest *in, proto_link *link, bool wait);
-
-/* True while the disk is full: no batch may begin (hub_ingest_paused
- * says so too) until a recovery finds room. */
-bool hub_ingest_full(const hub_ingest *in);
-
-/* Core, between batches: asks the durable thread for a recovery while the
- * disk is full (with a backoff), or to empty the WAL once the hub has been
- * quiet a few seconds. The ms until it wants to be called again, -1: no
- * deadline of its own. */
-int hub_ingest_tend(hub_ingest *in, int64_t mono);
+/* Handles one MQTT message; its effects wait in the open batch. One
+ * retained (and not empty, nor a status) is first removed from the broker
+ * with an empty retained publish on link: only statuses stay retained. */
+void hub_ingest_message(hub_ingest *in, proto_link *link, const char *topic,
+	const void *payload, size_t len, bool retained);
 
 const hub_ingest_stats *hub_ingest_get_stats(const hub_ingest *in);
 

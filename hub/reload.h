@@ -18,7 +18,7 @@ typedef struct hub_reload_files {
 /* Reads every file first; only when all are good are they put in force,
  * together. On any error the running rules stay whole and the error is
  * logged. *reg is replaced (the old one destroyed) on success. Call with
- * no batch open (after hub_ingest_flush). Returns 0 when reloaded. */
+ * no batch open (after hub_group_commit_settle). Returns 0 when reloaded. */
 int hub_reload(const hub_reload_files *files, hub_store *store, hub_loop *loop,
 	hub_ingest *ingest, proto_registry **reg);
 

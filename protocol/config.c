@@ -3,6 +3,7 @@
  * Relative paths in a file are relative to that file's directory, so that a
  * station's bundle works wherever it is copied. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -210,4 +211,66 @@ void proto_config_free(const proto_conf_key *keys, void *target)
 			*p = NULL;
 		}
 	}
+}
+
+int proto_config_args(int argc, char **argv, const char *prog, const char *version,
+	const char *const *options, const proto_conf_key *keys, void *target,
+	void (*usage)(FILE *f))
+{
+	/* getopt's values: an option's index from OPT_FIRST on, then these. */
+	enum { OPT_CONFIG = 1, OPT_HELP, OPT_VERSION, OPT_FIRST = 0x100 };
+	struct option opts[PROTO_CONFIG_OPTIONS_MAX + 4];
+	char err[256], key[64];
+	size_t n = 0;
+	int c;
+
+	for (; options[n]; n++) {
+		if (n == PROTO_CONFIG_OPTIONS_MAX) {
+			fprintf(stderr, "%s: more than %d options\n", prog,
+				PROTO_CONFIG_OPTIONS_MAX);
+			return 2;
+		}
+		opts[n] = (struct option){options[n], required_argument, NULL,
+			OPT_FIRST + (int)n};
+	}
+	opts[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+	opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--config") == 0 &&
+		    proto_config_load(argv[i + 1], keys, target, err, sizeof err)) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			return 2;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			continue;
+		if (c == OPT_HELP) {
+			usage(stdout);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			printf("%s %s\n", prog, version);
+			return 1;
+		}
+		if (c < OPT_FIRST) {
+			usage(stderr);
+			return 2;
+		}
+		snprintf(key, sizeof key, "%s", options[c - OPT_FIRST]);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (proto_config_set(keys, target, key, optarg, err, sizeof err)) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	return 0;
 }

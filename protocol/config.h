@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "protocol/error.h"
 
@@ -41,6 +42,20 @@ int proto_config_check(const char *path, const proto_conf_key *keys, void *targe
 /* The value of a STRING or PATH key in target; NULL when unset or unknown. */
 const char *proto_config_get(const proto_conf_key *keys, const void *target,
 	const char *name);
+
+/* A program's command line, the way every minqing program reads it: first
+ * each "--config FILE" in turn (a later file wins), so that a flag
+ * overrides the files wherever it stands; then each "--NAME VALUE" of the
+ * NULL-ended list options sets the key NAME, a '-' in it read as '_'
+ * (--log-level sets log_level). --help prints usage to stdout, --version
+ * "PROG VERSION"; an unknown option or a word left over prints usage to
+ * stderr. Returns 0 to go on, 1 when --help or --version has answered (exit
+ * 0), 2 on an error, said on stderr as "PROG: reason" (exit 2). At most
+ * PROTO_CONFIG_OPTIONS_MAX options. */
+#define PROTO_CONFIG_OPTIONS_MAX 32
+int proto_config_args(int argc, char **argv, const char *prog, const char *version,
+	const char *const *options, const proto_conf_key *keys, void *target,
+	void (*usage)(FILE *f));
 
 /* Frees the strings the table's keys point to in target. */
 void proto_config_free(const proto_conf_key *keys, void *target);

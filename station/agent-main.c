@@ -2,7 +2,6 @@
  * file, opens the store and runs the single-threaded poll loop over the MQTT
  * socket, the client's nudge socket and the signal pipe. */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,53 +146,18 @@ static int nudge_socket(const char *dir)
 	return fd;
 }
 
+/* The config files first, so that flags override them wherever they are
+ * (protocol/config.h). */
 static int parse_args(int argc, char **argv, config *cfg)
 {
-	static const struct option opts[] = {
-		{"code", required_argument, NULL, 'c'},
-		{"broker", required_argument, NULL, 'b'},
-		{"data", required_argument, NULL, 'd'},
-		{"user", required_argument, NULL, 'u'},
-		{"password", required_argument, NULL, 'p'},
-		{"cafile", required_argument, NULL, 'C'},
-		{"config", required_argument, NULL, 'f'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	char err[256];
-	int c;
+	static const char *const options[] = {"code", "broker", "data", "user", "password",
+		"cafile", "log-level", NULL};
+	int rc = proto_config_args(argc, argv, "minqing-station", MINQING_VERSION, options,
+		keys, cfg, usage);
 
-	/* The config file first, so that flags override it wherever they are. */
-	for (int i = 1; i < argc - 1; i++) {
-		if (strcmp(argv[i], "--config") == 0 &&
-		    proto_config_load(argv[i + 1], keys, cfg, err, sizeof err)) {
-			fprintf(stderr, "minqing-station: %s\n", err);
-			return 2;
-		}
-	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		const char *key = NULL;
-		switch (c) {
-		case 'c': key = "code"; break;
-		case 'b': key = "broker"; break;
-		case 'd': key = "data"; break;
-		case 'u': key = "user"; break;
-		case 'p': key = "password"; break;
-		case 'C': key = "cafile"; break;
-		case 'l': key = "log_level"; break;
-		case 'f': break;
-		case 'h': usage(stdout); return 1;
-		case 'V': printf("minqing-station %s\n", MINQING_VERSION); return 1;
-		default: usage(stderr); return 2;
-		}
-		if (key && proto_config_set(keys, cfg, key, optarg, err, sizeof err)) {
-			fprintf(stderr, "minqing-station: %s\n", err);
-			return 2;
-		}
-	}
-	if (optind < argc || !cfg->broker || !cfg->data) {
+	if (rc)
+		return rc;
+	if (!cfg->broker || !cfg->data) {
 		usage(stderr);
 		return 2;
 	}

@@ -261,7 +261,7 @@ def first_run(env):
     # the station's next heartbeat (the fleet's: 60 s; docs/NOTES.md): the
     # county's 500 are more than the hub's receipt bucket takes at once
     # (burst 200, then 20/s), and the hub redelivers to at most 64 stations
-    # born in one batch (hub/ingest.c REDELIVER_MAX), which 1,888 stations
+    # born in one batch (hub/group-commit.c REDELIVER_MAX), which 1,888 stations
     # born together overrun, under the sanitizers mostly.
     check(elsewhere <= MEMBERS_LATE and member_rows.get(COUNTY, 0) <= 300,
           f"member messages wait in the downbox: {member_rows}")

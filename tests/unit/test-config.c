@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -261,6 +262,41 @@ static void test_check_every_error(void)
 	CHECK_EQ_INT(n, 101); /* an unreadable file is reported too */
 }
 
+static void no_usage(FILE *f)
+{
+	(void)f;
+}
+
+/* The command line: every --config file first, then each flag to its key
+ * ('-' read as '_'), whatever the order on the line. */
+static void test_args(void)
+{
+	static const char *const options[] = {"host", "port", "retries", NULL};
+	char path[64];
+	conf c = {0};
+
+	if (!write_temp(path, "host = from-file\nport = 1\nname = file\n"))
+		return;
+	char *argv[] = {"prog", "--port", "8883", "--config", path, "--host", "flag", NULL};
+	optind = 0; /* glibc: start afresh */
+	CHECK_EQ_INT(proto_config_args(7, argv, "prog", "1", options, keys, &c, no_usage), 0);
+	CHECK_STR(c.host, "flag");
+	CHECK_EQ_INT(c.port, 8883);
+	CHECK_STR(c.name, "file");
+	proto_config_free(keys, &c);
+	unlink(path);
+	char *bad[] = {"prog", "--port", "0", NULL};
+	optind = 0;
+	CHECK_EQ_INT(proto_config_args(3, bad, "prog", "1", options, keys, &c, no_usage), 2);
+	char *extra[] = {"prog", "word", NULL};
+	optind = 0;
+	CHECK_EQ_INT(proto_config_args(2, extra, "prog", "1", options, keys, &c, no_usage), 2);
+	char *help[] = {"prog", "--help", NULL};
+	optind = 0;
+	CHECK_EQ_INT(proto_config_args(2, help, "prog", "1", options, keys, &c, no_usage), 1);
+	proto_config_free(keys, &c);
+}
+
 int main(void)
 {
 	test_good_file();
@@ -268,5 +304,6 @@ int main(void)
 	test_set();
 	test_paths();
 	test_check_every_error();
+	test_args();
 	return check_finish();
 }

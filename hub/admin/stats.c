@@ -19,7 +19,7 @@
 
 #include <sqlite3.h>
 
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "hub/clock.h"
 #include "hub/figures.h"
 #include "hub/health.h"

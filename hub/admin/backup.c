@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "dashboard/dashboard.h"
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "hub/loop.h"
 #include "hub/pki.h"
 #include "hub/policy.h"

@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "hub/pki.h"
-#include "hub/provision.h"
+#include "hub/admin/provision.h"
 #include "hub/store.h"
 #include "protocol/log.h"
 #include "protocol/registry.h"

@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #include "protocol/jsonl.h"
-#include "hub/query.h"
+#include "hub/admin/query.h"
 #include "hub/secret.h"
 #include "protocol/clock.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/admin.h"
+#include "hub/admin/admin.h"
 #include "version.h"
 
 void *hub_admin_config(int argc, char **argv, const proto_conf_key *keys, size_t size)
