@@ -11,16 +11,10 @@
 
 #include "hub/notify.h"
 #include "hub/policy.h"
+#include "hub/schema.h" /* HUB_URGENT_WHERE */
 #include "hub/store.h"
 #include "protocol/link.h"
 #include "protocol/message.h"
-
-/* The open red and orange items, as the partial index items_urgent_by
- * states it: a query must say it in these words for SQLite to use the
- * index. ORs, not IN lists: SQLite checks a partial index's condition on
- * every write of a row, and an IN list costs a throwaway table each time. */
-#define HUB_URGENT_WHERE "(state = 'reported' OR state = 'signed' OR " \
-	"state = 'assigned') AND (colour = 'red' OR colour = 'orange')"
 
 typedef struct hub_loop hub_loop;
 
