@@ -8,7 +8,8 @@
  *            inbound, reports (hub/store.c); items, events, downbox,
  *            members, team_sent, alerts, weather, hub_meta (the closed
  *            loop); tally (hub/tally.c); users (dashboard/users.c)
- *   2        items_received: the wall's and the ledger's reads by period
+ *   2        items_period: the reads of a scope's items by period (the
+ *            wall's /api/stats)
  *
  * Who reads and writes each table stays with its module; only its shape
  * is said here. */
