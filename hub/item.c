@@ -61,7 +61,7 @@ static const char *const sql[LS__COUNT] = {
 	 * within code (';' sorts right after '9'), which the index serves. */
 	/* ORs, not an IN list, whose table SQLite builds at every run. */
 	[LS_SURGE] = "SELECT item FROM items WHERE " SURGE_WHERE " LIMIT ?4",
-	/* Run for a report unless its town is known to be full (escalate.c):
+	/* Run for a report unless its town is known to be full (surge.c):
 	 * a count, the items named only when it fires. */
 	/* With the oldest of those counted: while it is in the window, so are
 	 * the others. The index read backwards, newest first within a station:

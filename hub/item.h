@@ -1,11 +1,11 @@
 /* The closed loop's base layer, which every other file of it builds on
- * (downbox.c, surge.c, weather.c, rules.c, escalate.c, members.c, loop.c)
+ * (downbox.c, surge.c, weather.c, rules.c, escalate.c, members.c)
  * and which calls none of them: the loop's state, its prepared statements,
  * an item in memory and its rows (items, events), the ids of the downbox's
  * messages and the observer's hook. Not for use outside the loop's files.
  *
  * The state's parts are each owned by the file named beside them: the base
- * holds them; loop.c makes and frees the whole. */
+ * holds them; rules.c makes and frees the whole. */
 #ifndef HUB_ITEM_H
 #define HUB_ITEM_H
 

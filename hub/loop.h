@@ -2,7 +2,18 @@
  * to the station of its colour's tier; stations' steps move it through the
  * table of protocol/loop.h; time and patterns escalate it; every change is
  * an append-only event and a snapshot delivered, durably, to each station
- * involved. All writes happen inside the store's open batch. */
+ * involved. All writes happen inside the store's open batch.
+ *
+ * Its files, each importing only those above it in this list:
+ *   item.c      the base: the statements, items and events rows, the
+ *               downbox's ids, the observer's hook;
+ *   downbox.c   snapshots, sealed item messages, publishing and delivery;
+ *   surge.c     escalation by pattern (研判预警); weather.c the weather;
+ *   rules.c     the loop made and its policy replaced; routing, the
+ *               stations' steps, receipts, what an event does;
+ *   escalate.c  escalation by time: reminders, raises, supervision (督办);
+ *   members.c   the service team and its member messages.
+ * Their tables are hub/schema.c's. */
 #ifndef HUB_LOOP_H
 #define HUB_LOOP_H
 

@@ -3,8 +3,10 @@
  * it (the table of protocol/loop.h), and what every event does: the item
  * saved, the event appended, its snapshot queued for everyone involved,
  * the surge rule and the weather told. The receipt of a report carries
- * the item as it is. Builds on the base layer (hub/item.h), the downbox,
- * the surge rule and the weather; escalation by time builds on this. */
+ * the item as it is. Here too the loop is made over the store, and its
+ * policy replaced on a reload. Builds on the base layer (hub/item.h), the
+ * downbox, the surge rule and the weather; escalation by time builds on
+ * this. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,43 @@
 #include "hub/weather.h"
 #include "protocol/db.h"
 #include "protocol/str.h"
+
+/* ------------------------------------------------------------- lifecycle */
+
+hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
+{
+	hub_loop *l = calloc(1, sizeof *l);
+
+	if (!l)
+		return NULL;
+	l->store = store;
+	l->db = hub_store_db(store);
+	l->secret = hub_store_secret(store);
+	l->pol = *policy;
+	if (loop_base_open(l)) {
+		hub_loop_destroy(l);
+		return NULL;
+	}
+	return l;
+}
+
+void hub_loop_set_policy(hub_loop *l, const hub_policy *p)
+{
+	l->pol = *p;
+	/* Full under the old counts and window, maybe not under these. */
+	loop_surge_reset(l);
+	/* A reload brings the registry with the policy: names may differ. */
+	loop_down_forget(l);
+}
+
+void hub_loop_destroy(hub_loop *l)
+{
+	if (!l)
+		return;
+	loop_base_close(l);
+	loop_down_forget(l);
+	free(l);
+}
 
 /* ---------------------------------------------------------------- events */
 
