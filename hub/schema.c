@@ -127,9 +127,8 @@ static bool lacks_column(sqlite3 *db, const char *table, const char *column)
 }
 
 /* Databases made before items had resolved_at get it, filled from their
- * events; those made before
- * supervision (督办) get its count, at 0: an overdue red item of theirs is
- * supervised from its next look. */
+ * events; those made before supervision (督办) get its count, at 0: an
+ * overdue red item of theirs is supervised from its next look. */
 static proto_err add_columns(sqlite3 *db)
 {
 	if (lacks_column(db, "items", "resolved_at")) {
@@ -204,5 +203,10 @@ static const proto_migration steps[HUB_SCHEMA_VERSION] = {
 
 proto_err hub_schema_migrate(sqlite3 *db, const char *path)
 {
+	/* At the version already (every start but the first after an
+	 * upgrade): no write lock to wait for beside the running hub, as
+	 * `minqing-hub user` would while the hub commits. */
+	if (proto_db_version(db) == HUB_SCHEMA_VERSION)
+		return PROTO_OK;
 	return proto_db_migrate(db, path, steps, HUB_SCHEMA_VERSION);
 }

@@ -33,7 +33,9 @@
 /* The tally's table, one row per reporting station, its columns after
  * origin and collected in the order of hub/tally.h's parts (tally.c names
  * them so). hub/tally.c makes it afresh, with this, when its counts must
- * be counted again. */
+ * be counted again. Its rows are counts derived from the items: a later
+ * shape may change this text (version 1's too), as tally.c counts a table
+ * of any other shape afresh. */
 #define HUB_SCHEMA_TALLY "CREATE TABLE IF NOT EXISTS tally(" \
 	"origin TEXT PRIMARY KEY, collected INTEGER NOT NULL, " \
 	"open_blue INTEGER NOT NULL, open_orange INTEGER NOT NULL, " \
