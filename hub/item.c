@@ -1,7 +1,8 @@
-/* The closed loop's base layer (hub/item.h): its prepared statements, an
- * item read and written (items rows, with the tally's counts moved in the
- * same batch), its append-only events rows, the ids of the downbox's
- * messages and the observer's hook. It calls no other file of the loop:
+/* The closed loop's base layer (hub/item.h): the prepared statements of
+ * every layer (prepared once, at the loop's making), an item read and
+ * written (items rows, with the tally's counts moved in the same batch),
+ * its append-only events rows, the ids of the downbox's messages and the
+ * observer's hook. It calls no other file of the loop:
  * the rules, the downbox, escalation, surge and weather build on it. */
 #include <stdio.h>
 #include <stdlib.h>
