@@ -100,8 +100,6 @@ dash *dash_create(const dash_opts *o)
 	d->events = dash_events_create(d);
 	if (d->wake_fd < 0 || !d->db_path || !d->sessions || !d->throttle || !d->events)
 		goto fail;
-	if (proto_db_exec(hub_store_db(o->store), DASH_USERS_SCHEMA))
-		goto fail;
 	if (o->tls_cert && *o->tls_cert && o->tls_key && *o->tls_key) {
 		size_t len;
 		d->tls = true;

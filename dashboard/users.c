@@ -15,6 +15,7 @@
 
 #include "dashboard/dashboard.h"
 #include "dashboard/users.h"
+#include "hub/schema.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
@@ -322,9 +323,13 @@ int dash_user_main(int argc, char **argv)
 		return 1;
 	/* The database holds sealed personal data: its -wal and -shm too. */
 	umask(077);
-	db = proto_db_open(path, DASH_USERS_SCHEMA);
-	if (!db)
+	/* At the schema's version, as the hub would bring it: an older
+	 * database gets the table, a newer one is refused. */
+	db = proto_db_open(path, NULL);
+	if (!db || hub_schema_migrate(db, path)) {
+		proto_db_close(db);
 		return 1;
+	}
 	bool add = strcmp(cmd, "add") == 0, passwd = strcmp(cmd, "passwd") == 0;
 	bool write = strcmp(cmd, "list") != 0;
 	char hash[crypto_pwhash_STRBYTES] = "";

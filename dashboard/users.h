@@ -1,6 +1,6 @@
 /* The dashboard's accounts, in the hub's database: a name, a role (the
  * tier she works at), the station she acts for, and an argon2id hash of
- * her password (libsodium crypto_pwhash_str). */
+ * her password (libsodium crypto_pwhash_str). The table is hub/schema.c's. */
 #ifndef DASH_USERS_H
 #define DASH_USERS_H
 
@@ -9,11 +9,6 @@
 #include <sqlite3.h>
 
 #include "dashboard/session.h"
-
-#define DASH_USERS_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS users(" \
-	"  name TEXT PRIMARY KEY, display TEXT NOT NULL, role TEXT NOT NULL," \
-	"  scope TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);"
 
 /* Checks name and password against the table (always spending one hash
  * verification, also for an unknown name). On success fills u but for its

@@ -2,7 +2,18 @@
  * to the station of its colour's tier; stations' steps move it through the
  * table of protocol/loop.h; time and patterns escalate it; every change is
  * an append-only event and a snapshot delivered, durably, to each station
- * involved. All writes happen inside the store's open batch. */
+ * involved. All writes happen inside the store's open batch.
+ *
+ * Its files, each importing only those above it in this list:
+ *   item.c      the base: the statements, items and events rows, the
+ *               downbox's ids, the observer's hook;
+ *   downbox.c   snapshots, sealed item messages, publishing and delivery;
+ *   surge.c     escalation by pattern (研判预警); weather.c the weather;
+ *   rules.c     the loop made and its policy replaced; routing, the
+ *               stations' steps, receipts, what an event does;
+ *   escalate.c  escalation by time: reminders, raises, supervision (督办);
+ *   members.c   the service team and its member messages.
+ * Their tables are hub/schema.c's. */
 #ifndef HUB_LOOP_H
 #define HUB_LOOP_H
 
@@ -11,16 +22,10 @@
 
 #include "hub/notify.h"
 #include "hub/policy.h"
+#include "hub/schema.h" /* HUB_URGENT_WHERE */
 #include "hub/store.h"
 #include "protocol/link.h"
 #include "protocol/message.h"
-
-/* The open red and orange items, as the partial index items_urgent_by
- * states it: a query must say it in these words for SQLite to use the
- * index. ORs, not IN lists: SQLite checks a partial index's condition on
- * every write of a row, and an IN list costs a throwaway table each time. */
-#define HUB_URGENT_WHERE "(state = 'reported' OR state = 'signed' OR " \
-	"state = 'assigned') AND (colour = 'red' OR colour = 'orange')"
 
 typedef struct hub_loop hub_loop;
 

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "hub/clock.h"
-#include "hub/loop-int.h"
+#include "hub/downbox.h"
+#include "hub/item.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
 #include "protocol/str.h"

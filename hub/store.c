@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/schema.h"
 #include "hub/store.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
@@ -73,31 +74,6 @@ static const char *const sql[ST__COUNT] = {
 	[ST_ROLLBACK_TO] = "ROLLBACK TO msg",
 };
 
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS stations("
-	"  code TEXT PRIMARY KEY, name TEXT NOT NULL, lat REAL, lon REAL,"
-	"  online INTEGER NOT NULL DEFAULT 0,"
-	"  session INTEGER NOT NULL DEFAULT 0,"  /* of the last status applied */
-	"  last_seen INTEGER,"                    /* Unix ms of the last message */
-	"  outbox INTEGER, agent TEXT,"
-	"  settled INTEGER);"                     /* station: all ids below receipted */
-	"CREATE TABLE IF NOT EXISTS inbound("
-	"  station TEXT NOT NULL, id INTEGER NOT NULL, type TEXT NOT NULL,"
-	"  received_at INTEGER NOT NULL, PRIMARY KEY(station, id)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS reports("
-	"  seq INTEGER PRIMARY KEY,"              /* arrival order at the hub */
-	"  item TEXT NOT NULL UNIQUE,"            /* <station>-<id> */
-	"  station TEXT NOT NULL, id INTEGER NOT NULL,"
-	"  colour TEXT NOT NULL, category TEXT NOT NULL,"
-	"  title TEXT NOT NULL, text TEXT NOT NULL,"
-	"  reporter BLOB, phone BLOB,"            /* personal data, sealed */
-	"  people INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL,"             /* at the station, Unix ms */
-	"  received_at INTEGER NOT NULL);"        /* committed at the hub */
-	/* reports(station, id) served no query: the item id is the
-	 * idempotence check. */
-	"DROP INDEX IF EXISTS reports_station;";
-
 /* What the store keeps of a station in memory, so that a message costs no
  * statement on `stations`: its replay mark (as stored, and raised by its
  * statuses) and when its last_seen was last written. */
@@ -128,8 +104,8 @@ hub_store *hub_store_open(const char *path, const hub_secret *secret)
 	if (!s)
 		return NULL;
 	s->secret = secret;
-	s->db = proto_db_open(path, schema);
-	if (!s->db)
+	s->db = proto_db_open(path, NULL);
+	if (!s->db || hub_schema_migrate(s->db, path))
 		goto fail;
 	/* A county's items and indexes stay in memory: 64 MiB of page cache
 	 * instead of SQLite's default 2. Temporary storage in memory too: a

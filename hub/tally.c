@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hub/figures.h"
+#include "hub/schema.h"
 #include "hub/tally.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
@@ -153,9 +154,9 @@ static proto_err fill(hub_tally *t)
 	return err;
 }
 
-/* The row must be counted afresh: an older shape (without the weather's
- * columns, or of the figures before hub/figures.c), an older hub's triggers, or counts that do not add up to the
- * items stored. */
+/* The rows must be counted afresh: no table, an older shape (of the
+ * figures before hub/figures.c), an older hub's triggers, or counts that
+ * do not add up to the items stored. */
 static bool stale(sqlite3 *db)
 {
 	sqlite3_stmt *st = NULL;
@@ -172,34 +173,31 @@ static bool stale(sqlite3 *db)
 	return bad;
 }
 
-/* Creates the table if new and prepares its statements, all from names. */
-static int make(hub_tally *t)
+/* Prepares the statements from the names, over the table as hub/schema.c
+ * makes it; false when they do not prepare (a table of an older shape). */
+static bool prepare(hub_tally *t)
 {
-	char schema[2048], update[2048], insert[1024], values[256];
-	size_t a, b, c, d;
+	char update[2048], insert[1024], values[256];
+	size_t b, c, d;
 
-	a = (size_t)snprintf(schema, sizeof schema, "CREATE TABLE IF NOT EXISTS tally("
-		"origin TEXT PRIMARY KEY, collected INTEGER NOT NULL");
 	b = (size_t)snprintf(update, sizeof update, "UPDATE tally SET collected = "
 		"collected + ?2");
 	c = (size_t)snprintf(insert, sizeof insert, "INSERT INTO tally(origin, collected");
 	d = (size_t)snprintf(values, sizeof values, "VALUES(?1, ?2");
 	for (int i = 0; i < HUB_TALLY__COUNT; i++) {
-		a += (size_t)snprintf(schema + a, sizeof schema - a, ", %s INTEGER NOT NULL",
-			names[i]);
 		b += (size_t)snprintf(update + b, sizeof update - b, ", %s = %s + ?%d",
 			names[i], names[i], i + 3);
 		c += (size_t)snprintf(insert + c, sizeof insert - c, ", %s", names[i]);
 		d += (size_t)snprintf(values + d, sizeof values - d, ", ?%d", i + 3);
 	}
-	snprintf(schema + a, sizeof schema - a, ") WITHOUT ROWID");
 	snprintf(update + b, sizeof update - b, " WHERE origin = ?1");
 	snprintf(insert + c, sizeof insert - c, ") %s)", values);
-	if (proto_db_exec(t->db, schema))
-		return -1;
-	t->update = proto_db_prepare(t->db, update);
-	t->insert = proto_db_prepare(t->db, insert);
-	return 0;
+	sqlite3_finalize(t->update);
+	sqlite3_finalize(t->insert);
+	t->update = t->insert = NULL;
+	/* Not logged: an older shape is counted afresh, not an error. */
+	return sqlite3_prepare_v2(t->db, update, -1, &t->update, NULL) == SQLITE_OK &&
+	       sqlite3_prepare_v2(t->db, insert, -1, &t->insert, NULL) == SQLITE_OK;
 }
 
 hub_tally *hub_tally_create(sqlite3 *db)
@@ -211,7 +209,9 @@ hub_tally *hub_tally_create(sqlite3 *db)
 	t->db = db;
 	if (proto_db_exec(db, "BEGIN IMMEDIATE"))
 		goto fail;
-	bool recount = stale(db);
+	/* A table whose columns are not all there (a hand-made or older
+	 * shape) is counted afresh too. */
+	bool recount = stale(db) || !prepare(t);
 
 	if (recount) {
 		/* Counted afresh in the transaction that drops the old
@@ -220,13 +220,13 @@ hub_tally *hub_tally_create(sqlite3 *db)
 		if (proto_db_exec(db, "DROP TRIGGER IF EXISTS tally_insert;"
 				      "DROP TRIGGER IF EXISTS tally_update;"
 				      "DROP TRIGGER IF EXISTS tally_delete;"
-				      "DROP TABLE IF EXISTS tally;"))
+				      "DROP TABLE IF EXISTS tally;" HUB_SCHEMA_TALLY))
 			goto rollback;
+		if (!prepare(t)) {
+			log_error("sqlite: the tally's statements: %s", sqlite3_errmsg(db));
+			goto rollback;
+		}
 	}
-	if (make(t))
-		goto rollback;
-	if (!t->update || !t->insert)
-		goto rollback;
 	/* Not stale, the table already adds up to the items (none when empty). */
 	if ((recount && fill(t)) || proto_db_exec(db, "COMMIT"))
 		goto rollback;

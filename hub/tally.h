@@ -1,7 +1,7 @@
 /* The per-station tally of items: the all-time figures that do not depend
  * on the hour (hub/figures.c defines them), and the areas' weather's
  * counts, read instead of counting a county's items on every request. The
- * closed loop (loop.c), the only writer of items, moves each item's counts
+ * closed loop (item.c), the only writer of items, moves each item's counts
  * in the same transaction as the item. */
 #ifndef HUB_TALLY_H
 #define HUB_TALLY_H
@@ -54,9 +54,9 @@ typedef struct hub_tally_item {
 
 typedef struct hub_tally hub_tally;
 
-/* Creates the table if needed and counts the stored items into it afresh
- * when it is new, of an older shape, or does not add up to the items (rows
- * written behind the hub's back). Removes the triggers that older hubs
+/* Over the table hub/schema.c makes: counts the stored items into it afresh
+ * (the table made anew) when it is new, of an older shape, or does not add
+ * up to the items (rows written behind the hub's back). Removes the triggers that older hubs
  * kept it with. NULL on error. */
 hub_tally *hub_tally_create(sqlite3 *db);
 

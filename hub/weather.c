@@ -3,6 +3,7 @@
  * it turns red); overcast 阴: any orange, or many blue at one station of
  * blue's tier; cloudy 多云: blue only; clear 晴: nothing in hand. The
  * counts are the tally's (tally.c), moved by the loop as items change.
+ * Over the base layer (hub/item.h) only.
  *
  * Every rule asks whether some item, or some station of blue's tier, is so:
  * above blue's tier an area's weather is the worst of its own station's
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub/loop-int.h"
+#include "hub/weather.h"
 #include "protocol/db.h"
 #include "protocol/clock.h"
 #include "protocol/log.h"

@@ -84,6 +84,7 @@ def body(env):
     old = sqlite3.connect(env.hub_db)
     if "type" in [r[1] for r in old.execute("PRAGMA table_info(downbox)")]:
         old.execute("ALTER TABLE downbox DROP COLUMN type")  # as before the column
+    old.execute("PRAGMA user_version = 0")  # as before the schema's versions
     legacy_item = f"{GROUP}-1700000000000"
     old.execute("INSERT INTO downbox VALUES(?, ?, ?, ?, ?)",
                 (1700000000001, VILLAGE, legacy_item,

@@ -164,9 +164,10 @@ def body(env):
           f"satisfaction {fig['satisfaction']}, want {rated[1] / n}")
     check_tally(env, "after the loop")
 
-    # An older database: no resolved_at, no supervision count, no tally.
+    # An older database: no resolved_at, no supervision count, no tally,
+    # and no schema version (hub/schema.c's version 1 upgrades it).
     rewrite(env, "DROP TABLE tally; ALTER TABLE items DROP COLUMN resolved_at;"
-            "ALTER TABLE items DROP COLUMN supervised;")
+            "ALTER TABLE items DROP COLUMN supervised; PRAGMA user_version = 0;")
     missing = scalar(env, "SELECT count(*) FROM items WHERE resolved_at IS NULL")
     check(missing == 0, f"{missing} items without resolved_at after the upgrade")
     check(scalar(env, "SELECT count(*) FROM items WHERE supervised = 0") ==

@@ -1,8 +1,13 @@
-/* State shared by the closed loop's files (loop.c, escalate.c, weather.c,
- * members.c): the prepared statements, the policy, an item in memory. Not
- * for use outside them. */
-#ifndef HUB_LOOP_INT_H
-#define HUB_LOOP_INT_H
+/* The closed loop's base layer, which every other file of it builds on
+ * (downbox.c, surge.c, weather.c, rules.c, escalate.c, members.c)
+ * and which calls none of them: the loop's state, its prepared statements,
+ * an item in memory and its rows (items, events), the ids of the downbox's
+ * messages and the observer's hook. Not for use outside the loop's files.
+ *
+ * The state's parts are each owned by the file named beside them: the base
+ * holds them; rules.c makes and frees the whole. */
+#ifndef HUB_ITEM_H
+#define HUB_ITEM_H
 
 #include <sqlite3.h>
 
@@ -27,7 +32,7 @@ enum {
  * few hundred reports. */
 #define LOOP_DIRTY_MAX 4096
 
-/* Slots of the surge rule's memory of full service items (escalate.c): a
+/* Slots of the surge rule's memory of full service items (surge.c): a
  * county's towns times its service items, with room; a slot taken by
  * another town only costs that town a count. */
 #define LOOP_SURGE_SLOTS 1024
@@ -43,7 +48,7 @@ typedef struct loop_surge_full {
 	uint64_t undone;
 } loop_surge_full;
 
-/* Readable station names (loop.c's place), by hash of the code: a county
+/* Readable station names (downbox.c's place), by hash of the code: a county
  * has ~2,000 stations, so nearly all of them stay. */
 #define LOOP_PLACES 4096
 typedef struct loop_place {
@@ -70,19 +75,19 @@ struct hub_loop {
 	int64_t last_sent; /* highest downbox id published since start */
 	int64_t last_down_id; /* highest downbox id given out */
 	bool down_id_dirty;   /* last_down_id not yet in hub_meta's batch */
-	/* Areas whose weather may have changed since it was last computed,
+	/* weather.c's: areas whose weather may have changed since it was last computed,
 	 * and an index of them by hash (1 + their place; 0: empty), looked
 	 * up for every report. */
 	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
 	size_t n_dirty;
 	uint16_t dirty_at[LOOP_DIRTY_MAX * 4];
 	int64_t weather_at; /* monotonic ms of the last recompute */
-	loop_surge_full surge_full[LOOP_SURGE_SLOTS];
+	loop_surge_full surge_full[LOOP_SURGE_SLOTS]; /* surge.c's */
 	/* The item body last encoded for the stations that may see the
-	 * resident's name [1] and for the others [0] (loop.c's snapshot): an
+	 * resident's name [1] and for the others [0] (downbox.c's snapshot): an
 	 * event's item messages and a report's receipt carry the same one. */
 	loop_body body[2];
-	loop_place places[LOOP_PLACES];
+	loop_place places[LOOP_PLACES]; /* downbox.c's */
 	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };
 
@@ -104,20 +109,24 @@ typedef struct loop_item {
 	hub_tally_parts counted; /* what the tally holds for it */
 } loop_item;
 
-/* The next id of a message for the downbox (item and member messages
- * share the sequence); kept in hub_meta at the batch's commit
- * (hub_loop_before_commit). */
-int64_t loop_next_down_id(hub_loop *l);
+/* Prepares the statements, opens the tally and reads the last downbox id,
+ * over l->db (its schema made: hub/schema.h). 0 on success; on error what
+ * was made is left for loop_base_close. */
+int loop_base_open(hub_loop *l);
 
-/* Queues a message other than an item's (type, e.g. PROTO_MSG_MEMBER) for
- * station in the downbox, plain: json (owned, freed whatever happens) with
- * its id; key says what it is about (a member id). Delivered, resent and
- * deleted on the station's receipt as an item message is. */
-proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
-	proto_msg_type type, const char *key, char *json, int64_t now);
+/* Finalizes the statements and closes the tally; accepts a half-open l. */
+void loop_base_close(hub_loop *l);
 
 /* Loads an item; PROTO_ERR_UNKNOWN_ITEM when there is none. */
 proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it);
+
+/* Inserts a new item, as it is after its first event (it->seq 1), and
+ * counts it into the tally. */
+proto_err loop_item_insert(hub_loop *l, loop_item *it, int64_t now);
+
+/* Saves the item as it is now, moving its counts in the tally (it->counted
+ * then says what the tally holds for it). */
+proto_err loop_item_put(hub_loop *l, loop_item *it, int64_t now);
 
 /* The deadline of the step the item waits for (sign or resolve). */
 int64_t loop_deadline(const loop_item *it);
@@ -125,24 +134,23 @@ int64_t loop_deadline(const loop_item *it);
 /* Starts the colour's limits from now at the item's current tier. */
 void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now);
 
-/* Records an event on the item (saving it) and queues the new snapshot for
- * everyone involved, plus `also` (a former handler, or NULL). */
-proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
-	const char *note, const char *also, int64_t now);
+/* Appends the event row it->seq (kind, by, note at now) of an item saved
+ * as it is after it, and tells the observer of the item's change. */
+proto_err loop_event_row(hub_loop *l, const loop_item *it, const char *kind,
+	const char *by, const char *note, int64_t now);
 
-/* The handling station for a report of colour c from origin. */
-bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
-	char out[PROTO_CODE_MAX + 1]);
+/* The words of the item's latest event (it->seq), malloc'd (NULL where the
+ * row has none), and its hub time (0 when no row). PROTO_ERR_NOMEM when a
+ * copy fails (all freed). */
+proto_err loop_event_words(hub_loop *l, const loop_item *it, int64_t *at, char **by,
+	char **kind, char **note);
 
-/* escalate.c: the surge rule, run on each new item. */
-proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now);
+/* The next id of a message for the downbox (item and member messages
+ * share the sequence); kept in hub_meta at the batch's commit
+ * (hub_loop_before_commit). */
+int64_t loop_next_down_id(hub_loop *l);
 
-/* The item left the hands of its handlers: its town's service item is no
- * longer known to be full. */
-void loop_surge_forget(hub_loop *l, const loop_item *it);
-
-/* weather.c: marks the weather of code and its ancestors for recomputing
- * (hub_loop_weather_flush does it, in the open batch). */
-proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now);
+/* Binds text s at col, or leaves it NULL when s is NULL or "". */
+void loop_bind_opt(sqlite3_stmt *st, int col, const char *s);
 
 #endif
