@@ -43,11 +43,12 @@ proto_drain *proto_drain_create(const proto_drain_opts *opts,
 		d->o.pause_ms = PROTO_DRAIN_PAUSE_MS;
 	proto_bucket_init(&d->pace, d->o.rate, d->o.burst);
 	d->flight = calloc((size_t)d->o.window, sizeof *d->flight);
-	if (!d->flight) {
-		free(d);
-		return NULL;
-	}
+	if (!d->flight)
+		goto fail;
 	return d;
+fail:
+	proto_drain_destroy(d);
+	return NULL;
 }
 
 void proto_drain_destroy(proto_drain *d)
