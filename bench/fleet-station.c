@@ -433,13 +433,10 @@ static int queue_each(void *ud, int64_t after, int limit, proto_drain_offer_fn o
 	return 0;
 }
 
-static bool link_publish(fleet_station *s, proto_msg_type type, const char *payload)
+static bool link_publish(fleet_station *s, const char *topic, const char *payload)
 {
-	char topic[PROTO_TOPIC_MAX];
-
-	return proto_topic_for(topic, sizeof topic, s->reg->code, type) &&
-	       proto_link_publish(s->link, topic, payload, strlen(payload), 1, false,
-		       NULL) == 0;
+	return proto_link_publish(s->link, topic, payload, strlen(payload), 1, false,
+		NULL) == 0;
 }
 
 static int queue_send(void *ud, int64_t id, const void *msg, int64_t now)
@@ -449,7 +446,7 @@ static int queue_send(void *ud, int64_t id, const void *msg, int64_t now)
 	fleet_msg *m = (fleet_msg *)msg; /* one of f->msgs, offered above */
 
 	(void)id;
-	if (!link_publish(s, m->action ? PROTO_MSG_ACTION : PROTO_MSG_REPORT, m->payload))
+	if (!link_publish(s, m->action ? s->topic_action : s->topic_report, m->payload))
 		return -1;
 	if (!m->first_pub) {
 		m->first_pub = now;
@@ -487,7 +484,7 @@ static void fill(fleet_station *s, int64_t now)
 		if (m->state != FLEET_RECEIPTED)
 			continue;
 		if (!proto_bucket_take(proto_drain_pace(s->drain), now) ||
-		    !link_publish(s, PROTO_MSG_REPORT, m->payload))
+		    !link_publish(s, s->topic_report, m->payload))
 			return;
 		f->c.replays++;
 	}
@@ -575,6 +572,13 @@ int fleet_station_init(fleet *f, fleet_station *s, const proto_station *reg,
 
 	s->f = f;
 	s->reg = reg;
+	if (!proto_topic_for(s->topic_report, sizeof s->topic_report, reg->code,
+		    PROTO_MSG_REPORT) ||
+	    !proto_topic_for(s->topic_action, sizeof s->topic_action, reg->code,
+		    PROTO_MSG_ACTION)) {
+		log_error("station %s: no topic for its code", reg->code);
+		return -1;
+	}
 	s->drain = proto_drain_create(&(proto_drain_opts){
 		.window = f->o.window, .resend_ms = f->o.resend_ms,
 		.stall_ms = STALL_RETRY_MS, .rate = f->o.pace, .burst = f->o.burst,

@@ -15,6 +15,7 @@
 #include "protocol/link.h"
 #include "protocol/message.h"
 #include "protocol/registry.h"
+#include "protocol/topic.h"
 
 typedef struct fleet fleet;
 
@@ -59,6 +60,8 @@ typedef struct fleet_station {
 	fleet *f;
 	proto_link *link;
 	const proto_station *reg; /* code and name, owned by the registry */
+	char topic_report[PROTO_TOPIC_MAX]; /* its up topics, made once */
+	char topic_action[PROTO_TOPIC_MAX];
 	uint32_t *queue;          /* indices into fleet.msgs, oldest first */
 	uint32_t n_queue, cap_queue;
 	uint32_t *all;            /* every report of the run, oldest first */
