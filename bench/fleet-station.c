@@ -1,6 +1,7 @@
-/* One simulated station: minqing-station's drain rules (station/agent.c) on
- * an in-memory outbox, its status, birth and will, its receipts (and answers
- * to items), and its faults: cutting its own link, replaying all it sent. */
+/* One simulated station: minqing-station's drain (protocol/drain.c, the
+ * engine station/agent.c runs too) on an in-memory outbox, its status, birth
+ * and will, its receipts (and answers to items), and its faults: cutting its
+ * own link, replaying all it sent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,13 @@
 #include "protocol/topic.h"
 #include "version.h"
 
-#define RATE_PAUSE_MS 2000 /* as the agent: the hub refuses for a second */
 #define STALL_RETRY_MS 100 /* a publish failed while connected */
 
-/* A report stays queued until its receipt; the head of the queue, at most
- * `window`, is in flight; after a reconnect, a live hub birth, a late receipt
- * or "rate_limited" the flight is sent again from the oldest, and the hub's
- * idempotent store answers the repeats with "duplicate". */
+/* A report stays queued until its receipt; the drain engine keeps the head
+ * of the queue, at most `window`, in flight; after a reconnect, a live hub
+ * birth, a late receipt or "rate_limited" the flight is sent again from the
+ * oldest, and the hub's idempotent store answers the repeats with
+ * "duplicate". */
 
 static int64_t min64(int64_t a, int64_t b)
 {
@@ -101,7 +102,7 @@ static void on_connected(void *ud, proto_link *link)
 	s->connected = true;
 	publish_status(s, true);
 	s->next_heartbeat = now + f->o.heartbeat_ms;
-	s->n_sent = 0; /* resend everything not yet receipted */
+	proto_drain_restart(s->drain); /* resend everything not yet receipted */
 	s->replay = 0;
 	if (++f->n_connected == f->n_st && !f->all_connected)
 		f->all_connected = now;
@@ -112,7 +113,7 @@ static void on_disconnected(void *ud, proto_link *link)
 	fleet_station *s = ud;
 
 	s->connected = false;
-	s->n_sent = 0;
+	proto_drain_restart(s->drain);
 	s->f->n_connected--;
 }
 
@@ -178,8 +179,7 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 		/* Transient: keep everything queued, send again after a pause. */
 		f->c.rate_limited++;
 		log_debug("station %s: hub says we send too fast", s->reg->code);
-		s->n_sent = 0;
-		s->pause_until = now + RATE_PAUSE_MS;
+		proto_drain_limited(s->drain, now);
 		return;
 	}
 	if (rc->ref <= 0) {
@@ -197,8 +197,7 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
 	fleet_msg *m = &f->msgs[s->queue[i]];
 	memmove(&s->queue[i], &s->queue[i + 1], (s->n_queue - i - 1) * sizeof *s->queue);
 	s->n_queue--;
-	if (i < s->n_sent)
-		s->n_sent--;
+	proto_drain_receipt(s->drain, rc->ref);
 	m->receipt = ts;
 	if (m->action) {
 		/* A step the item outran (escalated, acted on by another) is
@@ -244,13 +243,8 @@ static void handle_receipt(fleet_station *s, const proto_receipt *rc, int64_t ts
  * may have lost or missed what is in flight; a retained copy is old news. */
 static void handle_hub(fleet_station *s, const proto_status *st, bool retained)
 {
-	if (!st->online || st->session == s->hub_session)
-		return;
-	s->hub_session = st->session;
-	if (!retained) {
-		s->n_sent = 0;
+	if (st->online && proto_drain_birth(s->drain, st->session, retained))
 		s->replay = 0;
-	}
 }
 
 /* ------------------------------------------------------------ the outbox */
@@ -415,68 +409,85 @@ static const proto_link_cbs cbs = {
 
 /* ------------------------------------------------------------ draining */
 
-/* Drops the late tail of the flight so that fill() sends it again in order. */
-static void resend_late(fleet_station *s, int64_t now)
+/* The queue as the drain engine's: the messages after id `after`, found by
+ * bisection (the queue is in id order). */
+static int queue_each(void *ud, int64_t after, int limit, proto_drain_offer_fn offer,
+	proto_drain *d)
 {
-	for (uint32_t i = 0; i < s->n_sent; i++) {
-		if (now - s->f->msgs[s->queue[i]].sent_at >= s->f->o.resend_ms) {
-			log_debug("station %s: no receipt for %u reports; resending",
-				s->reg->code, s->n_sent - i);
-			s->n_sent = i;
-			return;
-		}
+	fleet_station *s = ud;
+	fleet_msg *msgs = s->f->msgs;
+	uint32_t lo = 0, hi = s->n_queue;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (msgs[s->queue[mid]].id <= after)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (uint32_t i = lo; i < s->n_queue && limit > 0; i++, limit--) {
+		fleet_msg *m = &msgs[s->queue[i]];
+		if (offer(d, m->id, m))
+			break;
+	}
+	return 0;
 }
 
-static bool publish(fleet_station *s, const char *topic, fleet_msg *m, int64_t now)
+static bool link_publish(fleet_station *s, const char *topic, const char *payload)
 {
-	if (!proto_bucket_take(&s->pace, now))
-		return false;
-	return proto_link_publish(s->link, topic, m->payload, strlen(m->payload), 1,
-		false, NULL) == 0;
+	return proto_link_publish(s->link, topic, payload, strlen(payload), 1, false,
+		NULL) == 0;
 }
 
-/* Publishes the queue's head up to the window; then a replayer sends its
- * receipted reports again, once the queue is all in flight. */
+static int queue_send(void *ud, int64_t id, const void *msg, int64_t now)
+{
+	fleet_station *s = ud;
+	fleet *f = s->f;
+	fleet_msg *m = (fleet_msg *)msg; /* one of f->msgs, offered above */
+
+	(void)id;
+	if (!link_publish(s, m->action ? s->topic_action : s->topic_report, m->payload))
+		return -1;
+	if (!m->first_pub) {
+		m->first_pub = now;
+		if (!m->action)
+			f->c.sent++;
+	}
+	if (!m->action)
+		f->c.publishes++;
+	return 0;
+}
+
+/* Whether a replayer has receipted reports to send again: once the whole
+ * queue is in flight. */
+static bool replay_due(const fleet_station *s)
+{
+	return s->replayer && proto_drain_inflight(s->drain) == (int)s->n_queue &&
+	       s->replay < s->n_all;
+}
+
+/* Sends again what is late, then the queue's head up to the window; then a
+ * replayer sends its receipted reports again, within the same pace. */
 static void fill(fleet_station *s, int64_t now)
 {
 	fleet *f = s->f;
-	char topic[PROTO_TOPIC_MAX], act_topic[PROTO_TOPIC_MAX];
+	int late = proto_drain_timeout(s->drain, now);
 
-	if (!s->connected || now < s->pause_until ||
-	    !proto_topic_for(topic, sizeof topic, s->reg->code, PROTO_MSG_REPORT) ||
-	    !proto_topic_for(act_topic, sizeof act_topic, s->reg->code, PROTO_MSG_ACTION))
+	if (late)
+		log_debug("station %s: no receipt for %d reports; resending",
+			s->reg->code, late);
+	if (!s->connected || proto_drain_paused(s->drain, now))
 		return;
-	while (s->n_sent < s->n_queue && s->n_sent < (uint32_t)f->o.window) {
-		fleet_msg *m = &f->msgs[s->queue[s->n_sent]];
-		if (!publish(s, m->action ? act_topic : topic, m, now))
-			return;
-		if (!m->first_pub) {
-			m->first_pub = now;
-			if (!m->action)
-				f->c.sent++;
-		}
-		if (!m->action)
-			f->c.publishes++;
-		m->sent_at = now;
-		s->n_sent++;
-	}
-	for (; s->replayer && s->n_sent == s->n_queue && s->replay < s->n_all;
-	     s->replay++) {
+	proto_drain_fill(s->drain, now);
+	for (; replay_due(s); s->replay++) {
 		fleet_msg *m = &f->msgs[s->all[s->replay]];
 		if (m->state != FLEET_RECEIPTED)
 			continue;
-		if (!publish(s, topic, m, now))
+		if (!proto_bucket_take(proto_drain_pace(s->drain), now) ||
+		    !link_publish(s, s->topic_report, m->payload))
 			return;
 		f->c.replays++;
 	}
-}
-
-static bool has_work(const fleet_station *s)
-{
-	if (s->n_sent < s->n_queue)
-		return s->n_sent < (uint32_t)s->f->o.window;
-	return s->replayer && s->replay < s->n_all;
 }
 
 static int64_t drop_interval(fleet *f)
@@ -519,7 +530,6 @@ void fleet_station_run(fleet_station *s, int64_t now)
 		s->due = due;
 		return;
 	}
-	resend_late(s, now);
 	if (s->n_steps && f->phase != FLEET_DONE)
 		due = min64(due, fleet_human_due(s, now, queue_step, next_id));
 	if (s->replayer && now >= s->next_replay) {
@@ -531,12 +541,9 @@ void fleet_station_run(fleet_station *s, int64_t now)
 		publish_status(s, true);
 		s->next_heartbeat = now + f->o.heartbeat_ms;
 	}
-	if (s->n_sent)
-		due = min64(due, f->msgs[s->queue[0]].sent_at + f->o.resend_ms);
-	if (now < s->pause_until) {
-		due = min64(due, s->pause_until);
-	} else if (has_work(s)) {
-		int64_t wait = proto_bucket_wait(&s->pace, now);
+	due = min64(due, proto_drain_due(s->drain, now));
+	if (!proto_drain_paused(s->drain, now) && replay_due(s)) {
+		int64_t wait = proto_bucket_wait(proto_drain_pace(s->drain), now);
 		due = min64(due, now + (wait > 0 ? wait : STALL_RETRY_MS));
 	}
 	due = min64(due, s->next_heartbeat);
@@ -565,7 +572,21 @@ int fleet_station_init(fleet *f, fleet_station *s, const proto_station *reg,
 
 	s->f = f;
 	s->reg = reg;
-	proto_bucket_init(&s->pace, f->o.pace, f->o.burst);
+	if (!proto_topic_for(s->topic_report, sizeof s->topic_report, reg->code,
+		    PROTO_MSG_REPORT) ||
+	    !proto_topic_for(s->topic_action, sizeof s->topic_action, reg->code,
+		    PROTO_MSG_ACTION)) {
+		log_error("station %s: no topic for its code", reg->code);
+		return -1;
+	}
+	s->drain = proto_drain_create(&(proto_drain_opts){
+		.window = f->o.window, .resend_ms = f->o.resend_ms,
+		.stall_ms = STALL_RETRY_MS, .rate = f->o.pace, .burst = f->o.burst,
+	}, &(proto_drain_queue){.each = queue_each, .send = queue_send, .ud = s});
+	if (!s->drain) {
+		log_error("station %s: out of memory", reg->code);
+		return -1;
+	}
 	snprintf(client_id, sizeof client_id, "st-%s", reg->code);
 	s->link = proto_link_create(&(proto_link_opts){
 		.host = f->o.host, .port = f->o.port, .client_id = client_id,
@@ -589,6 +610,7 @@ void fleet_station_stop(fleet_station *s)
 void fleet_station_clear(fleet_station *s)
 {
 	proto_link_destroy(s->link);
+	proto_drain_destroy(s->drain);
 	free(s->queue);
 	free(s->all);
 	free(s->steps);

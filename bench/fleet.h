@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "protocol/bucket.h"
+#include "protocol/drain.h"
 #include "protocol/link.h"
 #include "protocol/message.h"
 #include "protocol/registry.h"
+#include "protocol/topic.h"
 
 typedef struct fleet fleet;
 
@@ -24,12 +25,11 @@ typedef enum fleet_msg_state {
 	FLEET_REJECTED,  /* refused for good (never for rate_limited) */
 } fleet_msg_state;
 
-/* One report. Kept for the whole run (ids file, lost count), 48 bytes; the
+/* One report. Kept for the whole run (ids file, lost count), 40 bytes; the
  * payload is freed at the receipt, except at a station that replays. */
 typedef struct fleet_msg {
 	int64_t id;        /* message id: unique per station, increasing */
 	int64_t first_pub; /* monotonic ms of the first publish, 0 before it */
-	int64_t sent_at;   /* monotonic ms of the last publish */
 	int64_t receipt;   /* hub's ts of the first receipt: a copy of that
 	                      receipt (QoS 1 redelivery) carries the same */
 	char *payload;     /* the exact JSON published, NULL once not needed */
@@ -60,24 +60,24 @@ typedef struct fleet_station {
 	fleet *f;
 	proto_link *link;
 	const proto_station *reg; /* code and name, owned by the registry */
+	char topic_report[PROTO_TOPIC_MAX]; /* its up topics, made once */
+	char topic_action[PROTO_TOPIC_MAX];
 	uint32_t *queue;          /* indices into fleet.msgs, oldest first */
 	uint32_t n_queue, cap_queue;
-	uint32_t n_sent;          /* head of queue published since the last resend */
 	uint32_t *all;            /* every report of the run, oldest first */
 	uint32_t n_all, cap_all;
 	uint32_t replay;          /* a replayer's next entry of all to send again */
 	int64_t first_id;         /* first id of this run: older refs are not ours */
 	int64_t last_id;
 	int64_t session;          /* of the current or next connection */
-	int64_t hub_session;      /* last hub session seen online, 0 if none */
 	int64_t item_seen;        /* highest id of an item message answered */
 	int64_t member_seen;      /* highest id of a member message answered */
 	int64_t due;              /* monotonic ms at which it wants to run */
-	int64_t pause_until;      /* the hub said rate_limited */
 	int64_t next_heartbeat;
 	int64_t next_drop;        /* a dropper cuts its link then */
 	int64_t next_replay;      /* a replayer sends its reports again then */
-	proto_bucket pace;        /* stays below the hub's per-station limit */
+	proto_drain *drain;       /* the queue's head in flight; its pace stays
+	                             below the hub's per-station limit */
 	bool started;             /* its link is being serviced */
 	bool connected;
 	bool dropper;             /* --drop-share: loses its link now and then */

@@ -1,9 +1,11 @@
-/* The agent's drain loop. Invariants: a message leaves the outbox only when a
- * receipt for it is committed to the store; at most `window` messages are in
- * libmosquitto's hands at once (its queue is in memory and unbounded, its
- * message ids 16-bit); after any reconnect, or when the hub comes back with
- * a new session, everything not receipted is sent again from the oldest, and
- * the hub's idempotent store turns the repeats into "duplicate" receipts.
+/* The agent: the station's outbox drained by protocol/drain.c, and what a
+ * station says and answers. Invariants: a message leaves the outbox only
+ * when a receipt for it is committed to the store; at most `window` messages
+ * are in libmosquitto's hands at once (its queue is in memory and unbounded,
+ * its message ids 16-bit); after any reconnect, or when the hub comes back
+ * with a new session, everything not receipted is sent again from the
+ * oldest, and the hub's idempotent store turns the repeats into "duplicate"
+ * receipts (the drain engine's rules; here is only its queue, the outbox).
  * The other way round, the station receipts every item the hub delivers,
  * but only once the item is committed to its inbox: receipts wait in
  * `answers` for the commit that ends the batch they were stored in. */
@@ -16,19 +18,13 @@
 #include "protocol/clock.h"
 #include "protocol/log.h"
 #include "protocol/topic.h"
-#include "protocol/bucket.h"
+#include "protocol/drain.h"
 #include "station/agent.h"
 #include "version.h"
 
-#define RATE_PAUSE_MS 2000
 /* The clerk's client shows the time of the last contact with the hub to the
  * minute: writing it more often than this would only cost fsyncs. */
 #define CONTACT_EVERY_MS 30000
-
-typedef struct flight {
-	int64_t id;      /* message id */
-	int64_t sent_at; /* monotonic ms of the last publish */
-} flight;
 
 /* A receipt for an item message, held until its item is committed. */
 typedef struct answer {
@@ -41,13 +37,9 @@ struct station_agent {
 	station_store *store;
 	proto_link *link;
 	station_agent_opts opts;
-	flight *inflight;      /* ordered by id, oldest first */
-	int n_inflight;
+	proto_drain *drain;    /* the window in flight, its timing and pace */
 	int64_t session;       /* of the current or next connection */
-	int64_t hub_session;   /* last hub session seen online, 0 if none */
 	int64_t next_heartbeat;
-	int64_t pause_until;   /* monotonic ms: the hub asked us to slow down */
-	proto_bucket pace;     /* keeps a backlog's drain below the hub's limit */
 	bool dirty;            /* a batch (receipts, items) is open */
 	answer *answers;       /* item receipts waiting for that commit */
 	int n_answers, cap_answers;
@@ -193,29 +185,17 @@ static void on_connected(void *ud, proto_link *link)
 	proto_link_subscribe(link, a->topic_hub);
 	publish_status(a, true);
 	a->next_heartbeat = proto_mono_ms() + a->opts.heartbeat_ms;
-	a->n_inflight = 0; /* resend everything not yet receipted */
+	proto_drain_restart(a->drain); /* resend everything not yet receipted */
 }
 
 static void on_disconnected(void *ud, proto_link *link)
 {
 	station_agent *a = ud;
 	log_info("disconnected from broker; %d messages awaiting receipt",
-		a->n_inflight);
-	a->n_inflight = 0;
+		proto_drain_inflight(a->drain));
+	proto_drain_restart(a->drain);
 	a->connected = false;
 	note_link(a, false);
-}
-
-static void forget(station_agent *a, int64_t id)
-{
-	for (int i = 0; i < a->n_inflight; i++) {
-		if (a->inflight[i].id == id) {
-			memmove(&a->inflight[i], &a->inflight[i + 1],
-				(size_t)(a->n_inflight - i - 1) * sizeof *a->inflight);
-			a->n_inflight--;
-			return;
-		}
-	}
 }
 
 /* A report's receipt with its item's snapshot (PROTOCOL.md §5.4): stored as
@@ -251,8 +231,7 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 	if (rc->status == PROTO_RECEIPT_REJECTED && rc->error == PROTO_ERR_RATE_LIMITED) {
 		/* Transient: keep everything queued, send again after a pause. */
 		log_warn("hub says we send too fast; pausing");
-		a->n_inflight = 0;
-		a->pause_until = proto_mono_ms() + RATE_PAUSE_MS;
+		proto_drain_limited(a->drain, proto_mono_ms());
 		return;
 	}
 	if (rc->ref <= 0) {
@@ -267,7 +246,7 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
 		return; /* not forgotten: the receipt will come again */
 	note_link(a, false);
 	if (station_store_receipt(a->store, rc) == PROTO_OK) {
-		forget(a, rc->ref);
+		proto_drain_receipt(a->drain, rc->ref);
 		if (rc->snapshot && rc->status != PROTO_RECEIPT_REJECTED)
 			take_snapshot(a, m);
 	}
@@ -279,20 +258,16 @@ static void handle_receipt(station_agent *a, const proto_msg *m)
  * sent again. A retained copy is old news; our own connect already resends. */
 static void handle_hub(station_agent *a, const proto_msg *m, bool retained)
 {
+	int inflight = proto_drain_inflight(a->drain);
+
 	a->hub_down = !m->u.status.online;
 	note_link(a, true);
 	if (!m->u.status.online) {
 		log_info("hub is offline");
 		return;
 	}
-	if (m->u.status.session == a->hub_session)
-		return;
-	a->hub_session = m->u.status.session;
-	if (!retained && a->n_inflight) {
-		log_info("hub (re)started; resending %d unreceipted messages",
-			a->n_inflight);
-		a->n_inflight = 0;
-	}
+	if (proto_drain_birth(a->drain, m->u.status.session, retained) && inflight)
+		log_info("hub (re)started; resending %d unreceipted messages", inflight);
 }
 
 static bool remember(station_agent *a, const proto_msg *m, bool newer)
@@ -402,59 +377,62 @@ const proto_link_cbs *station_agent_link_cbs(void)
 
 /* ------------------------------------------------------------ draining */
 
-typedef struct fill_ctx {
+/* The outbox as the drain engine's queue. */
+typedef struct offer_ctx {
 	station_agent *a;
-	int64_t now;
-	int sent;
-} fill_ctx;
+	proto_drain_offer_fn offer;
+	proto_drain *d;
+} offer_ctx;
 
-static int publish_entry(void *ud, const station_entry *e)
+static int offer_entry(void *ud, const station_entry *e)
 {
-	fill_ctx *c = ud;
-	station_agent *a = c->a;
+	offer_ctx *c = ud;
 	int type = proto_msg_type_parse(e->type);
 
-	if (type < 0 || !a->topic_up[type][0])
-		return 0;
-	if (!proto_bucket_take(&a->pace, c->now))
-		return 1; /* tick() wakes us when the next token is due */
+	if (type < 0 || !c->a->topic_up[type][0])
+		return 0; /* a type this agent cannot send: left out */
+	return c->offer(c->d, e->id, e);
+}
+
+/* Reads the queued rows in the open batch, where the publishes' attempts
+ * are counted. */
+static int outbox_each(void *ud, int64_t after, int limit, proto_drain_offer_fn offer,
+	proto_drain *d)
+{
+	station_agent *a = ud;
+	offer_ctx c = {.a = a, .offer = offer, .d = d};
+
+	if (!batch(a))
+		return -1;
+	station_store_queued(a->store, after, limit, offer_entry, &c);
+	return 0;
+}
+
+static int outbox_send(void *ud, int64_t id, const void *msg, int64_t now)
+{
+	station_agent *a = ud;
+	const station_entry *e = msg;
+	int type = proto_msg_type_parse(e->type);
+
+	(void)now;
 	if (proto_link_publish(a->link, a->topic_up[type], e->payload,
 		    strlen(e->payload), 1, false, NULL))
-		return 1; /* link gone: stop, the reconnect will resend */
-	a->inflight[a->n_inflight++] = (flight){.id = e->id, .sent_at = c->now};
-	station_store_attempted(a->store, e->id);
-	c->sent++;
-	return a->n_inflight == a->opts.window;
+		return -1; /* link gone: stop, the reconnect will resend */
+	station_store_attempted(a->store, id);
+	return 0;
 }
 
-/* Republishes in-flight messages whose receipt is overdue. */
-static void resend_late(station_agent *a, int64_t now)
-{
-	for (int i = 0; i < a->n_inflight; i++) {
-		if (now - a->inflight[i].sent_at < a->opts.resend_ms)
-			continue;
-		/* Drop the late tail and let fill() send it again in order. */
-		log_info("no receipt for %d messages; resending", a->n_inflight - i);
-		a->n_inflight = i;
-		return;
-	}
-}
-
+/* Sends again what is late, then the outbox's head up to the window. */
 static void fill(station_agent *a, int64_t now)
 {
-	fill_ctx c = {.a = a, .now = now};
-	int64_t after;
+	int late = proto_drain_timeout(a->drain, now);
+	int sent;
 
-	if (!proto_link_connected(a->link) || a->n_inflight >= a->opts.window ||
-	    now < a->pause_until)
-		return;
-	after = a->n_inflight ? a->inflight[a->n_inflight - 1].id : 0;
-	if (!batch(a))
-		return;
-	station_store_queued(a->store, after, a->opts.window - a->n_inflight,
-		publish_entry, &c);
-	if (c.sent)
-		log_debug("published %d messages", c.sent);
+	if (late)
+		log_info("no receipt for %d messages; resending", late);
+	sent = proto_drain_fill(a->drain, now);
+	if (sent > 0)
+		log_debug("published %d messages", sent);
 }
 
 int station_agent_tick(station_agent *a, int64_t now)
@@ -462,7 +440,8 @@ int station_agent_tick(station_agent *a, int64_t now)
 	int wait = 5000;
 
 	if (proto_link_connected(a->link)) {
-		resend_late(a, now);
+		int64_t due;
+
 		fill(a, now);
 		if (now >= a->next_heartbeat) {
 			note_link(a, false);
@@ -470,14 +449,11 @@ int station_agent_tick(station_agent *a, int64_t now)
 			publish_status(a, true);
 			a->next_heartbeat = now + a->opts.heartbeat_ms;
 		}
-		if (a->n_inflight)
-			wait = (int)(a->inflight[0].sent_at + a->opts.resend_ms - now);
-		if (now < a->pause_until && a->pause_until - now < wait)
-			wait = (int)(a->pause_until - now);
-		else if (a->n_inflight < a->opts.window &&
-			 proto_bucket_wait(&a->pace, now) > 0 &&
-			 proto_bucket_wait(&a->pace, now) < wait)
-			wait = (int)proto_bucket_wait(&a->pace, now);
+		/* With messages in flight, their receipt timeout (or a sooner
+		 * token or the pause's end) sets the wait, else at most 5 s. */
+		due = proto_drain_due(a->drain, now);
+		if (proto_drain_inflight(a->drain) || due - now < wait)
+			wait = (int)(due - now);
 		if (a->next_heartbeat - now < wait)
 			wait = (int)(a->next_heartbeat - now);
 	}
@@ -497,11 +473,11 @@ station_agent *station_agent_create(station_store *store,
 		return NULL;
 	a->store = store;
 	a->opts = *opts;
-	if (a->opts.window < 1)
-		a->opts.window = 1;
-	proto_bucket_init(&a->pace, a->opts.rate, a->opts.burst);
-	a->inflight = calloc((size_t)a->opts.window, sizeof *a->inflight);
-	if (!a->inflight)
+	a->drain = proto_drain_create(&(proto_drain_opts){
+		.window = opts->window, .resend_ms = opts->resend_ms,
+		.rate = opts->rate, .burst = opts->burst,
+	}, &(proto_drain_queue){.each = outbox_each, .send = outbox_send, .ud = a});
+	if (!a->drain)
 		goto fail;
 	for (int t = 0; t < PROTO_MSG__COUNT; t++)
 		if (t == PROTO_MSG_REPORT || t == PROTO_MSG_ACTION)
@@ -541,7 +517,7 @@ void station_agent_destroy(station_agent *a)
 {
 	if (!a)
 		return;
-	free(a->inflight);
+	proto_drain_destroy(a->drain);
 	free(a->answers);
 	free(a);
 }
