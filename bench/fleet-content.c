@@ -8,7 +8,7 @@
 #include "bench/fleet.h"
 #include "protocol/clock.h"
 #include "protocol/code.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 typedef struct topic {
 	const char *title; /* ≤ 100 code points, single line */
@@ -246,7 +246,7 @@ char *fleet_content_action(fleet *f, const proto_station *st, int64_t id,
 	bool handler = strcmp(it->handler, st->code) == 0;
 	/* The return visit's station: the reporter, or the handler's parent
 	 * for a station's own report (nobody verifies their own work). */
-	bool visitor = proto_loop_roles(st->code, it->handler, it->origin) &
+	bool visitor = proto_workflow_roles(st->code, it->handler, it->origin) &
 		       PROTO_ROLE_VISITOR;
 	const char *state = it->state ? it->state : "";
 

@@ -12,7 +12,7 @@
 #include "protocol/clock.h"
 #include "protocol/code.h"
 #include "protocol/log.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 #define MINUTE_MS (60 * 1000LL)
 #define HOUR_MS (60 * MINUTE_MS)
@@ -114,7 +114,7 @@ void fleet_human_plan(fleet_station *s, const proto_item *it, int64_t hub_now)
 	fleet *f = s->f;
 	const char *state = it->state ? it->state : "";
 	bool handler = strcmp(it->handler, s->reg->code) == 0;
-	bool visitor = proto_loop_roles(s->reg->code, it->handler, it->origin) &
+	bool visitor = proto_workflow_roles(s->reg->code, it->handler, it->origin) &
 		       PROTO_ROLE_VISITOR;
 	fleet_step st = {.hub_at = hub_now, .mono_at = proto_mono_ms()};
 	int64_t delay;

@@ -291,7 +291,7 @@ static void wait_tick(const fleet *f, const loop *l)
 		log_debug("nanosleep: %s", strerror(errno));
 }
 
-/* With actors, the run ends once the closed loop has come to rest: no step
+/* With actors, the run ends once the workflow has come to rest: no step
  * waits for its receipt and no item message came for a while. */
 #define LOOP_QUIET_MS 2000
 

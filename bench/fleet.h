@@ -35,7 +35,7 @@ typedef struct fleet_msg {
 	char *payload;     /* the exact JSON published, NULL once not needed */
 	uint32_t station;  /* index into fleet.st */
 	uint8_t state;     /* fleet_msg_state */
-	bool action;       /* a step of the closed loop, not a report */
+	bool action;       /* a step of the workflow, not a report */
 } fleet_msg;
 
 /* A step an actor plans to take later (--human; fleet-human.c). */

@@ -17,7 +17,7 @@
 #include "bench/echo.h"
 #include "hub/group-commit.h"
 #include "hub/ingest.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/policy.h"
 #include "hub/secret.h"
 #include "hub/store.h"
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	proto_registry *reg = NULL;
 	hub_secret *sec = NULL;
 	hub_store *store = NULL;
-	hub_loop *loop = NULL;
+	hub_workflow *workflow = NULL;
 	hub_ingest *in = NULL;
 	hub_group_commit *commit = NULL;
 	proto_link *link = NULL;
@@ -136,10 +136,10 @@ int main(int argc, char **argv)
 		store = sec ? hub_store_open(db, sec) : NULL;
 		if (!store || hub_store_sync_registry(store, reg))
 			goto done;
-		loop = hub_loop_create(store, &pol);
+		workflow = hub_workflow_create(store, &pol);
 		/* No sync thread: each commit syncs itself. */
-		commit = loop ? hub_group_commit_create(store, loop, NULL) : NULL;
-		in = commit ? hub_ingest_create(store, loop, commit, reg, "611025", 0, 1) :
+		commit = workflow ? hub_group_commit_create(store, workflow, NULL) : NULL;
+		in = commit ? hub_ingest_create(store, workflow, commit, reg, "611025", 0, 1) :
 			NULL;
 		/* Never connected: receipts and item messages go nowhere. */
 		link = proto_link_create(&(proto_link_opts){.host = "127.0.0.1", .port = 1,
@@ -179,7 +179,7 @@ done:
 	proto_link_destroy(link);
 	hub_ingest_destroy(in);
 	hub_group_commit_destroy(commit);
-	hub_loop_destroy(loop);
+	hub_workflow_destroy(workflow);
 	hub_store_close(store);
 	hub_secret_destroy(sec);
 	proto_registry_destroy(reg);

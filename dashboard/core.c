@@ -17,7 +17,7 @@
 #include "dashboard/dash-int.h"
 #include "hub/clock.h"
 #include "protocol/log.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 struct dash_action {
 	proto_msg m;              /* type action; station: the user's scope */
@@ -73,7 +73,7 @@ void dash_core_run(dash *d)
 		if (!err)
 			err = hub_store_savepoint(d->store);
 		if (!err) {
-			err = hub_loop_apply_as(d->loop, &a->m, a->by, hub_clock_now(), a->field);
+			err = hub_workflow_apply_as(d->workflow, &a->m, a->by, hub_clock_now(), a->field);
 			err = hub_store_release(d->store, err);
 		}
 		if (!err) {

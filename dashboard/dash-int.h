@@ -63,7 +63,7 @@ struct dash {
 	bool closing;
 
 	hub_store *store;         /* core thread only */
-	hub_loop *loop;
+	hub_workflow *workflow;
 };
 
 typedef struct dash_req {

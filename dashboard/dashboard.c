@@ -93,7 +93,7 @@ dash *dash_create(const dash_opts *o)
 	snprintf(d->county, sizeof d->county, "%s", o->county);
 	d->session_idle_ms = (o->session_idle > 0 ? o->session_idle : 8 * 3600) * 1000;
 	d->store = o->store;
-	d->loop = o->loop;
+	d->workflow = o->workflow;
 	d->secret = hub_store_secret(o->store);
 	d->sessions = dash_sessions_create(d->session_idle_ms);
 	d->throttle = dash_throttle_create();
@@ -108,7 +108,7 @@ dash *dash_create(const dash_opts *o)
 		if (!d->tls_key)
 			goto fail;
 	}
-	hub_loop_set_notify(d->loop, &(hub_notify){.change = on_change,
+	hub_workflow_set_notify(d->workflow, &(hub_notify){.change = on_change,
 		.commit = on_commit, .durable = on_durable, .ud = d});
 	d->mhd = dash_http_start(d, o->listen);
 	if (!d->mhd)
@@ -123,8 +123,8 @@ void dash_destroy(dash *d)
 {
 	if (!d)
 		return;
-	if (d->loop)
-		hub_loop_set_notify(d->loop, NULL);
+	if (d->workflow)
+		hub_workflow_set_notify(d->workflow, NULL);
 	dash_core_fail_all(d);
 	if (d->events)
 		dash_events_close(d->events);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/store.h"
 
 typedef struct dash dash;
@@ -18,8 +18,8 @@ typedef struct dash_opts {
 	const char *listen;        /* "ADDR:PORT" */
 	const char *db;            /* the hub's database file, read on own connections */
 	const char *county;        /* the county's code */
-	hub_store *store;          /* the core's store and loop (used on its thread) */
-	hub_loop *loop;
+	hub_store *store;          /* the core's store and workflow (used on its thread) */
+	hub_workflow *workflow;
 	int64_t session_idle;      /* seconds a session lives unused; 0: 8 h */
 	const char *tls_cert;      /* PEM files: HTTPS when both are set, else HTTP */
 	const char *tls_key;
@@ -34,7 +34,7 @@ bool dash_listen_check(const char *listen, const char *cert, const char *key,
 	bool insecure, char *err, size_t n);
 
 /* Creates the users table if needed and starts serving. Call on the core's
- * thread before its loop. NULL on error, logged. */
+ * thread before its event loop. NULL on error, logged. */
 dash *dash_create(const dash_opts *opts);
 
 /* Stops serving (open streams end) and frees; accepts NULL. Core's thread. */

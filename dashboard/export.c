@@ -21,7 +21,7 @@
 #include "hub/figures.h"
 #include "protocol/db.h"
 #include "protocol/log.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 /* The ledger's columns, in order. 上报时间 is when the station filed the
  * report, 送达时间 when the hub received it (the item page's words); they

@@ -7,7 +7,7 @@
 
 #include "dashboard/dash-int.h"
 #include "protocol/db.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 /* 在办 as docs/FIGURES.md defines it (hub/figures.c): waiting on the
  * handler. A resolved item awaits its return visit: neither open nor

@@ -7,7 +7,7 @@
 #include "dashboard/dash-int.h"
 #include "hub/clock.h"
 #include "hub/figures.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "protocol/db.h"
 
 /* The scope's figures for all time (hub/figures.c): the tally's rows of the

@@ -1,17 +1,17 @@
 /* Residents' names and phones on the dashboard: in full only to the users
  * of the stations that receive them in their item messages (the handler,
- * the reporter and the station of the return visit: proto_loop_personal,
+ * the reporter and the station of the return visit: proto_workflow_personal,
  * the hub's rule too); masked for everyone else, in pages and in exports
  * alike: 张*, 138****5678. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dashboard/dash-int.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 bool dash_personal_full(const dash_user *u, const char *handler, const char *origin)
 {
-	return proto_loop_personal(u->scope, handler, origin);
+	return proto_workflow_personal(u->scope, handler, origin);
 }
 
 /* Byte length of the UTF-8 sequence starting with c. */

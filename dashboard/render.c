@@ -10,7 +10,7 @@
 #include "hub/clock.h"
 #include "hub/figures.h"
 #include "protocol/db.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 static void add_text_or_null(cJSON *o, const char *key, sqlite3_stmt *st, int i)
 {
@@ -181,14 +181,14 @@ cJSON *dash_item_json(dash *d, sqlite3 *db, const dash_user *u, const char *id)
 	cJSON_AddNumberToObject(item, "created", (double)sqlite3_column_int64(st, c + 7));
 	cJSON_AddBoolToObject(item, "personal_full", full);
 
-	/* What this user may do now: what her station may (protocol/loop.h). */
+	/* What this user may do now: what her station may (protocol/workflow.h). */
 	int state = proto_state_parse(proto_db_text(st, 4));
-	int roles = proto_loop_roles(u->scope, handler, origin);
+	int roles = proto_workflow_roles(u->scope, handler, origin);
 	char parent[PROTO_CODE_MAX + 1];
 	cJSON *actions = cJSON_AddArrayToObject(out, "actions");
 	for (int s = 0; state >= 0 && s < PROTO_STEP__COUNT; s++) {
 		proto_state next;
-		if (proto_loop_next((proto_state)state, (proto_step)s, roles,
+		if (proto_workflow_next((proto_state)state, (proto_step)s, roles,
 			    PROTO_RATING_SATISFIED, &next) != PROTO_OK)
 			continue;
 		if (s == PROTO_STEP_RETURN && !proto_code_parent(handler, parent))

@@ -28,7 +28,7 @@ typedef struct hub_clock_origin {
 } hub_clock_origin;
 
 /* Writes this process's origin into db's hub_meta (which must exist; the
- * loop makes it). Called once the hub has opened its database. */
+ * schema makes it). Called once the hub has opened its database. */
 proto_err hub_clock_save(sqlite3 *db);
 
 /* The origin the hub last saved; false (and the wall clock: scale 1) when

@@ -17,9 +17,9 @@
 
 /* ------------------------------------------------------------- snapshots */
 
-void loop_down_forget(hub_loop *l)
+void workflow_down_forget(hub_workflow *l)
 {
-	for (size_t i = 0; i < LOOP_PLACES; i++) {
+	for (size_t i = 0; i < WORKFLOW_PLACES; i++) {
 		free(l->places[i].name);
 		l->places[i].name = NULL;
 		l->places[i].code[0] = '\0';
@@ -33,17 +33,17 @@ void loop_down_forget(hub_loop *l)
  * PROTO_PLACE_MAX code points (a station refuses longer), into out; NULL
  * when the code is no registered station, or is no code ("hub", a user).
  * Kept in l->places, emptied when the registry may have changed
- * (loop_down_forget); copied out, since the next call may evict it. */
-static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX + 1])
+ * (workflow_down_forget); copied out, since the next call may evict it. */
+static char *place(hub_workflow *l, const char *code, char out[4 * PROTO_PLACE_MAX + 1])
 {
 	sqlite3_stmt *st = l->st[LS_PLACE];
-	loop_place *slot;
+	workflow_place *slot;
 	size_t at = 0, cp = 0;
 	const char *s;
 
 	if (!code || !proto_code_valid(code))
 		return NULL;
-	slot = &l->places[proto_str_hash(code) % LOOP_PLACES];
+	slot = &l->places[proto_str_hash(code) % WORKFLOW_PLACES];
 	if (strcmp(slot->code, code) == 0) {
 		proto_copy(out, 4 * PROTO_PLACE_MAX + 1, slot->name);
 		return out[0] ? out : NULL;
@@ -76,11 +76,11 @@ static char *place(hub_loop *l, const char *code, char out[4 * PROTO_PLACE_MAX +
  * them, the report's words from rep when given (a report being routed),
  * else read back. A batch rolled back may have had an event of the same
  * number. NULL when it cannot be made. */
-static const loop_body *item_body(hub_loop *l, const loop_item *it, bool personal,
+static const workflow_body *item_body(hub_workflow *l, const workflow_item *it, bool personal,
 	const char *event, const char *by, const char *note, const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_REPORT];
-	loop_body *b = &l->body[personal];
+	workflow_body *b = &l->body[personal];
 	uint64_t undone = hub_store_undone(l->store);
 	proto_item p = {0};
 	bool opened = false;
@@ -120,7 +120,7 @@ static const loop_body *item_body(hub_loop *l, const loop_item *it, bool persona
 		opened = true;
 	}
 	p.state = (char *)proto_state_name(it->state);
-	p.deadline = proto_state_open(it->state) ? loop_deadline(it) : 0;
+	p.deadline = proto_state_open(it->state) ? workflow_deadline(it) : 0;
 	p.seq = it->seq;
 	p.created = it->created;
 	p.event = (char *)event;
@@ -147,12 +147,12 @@ done:
 	return b->json ? b : NULL;
 }
 
-char *loop_down_snapshot(hub_loop *l, const loop_item *it, const char *station,
+char *workflow_down_snapshot(hub_workflow *l, const workflow_item *it, const char *station,
 	int64_t id, const char *event, const char *by, const char *note, int64_t now,
 	const proto_msg *receipt, const proto_report *rep, bool *named)
 {
-	bool personal = proto_loop_personal(station, it->handler, it->origin);
-	const loop_body *b = item_body(l, it, personal, event, by, note, rep);
+	bool personal = proto_workflow_personal(station, it->handler, it->origin);
+	const workflow_body *b = item_body(l, it, personal, event, by, note, rep);
 
 	if (!b)
 		return NULL;
@@ -172,18 +172,18 @@ char *loop_down_snapshot(hub_loop *l, const loop_item *it, const char *station,
 	return proto_msg_encode_item(&m, b->json);
 }
 
-static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
+static proto_err enqueue(hub_workflow *l, const workflow_item *it, const char *station,
 	const char *event, const char *by, const char *note, int64_t now,
 	const proto_report *rep)
 {
 	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
 	unsigned char *sealed;
 	size_t len;
-	int64_t id = loop_next_down_id(l);
+	int64_t id = workflow_next_down_id(l);
 	bool named;
 	char *json;
 
-	json = loop_down_snapshot(l, it, station, id, event, by, note, now, NULL, rep, &named);
+	json = workflow_down_snapshot(l, it, station, id, event, by, note, now, NULL, rep, &named);
 	if (!json)
 		return PROTO_ERR_NOMEM;
 	/* Sealed (a blob) when it names the resident, as the report's own
@@ -204,7 +204,7 @@ static proto_err enqueue(hub_loop *l, const loop_item *it, const char *station,
 	return proto_db_step(st);
 }
 
-proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
+proto_err workflow_down_put(hub_workflow *l, int64_t id, const char *station,
 	proto_msg_type type, const char *key, char *json, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_DOWN_INSERT];
@@ -223,9 +223,9 @@ proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
 /* Everyone involved hears of the event it->seq once: handler, reporter, a
  * former handler, and the reporters of items merged into this one. The
  * reporter learns of the route from its report's receipt, which carries
- * this snapshot (hub_loop_receipt), also when it handles the item itself
+ * this snapshot (hub_workflow_receipt), also when it handles the item itself
  * (a village's own blue report). */
-proto_err loop_down_event(hub_loop *l, const loop_item *it, const char *kind,
+proto_err workflow_down_event(hub_workflow *l, const workflow_item *it, const char *kind,
 	const char *by, const char *note, const char *also, int64_t now,
 	const proto_report *rep)
 {
@@ -241,7 +241,7 @@ proto_err loop_down_event(hub_loop *l, const loop_item *it, const char *kind,
 	if (also && *also && strcmp(also, it->handler) && strcmp(also, it->origin))
 		sent[n++] = also;
 	/* A station that handled its own report does not visit it: its parent
-	 * does (proto_loop_roles) and hears of it from the resolve on, through
+	 * does (proto_workflow_roles) and hears of it from the resolve on, through
 	 * the visit and the rating, or a reopening. */
 	char visitor[PROTO_CODE_MAX + 1];
 	if (strcmp(it->origin, it->handler) == 0 &&
@@ -273,7 +273,7 @@ proto_err loop_down_event(hub_loop *l, const loop_item *it, const char *kind,
 
 /* -------------------------------------------------------------- delivery */
 
-proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
+proto_err hub_workflow_delivered(hub_workflow *l, const char *station, int64_t ref)
 {
 	sqlite3_stmt *st = l->st[LS_DOWN_DELETE];
 
@@ -284,7 +284,7 @@ proto_err hub_loop_delivered(hub_loop *l, const char *station, int64_t ref)
 
 /* Publishes the rows a query yields, but for stations offline when online
  * only; returns how many, and the last id looked at. */
-static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t *last,
+static int publish_rows(hub_workflow *l, proto_link *link, sqlite3_stmt *st, int64_t *last,
 	bool online)
 {
 	int n = 0;
@@ -341,7 +341,7 @@ static int publish_rows(hub_loop *l, proto_link *link, sqlite3_stmt *st, int64_t
  * behind them. The rest wait in the downbox, published as acks come in. */
 #define DELIVER_QUEUE 400
 
-void hub_loop_deliver(hub_loop *l, proto_link *link, const char *station,
+void hub_workflow_deliver(hub_workflow *l, proto_link *link, const char *station,
 	int64_t upto)
 {
 	int64_t room = DELIVER_QUEUE - proto_link_pending(link);

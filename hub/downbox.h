@@ -1,7 +1,7 @@
 /* The downbox (downbox.c): the messages the hub owes stations, queued in
  * the open batch, published once it is on disk, deleted on the station's
- * receipt. Its public half (hub_loop_deliver, hub_loop_delivered) is in
- * hub/loop.h. Over the base layer (hub/item.h) only. */
+ * receipt. Its public half (hub_workflow_deliver, hub_workflow_delivered) is in
+ * hub/workflow.h. Over the base layer (hub/item.h) only. */
 #ifndef HUB_DOWNBOX_H
 #define HUB_DOWNBOX_H
 
@@ -12,7 +12,7 @@
  * handler, or NULL), the station that visits a village's own item, and the
  * reporters of items merged into it. rep: the report's words when at hand
  * (a report being routed), else read back. */
-proto_err loop_down_event(hub_loop *l, const loop_item *it, const char *kind,
+proto_err workflow_down_event(hub_workflow *l, const workflow_item *it, const char *kind,
 	const char *by, const char *note, const char *also, int64_t now,
 	const proto_report *rep);
 
@@ -21,20 +21,20 @@ proto_err loop_down_event(hub_loop *l, const loop_item *it, const char *kind,
  * that receipt carrying the same snapshot instead (PROTOCOL.md §5.4), its
  * ts now. *named (may be NULL): whether it names the resident. malloc'd;
  * NULL when it cannot be made. */
-char *loop_down_snapshot(hub_loop *l, const loop_item *it, const char *station,
+char *workflow_down_snapshot(hub_workflow *l, const workflow_item *it, const char *station,
 	int64_t id, const char *event, const char *by, const char *note, int64_t now,
 	const proto_msg *receipt, const proto_report *rep, bool *named);
 
 /* Queues a message other than an item's (type, e.g. PROTO_MSG_MEMBER) for
  * station in the downbox, plain: json (owned, freed whatever happens) with
- * its id (loop_next_down_id); key says what it is about (a member id).
+ * its id (workflow_next_down_id); key says what it is about (a member id).
  * Delivered, resent and deleted on the station's receipt as an item message
  * is. */
-proto_err loop_down_put(hub_loop *l, int64_t id, const char *station,
+proto_err workflow_down_put(hub_workflow *l, int64_t id, const char *station,
 	proto_msg_type type, const char *key, char *json, int64_t now);
 
 /* Forgets the station names and item bodies kept between messages: on a
- * reload (the registry may have changed) and before the loop is freed. */
-void loop_down_forget(hub_loop *l);
+ * reload (the registry may have changed) and before the workflow is freed. */
+void workflow_down_forget(hub_workflow *l);
 
 #endif

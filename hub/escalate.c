@@ -1,5 +1,5 @@
 /* Escalation by time, like a weather warning raised a level: the timer's
- * look at every item due (hub_loop_tick). An item not signed for or not
+ * look at every item due (hub_workflow_tick). An item not signed for or not
  * resolved within its limit first gets the policy's reminders (催办), then
  * moves up one colour and at least one tier, with a reason; a red one past
  * its limit keeps it and is supervised (督办). Escalation by pattern, the
@@ -17,11 +17,11 @@
 
 /* The handler after a raise to colour c: that colour's station, and at
  * least the parent of the old handler, so that a raise always goes up. */
-static void raise_handler(hub_loop *l, loop_item *it, proto_colour c)
+static void raise_handler(hub_workflow *l, workflow_item *it, proto_colour c)
 {
 	char next[PROTO_CODE_MAX + 1];
 
-	if (!loop_route(&l->pol, it->origin, c, next) ||
+	if (!workflow_route(&l->pol, it->origin, c, next) ||
 	    proto_code_tier(next) >= proto_code_tier(it->handler))
 		if (!proto_code_parent(it->handler, next))
 			proto_copy(next, sizeof next, it->handler);
@@ -33,11 +33,11 @@ static void raise_handler(hub_loop *l, loop_item *it, proto_colour c)
  * count as on time); the handler and the station above it at the policy's
  * tier are told, at the deadline and then at the policy's cadence, up to
  * its cap (next_due in item.c stops the timer there). */
-static proto_err supervise(hub_loop *l, loop_item *it, int64_t now)
+static proto_err supervise(hub_workflow *l, workflow_item *it, int64_t now)
 {
 	char note[160], above[PROTO_CODE_MAX + 1] = "";
 	bool unsigned_ = it->state == PROTO_STATE_REPORTED;
-	int64_t late = now - loop_deadline(it);
+	int64_t late = now - workflow_deadline(it);
 
 	it->supervised++;
 	if (late < 3600000)
@@ -53,10 +53,10 @@ static proto_err supervise(hub_loop *l, loop_item *it, int64_t now)
 	log_warn("item %s: red and overdue at %s by %lld min; supervised (%d of %d)",
 		it->id, it->handler, (long long)(late / 60000), it->supervised,
 		l->pol.supervise.max);
-	return loop_event(l, it, "supervise", "hub", note, above[0] ? above : NULL, now);
+	return workflow_event(l, it, "supervise", "hub", note, above[0] ? above : NULL, now);
 }
 
-static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
+static proto_err escalate(hub_workflow *l, workflow_item *it, int64_t now)
 {
 	char old[PROTO_CODE_MAX + 1], note[160];
 	bool unsigned_ = it->state == PROTO_STATE_REPORTED;
@@ -74,14 +74,14 @@ static proto_err escalate(hub_loop *l, loop_item *it, int64_t now)
 	it->state = PROTO_STATE_REPORTED;
 	it->member[0] = '\0';
 	it->escalations++;
-	loop_restart_limits(l, it, now);
+	workflow_restart_limits(l, it, now);
 	log_info("escalated item %s from %s at %s to %s at %s (not %s in time)", it->id,
 		proto_colour_name(from), old, proto_colour_name(to), it->handler,
 		unsigned_ ? "signed for" : "resolved");
-	return loop_event(l, it, "escalate", "hub", note, old, now);
+	return workflow_event(l, it, "escalate", "hub", note, old, now);
 }
 
-int hub_loop_tick(hub_loop *l, int64_t now)
+int hub_workflow_tick(hub_workflow *l, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_DUE];
 	char ids[64][PROTO_ITEM_ID_MAX];
@@ -92,18 +92,18 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 		proto_db_copy_text(ids[n++], sizeof ids[0], st, 0);
 	proto_db_reset(st);
 	for (int i = 0; i < n; i++) {
-		loop_item it;
-		proto_err err = loop_item_get(l, ids[i], &it);
+		workflow_item it;
+		proto_err err = workflow_item_get(l, ids[i], &it);
 
 		/* An item marks at most its four tiers: a forced weather flush
 		 * must not happen inside its savepoint, where a rollback would
 		 * undo the rows of areas already taken off the dirty list. */
-		if (l->n_dirty > LOOP_DIRTY_MAX - PROTO_TIER_GROUP - 1 &&
-		    hub_loop_weather_flush(l, now, true))
+		if (l->n_dirty > WORKFLOW_DIRTY_MAX - PROTO_TIER_GROUP - 1 &&
+		    hub_workflow_weather_flush(l, now, true))
 			break;
 		if (err || hub_store_savepoint(l->store))
 			continue;
-		if (now >= loop_deadline(&it)) {
+		if (now >= workflow_deadline(&it)) {
 			err = escalate(l, &it, now);
 		} else {
 			char note[64];
@@ -111,10 +111,10 @@ int hub_loop_tick(hub_loop *l, int64_t now)
 				it.state == PROTO_STATE_REPORTED ? "签收" : "办结");
 			it.reminders++;
 			log_info("reminded %s of item %s", it.handler, it.id);
-			err = loop_event(l, &it, "remind", "hub", note, NULL, now);
+			err = workflow_event(l, &it, "remind", "hub", note, NULL, now);
 		}
 		if (!err)
-			err = loop_weather_update(l, it.origin, now);
+			err = workflow_weather_update(l, it.origin, now);
 		/* One item that cannot be changed must neither leave half a
 		 * change in the batch nor, first in due order, hold up every
 		 * other item's reminders and escalations: it is undone and

@@ -156,8 +156,8 @@ static int serve(core *c)
 		 * time) at what has fallen due. */
 		if (mono >= next_tick && !paused) {
 			if (hub_store_begin(o->store) == PROTO_OK) {
-				hub_loop_tick(o->loop, hub_clock_now());
-				hub_loop_weather_flush(o->loop, hub_clock_now(), true);
+				hub_workflow_tick(o->workflow, hub_clock_now());
+				hub_workflow_weather_flush(o->workflow, hub_clock_now(), true);
 			}
 			next_tick = mono + 1000;
 		}
@@ -187,7 +187,7 @@ static int serve(core *c)
 				log_error("stopping: the disk failed to sync a commit");
 				return 1;
 			}
-			hub_reload(&o->files, o->store, o->loop, o->ingest, o->reg);
+			hub_reload(&o->files, o->store, o->workflow, o->ingest, o->reg);
 		}
 		if (p[1].revents)
 			proto_link_io(c->link, p[1].revents);

@@ -7,7 +7,7 @@
 #include "dashboard/dashboard.h"
 #include "hub/group-commit.h"
 #include "hub/ingest.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/reload.h"
 #include "hub/store.h"
 #include "protocol/registry.h"
@@ -22,7 +22,7 @@ typedef struct hub_event_loop_opts {
 	int keepalive;        /* seconds */
 	int sigfd;            /* proto_signals_init's */
 	hub_store *store;
-	hub_loop *loop;
+	hub_workflow *workflow;
 	hub_ingest *ingest;
 	hub_group_commit *commit;
 	dash *dash;           /* NULL: no dashboard */

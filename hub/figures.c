@@ -7,7 +7,7 @@
  * only by an extension), and when it was last signed for and resolved
  * there. Only overdue and the deadlines already missed depend on the hour;
  * everything else changes only when the item does, which is what lets the
- * tally keep the all-time figures as the loop writes. */
+ * tally keep the all-time figures as the workflow writes. */
 #include <stdio.h>
 #include <string.h>
 

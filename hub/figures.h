@@ -1,7 +1,7 @@
 /* The county's figures (收集民情, 在办, 超期, 按期签收率, 按期办结率, 化解困难,
  * 调处纠纷, 回访率, 满意率, 升级): the one place each is defined, item by
  * item. Every reader counts through here: the tally (all time, kept as the
- * loop writes), the dashboard's overview, areas and statistics, the
+ * workflow writes), the dashboard's overview, areas and statistics, the
  * ledgers and `minqing-hub stats`. docs/FIGURES.md says each definition in
  * words; a change here is a change there. */
 #ifndef HUB_FIGURES_H
@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "protocol/error.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 #include "protocol/message.h"
 
 typedef struct hub_figures {

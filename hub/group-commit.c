@@ -61,7 +61,7 @@ typedef struct receipt_out {
 
 struct hub_group_commit {
 	hub_store *store;
-	hub_loop *loop;
+	hub_workflow *workflow;
 	hub_durable *durable; /* NULL: each commit syncs itself */
 	int64_t batch_at;  /* monotonic ms the open batch was first seen, 0: none */
 	receipt_out *out;  /* the open batch's receipts */
@@ -86,7 +86,7 @@ struct hub_group_commit {
 	hub_group_commit_stats stats;
 };
 
-hub_group_commit *hub_group_commit_create(hub_store *store, hub_loop *loop,
+hub_group_commit *hub_group_commit_create(hub_store *store, hub_workflow *workflow,
 	const char *path)
 {
 	hub_group_commit *gc = calloc(1, sizeof *gc);
@@ -94,7 +94,7 @@ hub_group_commit *hub_group_commit_create(hub_store *store, hub_loop *loop,
 	if (!gc)
 		return NULL;
 	gc->store = store;
-	gc->loop = loop;
+	gc->workflow = workflow;
 	if (path) {
 		gc->durable = hub_durable_create(hub_store_db(store), path);
 		if (!gc->durable) {
@@ -193,8 +193,8 @@ void hub_group_commit_rollback(hub_group_commit *gc)
 		enter_full(gc);
 	drop_pending(gc);
 	gc->changes = -1;
-	if (gc->loop)
-		hub_loop_notify_commit(gc->loop, false);
+	if (gc->workflow)
+		hub_workflow_notify_commit(gc->workflow, false);
 }
 
 /* Publishes n receipts, then the item messages on disk. */
@@ -206,11 +206,11 @@ static void publish(hub_group_commit *gc, proto_link *link, receipt_out *out, si
 	for (size_t i = 0; i < n; i++)
 		proto_link_publish(link, out[i].topic, out[i].json, strlen(out[i].json), 1,
 			false, NULL);
-	if (gc->loop) {
+	if (gc->workflow) {
 		for (size_t i = 0; i < gc->n_redeliver; i++)
-			hub_loop_deliver(gc->loop, link, gc->redeliver[i], upto);
+			hub_workflow_deliver(gc->workflow, link, gc->redeliver[i], upto);
 		gc->n_redeliver = 0;
-		hub_loop_deliver(gc->loop, link, NULL, upto);
+		hub_workflow_deliver(gc->workflow, link, NULL, upto);
 	}
 	if (n)
 		proto_link_cork(link, false);
@@ -226,9 +226,9 @@ proto_err hub_group_commit_flush(hub_group_commit *gc, proto_link *link)
 		return PROTO_OK;
 	if (hub_store_in_batch(gc->store)) {
 		/* Weather is derived: its failure must not hold back receipts. */
-		if (gc->loop && hub_loop_weather_flush(gc->loop, hub_clock_now(), false))
+		if (gc->workflow && hub_workflow_weather_flush(gc->workflow, hub_clock_now(), false))
 			log_error("weather not updated; it will be at the next change");
-		if (gc->loop && hub_loop_before_commit(gc->loop)) {
+		if (gc->workflow && hub_workflow_before_commit(gc->workflow)) {
 			err = PROTO_ERR_IO;
 		} else {
 			err = hub_store_commit(gc->store);
@@ -251,12 +251,12 @@ proto_err hub_group_commit_flush(hub_group_commit *gc, proto_link *link)
 		hub_group_commit_rollback(gc);
 		return err;
 	}
-	if (gc->loop)
-		hub_loop_notify_commit(gc->loop, true);
+	if (gc->workflow)
+		hub_workflow_notify_commit(gc->workflow, true);
 	if (!gc->durable || !committed) {
 		/* Synced by the commit itself, or nothing new to sync. */
-		if (gc->loop)
-			hub_loop_notify_durable(gc->loop, true);
+		if (gc->workflow)
+			hub_workflow_notify_durable(gc->workflow, true);
 		publish(gc, link, gc->out, gc->n_out, INT64_MAX);
 		drop_pending(gc);
 		return PROTO_OK;
@@ -266,7 +266,7 @@ proto_err hub_group_commit_flush(hub_group_commit *gc, proto_link *link)
 	size_t cap = gc->cap_held;
 	gc->held = gc->out, gc->cap_held = gc->cap_out, gc->n_held = gc->n_out;
 	gc->out = t, gc->cap_out = cap, gc->n_out = 0;
-	gc->held_down_id = gc->loop ? hub_loop_last_down_id(gc->loop) : 0;
+	gc->held_down_id = gc->workflow ? hub_workflow_last_down_id(gc->workflow) : 0;
 	gc->syncing = true;
 	gc->paused = hub_durable_request(gc->durable);
 	return PROTO_OK;
@@ -340,8 +340,8 @@ proto_err hub_group_commit_synced(hub_group_commit *gc, proto_link *link, bool w
 			 "goes on", (double)(proto_now_ms() - gc->full_since) / 1000.0);
 	}
 	gc->recovering = false;
-	if (gc->loop)
-		hub_loop_notify_durable(gc->loop, err == PROTO_OK);
+	if (gc->workflow)
+		hub_workflow_notify_durable(gc->workflow, err == PROTO_OK);
 	if (err) {
 		log_error("the disk failed to sync a commit; %zu receipts withheld",
 			gc->n_held);
@@ -353,7 +353,7 @@ proto_err hub_group_commit_synced(hub_group_commit *gc, proto_link *link, bool w
 	return PROTO_OK;
 }
 
-/* Whatever batch is open when the loop goes to sleep (a tick's, say) holds
+/* Whatever batch is open when the event loop goes to sleep (a tick's, say) holds
  * the database's write lock: it is committed within GROUP_MS like any
  * other, never left open across an idle second, where `minqing-hub user`
  * and other writers beside the hub would find the lock taken again and
@@ -370,7 +370,7 @@ int hub_group_commit_wait(hub_group_commit *gc, int64_t mono, int wait)
 	int64_t due = gc->batch_at + GROUP_MS;
 
 	/* One fsync for what arrives within GROUP_MS. While a sync is under
-	 * way its end wakes the loop instead. */
+	 * way its end wakes the event loop instead. */
 	if (gc->batch_at && !gc->syncing && due - mono < wait)
 		wait = due > mono ? (int)(due - mono) : 0;
 	return wait;

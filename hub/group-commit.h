@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/store.h"
 #include "protocol/error.h"
 #include "protocol/link.h"
@@ -24,11 +24,11 @@ typedef struct hub_group_commit_stats {
 	int64_t disk_full; /* times the disk was found full */
 } hub_group_commit_stats;
 
-/* Commits store's batches (store and loop not owned; loop NULL: no item
+/* Commits store's batches (store and workflow not owned; workflow NULL: no item
  * messages). With path (the database's file) each commit is synced by a
  * thread of durable.c started here and its receipts wait for the sync;
  * NULL: the commit syncs itself and they go out at once. NULL on failure. */
-hub_group_commit *hub_group_commit_create(hub_store *store, hub_loop *loop,
+hub_group_commit *hub_group_commit_create(hub_store *store, hub_workflow *workflow,
 	const char *path);
 
 /* Ends the sync thread (after the sync under way); before the store is

@@ -18,7 +18,7 @@
 #include "hub/event-loop.h"
 #include "hub/group-commit.h"
 #include "hub/ingest.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/pki.h"
 #include "hub/policy.h"
 #include "hub/admin/provision.h"
@@ -156,7 +156,7 @@ static int run(config *cfg)
 	proto_registry *reg = NULL;
 	hub_secret *secret = NULL;
 	hub_store *store = NULL;
-	hub_loop *loop = NULL;
+	hub_workflow *workflow = NULL;
 	hub_group_commit *commit = NULL;
 	hub_ingest *ingest = NULL;
 	dash *d = NULL;
@@ -198,27 +198,27 @@ static int run(config *cfg)
 			(long long)cfg->time_scale);
 		hub_clock_set_scale((int)cfg->time_scale);
 	}
-	loop = hub_loop_create(store, &policy);
-	if (!loop)
+	workflow = hub_workflow_create(store, &policy);
+	if (!workflow)
 		goto done;
 	/* Where offline tools read the hub's hour (`stats`, hub/clock.h). Not
 	 * a reason to stay down (a full disk): they fall back on the wall. */
 	if (hub_clock_save(hub_store_db(store)))
 		log_warn("the hub's clock is not saved: `stats` may read another hour");
-	if (cfg->members && hub_loop_load_members(loop, cfg->members, err, sizeof err)) {
+	if (cfg->members && hub_workflow_load_members(workflow, cfg->members, err, sizeof err)) {
 		log_error("service team: %s", err);
 		goto done;
 	}
-	commit = hub_group_commit_create(store, loop, cfg->db);
+	commit = hub_group_commit_create(store, workflow, cfg->db);
 	if (!commit)
 		goto done;
-	ingest = hub_ingest_create(store, loop, commit, reg, cfg->county,
+	ingest = hub_ingest_create(store, workflow, commit, reg, cfg->county,
 		(double)cfg->rate_limit, (double)cfg->rate_burst);
 	if (!ingest)
 		goto done;
 	if (cfg->http) {
 		d = dash_create(&(dash_opts){.listen = cfg->http, .db = cfg->db,
-			.county = cfg->county, .store = store, .loop = loop,
+			.county = cfg->county, .store = store, .workflow = workflow,
 			.session_idle = cfg->session_idle, .tls_cert = cfg->http_cert,
 			.tls_key = cfg->http_key});
 		if (!d)
@@ -228,13 +228,13 @@ static int run(config *cfg)
 		.county = cfg->county, .host = host, .port = port, .user = cfg->user,
 		.password = cfg->password, .cafile = cfg->cafile,
 		.keepalive = (int)cfg->keepalive, .sigfd = sigfd, .store = store,
-		.loop = loop, .ingest = ingest, .commit = commit, .dash = d,
+		.workflow = workflow, .ingest = ingest, .commit = commit, .dash = d,
 		.files = {cfg->policy, cfg->registry, cfg->members}, .reg = &reg});
 done:
 	dash_destroy(d);
 	hub_group_commit_destroy(commit);
 	hub_ingest_destroy(ingest);
-	hub_loop_destroy(loop);
+	hub_workflow_destroy(workflow);
 	hub_store_close(store);
 	hub_secret_destroy(secret);
 	proto_registry_destroy(reg);

@@ -15,7 +15,7 @@
 #include "hub/ingest.h"
 #include "hub/clock.h"
 #include "hub/group-commit.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/ratelimit.h"
 #include "protocol/clock.h"
 #include "protocol/db.h"
@@ -34,7 +34,7 @@ typedef struct suspect {
 
 struct hub_ingest {
 	hub_store *store;
-	hub_loop *loop;
+	hub_workflow *workflow;
 	hub_group_commit *commit;
 	const proto_registry *reg;
 	hub_ratelimit *limit;
@@ -47,7 +47,7 @@ struct hub_ingest {
 	hub_ingest_stats stats;
 };
 
-hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
+hub_ingest *hub_ingest_create(hub_store *store, hub_workflow *workflow,
 	hub_group_commit *commit, const proto_registry *reg, const char *county,
 	double rate, double burst)
 {
@@ -56,7 +56,7 @@ hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
 	if (!in)
 		return NULL;
 	in->store = store;
-	in->loop = loop;
+	in->workflow = workflow;
 	in->commit = commit;
 	in->reg = reg;
 	in->rate = rate, in->burst = burst;
@@ -221,7 +221,7 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 
 	/* Refused before anything is written (a registered station always
 	 * routes; a policy that strands one must not poison every batch). */
-	if (in->loop && !hub_loop_routable(in->loop, m)) {
+	if (in->workflow && !hub_workflow_routable(in->workflow, m)) {
 		reject(in, m->station, m->id, PROTO_ERR_BAD_VALUE, "station");
 		return;
 	}
@@ -237,10 +237,10 @@ static void handle_report(hub_ingest *in, const proto_msg *m)
 	rc = receipt_msg(m->station, m->id,
 		dup ? PROTO_RECEIPT_DUPLICATE : PROTO_RECEIPT_ACCEPTED, PROTO_OK, NULL,
 		item);
-	if (!err && !dup && in->loop)
-		err = hub_loop_route(in->loop, m, hub_clock_now(), &rc, &json);
-	else if (!err && in->loop)
-		err = hub_loop_receipt(in->loop, &rc, &json);
+	if (!err && !dup && in->workflow)
+		err = hub_workflow_route(in->workflow, m, hub_clock_now(), &rc, &json);
+	else if (!err && in->workflow)
+		err = hub_workflow_receipt(in->workflow, &rc, &json);
 	/* A duplicate's receipt only reads: nothing to undo. */
 	if (!end_message(in, m, alone, dup ? PROTO_OK : err) || err) {
 		free(json);
@@ -259,7 +259,7 @@ static void handle_action(hub_ingest *in, const proto_msg *m)
 	bool dup = false, alone;
 	proto_err err;
 
-	if (!in->loop) {
+	if (!in->workflow) {
 		reject(in, m->station, m->id, PROTO_ERR_UNKNOWN_TYPE, "type");
 		return;
 	}
@@ -267,8 +267,8 @@ static void handle_action(hub_ingest *in, const proto_msg *m)
 		return;
 	err = hub_store_inbound(in->store, m, proto_now_ms(), &dup);
 	if (!err && !dup) {
-		/* Refused steps write nothing (loop.h); the mark is taken back. */
-		err = hub_loop_apply(in->loop, m, hub_clock_now(), field);
+		/* Refused steps write nothing (workflow.h); the mark is taken back. */
+		err = hub_workflow_apply(in->workflow, m, hub_clock_now(), field);
 		if (err && err != PROTO_ERR_NOMEM && err != PROTO_ERR_IO &&
 		    hub_store_unmark(in->store, m))
 			err = PROTO_ERR_IO;
@@ -294,9 +294,9 @@ static void handle_status(hub_ingest *in, const proto_msg *m)
 {
 	in->stats.statuses++;
 	if (hub_store_begin(in->store) == PROTO_OK &&
-	    hub_store_status(in->store, m, proto_now_ms()) == PROTO_OK && in->loop &&
+	    hub_store_status(in->store, m, proto_now_ms()) == PROTO_OK && in->workflow &&
 	    sqlite3_changes(hub_store_db(in->store)) > 0)
-		hub_loop_notify(in->loop, HUB_CHANGE_STATION, m->station, NULL,
+		hub_workflow_notify(in->workflow, HUB_CHANGE_STATION, m->station, NULL,
 			m->u.status.online);
 	/* Online (birth or heartbeat): what it has not receipted goes again. */
 	if (m->u.status.online)
@@ -402,8 +402,8 @@ void hub_ingest_message(hub_ingest *in, proto_link *link, const char *topic,
 	} else if (m.type == PROTO_MSG_RECEIPT) {
 		/* A station has stored an item message: never answered, so that
 		 * receipts cannot ping-pong. */
-		if (in->loop && m.u.receipt.ref > 0 && hub_store_begin(in->store) == PROTO_OK)
-			hub_loop_delivered(in->loop, t.station, m.u.receipt.ref);
+		if (in->workflow && m.u.receipt.ref > 0 && hub_store_begin(in->store) == PROTO_OK)
+			hub_workflow_delivered(in->workflow, t.station, m.u.receipt.ref);
 	} else {
 		reject(in, t.station, m.id, PROTO_ERR_UNKNOWN_TYPE, "type");
 	}

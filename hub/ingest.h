@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "hub/group-commit.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/store.h"
 #include "protocol/link.h"
 #include "protocol/registry.h"
@@ -21,11 +21,11 @@ typedef struct hub_ingest_stats {
 	int64_t accepted, duplicates, rejected, limited, statuses;
 } hub_ingest_stats;
 
-/* Neither store, loop (NULL: reports only, actions refused), commit (where
+/* Neither store, workflow (NULL: reports only, actions refused), commit (where
  * receipts wait for the disk) nor registry is owned. rate and burst bound
  * each station's messages (per second, at once; rate 0: no limit). NULL
  * when out of memory. */
-hub_ingest *hub_ingest_create(hub_store *store, hub_loop *loop,
+hub_ingest *hub_ingest_create(hub_store *store, hub_workflow *workflow,
 	hub_group_commit *commit, const proto_registry *reg, const char *county,
 	double rate, double burst);
 

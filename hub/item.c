@@ -1,8 +1,8 @@
-/* The closed loop's base layer (hub/item.h): the prepared statements of
- * every layer (prepared once, at the loop's making), an item read and
+/* The workflow's base layer (hub/item.h): the prepared statements of
+ * every layer (prepared once, at the workflow's making), an item read and
  * written (items rows, with the tally's counts moved in the same batch),
  * its append-only events rows, the ids of the downbox's messages and the
- * observer's hook. It calls no other file of the loop:
+ * observer's hook. It calls no other file of the workflow:
  * the rules, the downbox, escalation, surge and weather build on it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,9 +94,9 @@ static const char *const sql[LS__COUNT] = {
 
 /* ------------------------------------------------------------- lifecycle */
 
-static proto_err read_down_id(hub_loop *l);
+static proto_err read_down_id(hub_workflow *l);
 
-int loop_base_open(hub_loop *l)
+int workflow_base_open(hub_workflow *l)
 {
 	l->tally = hub_tally_create(l->db);
 	if (!l->tally)
@@ -109,7 +109,7 @@ int loop_base_open(hub_loop *l)
 	return read_down_id(l) ? -1 : 0;
 }
 
-void loop_base_close(hub_loop *l)
+void workflow_base_close(hub_workflow *l)
 {
 	for (int i = 0; i < LS__COUNT; i++) {
 		sqlite3_finalize(l->st[i]);
@@ -121,7 +121,7 @@ void loop_base_close(hub_loop *l)
 
 /* ----------------------------------------------------------------- items */
 
-static hub_tally_parts tally_of(const loop_item *it)
+static hub_tally_parts tally_of(const workflow_item *it)
 {
 	return hub_tally_of(&(hub_tally_item){.state = it->state, .colour = it->colour,
 		.category = it->category, .escalations = it->escalations,
@@ -130,7 +130,7 @@ static hub_tally_parts tally_of(const loop_item *it)
 		.resolved_at = it->resolved_at, .rating = it->rating});
 }
 
-proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
+proto_err workflow_item_get(hub_workflow *l, const char *id, workflow_item *it)
 {
 	sqlite3_stmt *st = l->st[LS_ITEM_GET];
 	char buf[32];
@@ -170,7 +170,7 @@ proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it)
 	return err;
 }
 
-int64_t loop_deadline(const loop_item *it)
+int64_t workflow_deadline(const workflow_item *it)
 {
 	return it->state == PROTO_STATE_REPORTED ? it->sign_by : it->resolve_by;
 }
@@ -180,9 +180,9 @@ int64_t loop_deadline(const loop_item *it)
  * passed (a limit that started long ago) are counted as sent. A red item
  * past its deadline has nowhere to escalate: its next supervision (督办),
  * at the deadline and then every policy period, until the cap. */
-static int64_t next_due(hub_loop *l, loop_item *it, int64_t now)
+static int64_t next_due(hub_workflow *l, workflow_item *it, int64_t now)
 {
-	int64_t deadline = loop_deadline(it), limit = deadline - it->tier_since;
+	int64_t deadline = workflow_deadline(it), limit = deadline - it->tier_since;
 
 	if (!proto_state_open(it->state))
 		return 0;
@@ -201,7 +201,7 @@ static int64_t next_due(hub_loop *l, loop_item *it, int64_t now)
 	}
 }
 
-void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now)
+void workflow_restart_limits(hub_workflow *l, workflow_item *it, int64_t now)
 {
 	const hub_policy_colour *c = &l->pol.colour[it->colour];
 
@@ -213,14 +213,14 @@ void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now)
 	it->signed_at = 0; /* to be signed for at the new tier */
 }
 
-void loop_bind_opt(sqlite3_stmt *st, int col, const char *s)
+void workflow_bind_opt(sqlite3_stmt *st, int col, const char *s)
 {
 	if (s && *s)
 		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
 }
 
 /* A new item, written once as it is after its first event ("route"). */
-proto_err loop_item_insert(hub_loop *l, loop_item *it, int64_t now)
+proto_err workflow_item_insert(hub_workflow *l, workflow_item *it, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_ITEM_INSERT];
 	int64_t due = next_due(l, it, now);
@@ -249,7 +249,7 @@ proto_err loop_item_insert(hub_loop *l, loop_item *it, int64_t now)
 	return err;
 }
 
-proto_err loop_item_put(hub_loop *l, loop_item *it, int64_t now)
+proto_err workflow_item_put(hub_workflow *l, workflow_item *it, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_ITEM_PUT];
 	int64_t due = next_due(l, it, now);
@@ -257,9 +257,9 @@ proto_err loop_item_put(hub_loop *l, loop_item *it, int64_t now)
 	sqlite3_bind_text(st, 1, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, proto_state_name(it->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, it->handler, -1, SQLITE_STATIC);
-	loop_bind_opt(st, 4, it->member);
-	loop_bind_opt(st, 5, it->rating);
-	loop_bind_opt(st, 6, it->into);
+	workflow_bind_opt(st, 4, it->member);
+	workflow_bind_opt(st, 5, it->rating);
+	workflow_bind_opt(st, 6, it->into);
 	sqlite3_bind_int64(st, 7, it->tier_since);
 	sqlite3_bind_int64(st, 8, it->sign_by);
 	sqlite3_bind_int64(st, 9, it->resolve_by);
@@ -288,7 +288,7 @@ proto_err loop_item_put(hub_loop *l, loop_item *it, int64_t now)
 
 /* ---------------------------------------------------------------- events */
 
-proto_err loop_event_row(hub_loop *l, const loop_item *it, const char *kind,
+proto_err workflow_event_row(hub_workflow *l, const workflow_item *it, const char *kind,
 	const char *by, const char *note, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_EVENT];
@@ -299,17 +299,17 @@ proto_err loop_event_row(hub_loop *l, const loop_item *it, const char *kind,
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
-	loop_bind_opt(st, 6, note);
+	workflow_bind_opt(st, 6, note);
 	sqlite3_bind_text(st, 7, proto_state_name(it->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, proto_colour_name(it->colour), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, it->handler, -1, SQLITE_STATIC);
 	err = proto_db_step(st);
 	if (!err)
-		hub_loop_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
+		hub_workflow_notify(l, HUB_CHANGE_ITEM, it->id, NULL, 0);
 	return err;
 }
 
-proto_err loop_event_words(hub_loop *l, const loop_item *it, int64_t *at, char **by,
+proto_err workflow_event_words(hub_workflow *l, const workflow_item *it, int64_t *at, char **by,
 	char **kind, char **note)
 {
 	sqlite3_stmt *st = l->st[LS_EVENT_GET];
@@ -347,9 +347,9 @@ proto_err loop_event_words(hub_loop *l, const loop_item *it, int64_t *at, char *
  * it (nothing with it was ever published). */
 /* Item message ids: Unix ms, or one more than the last when a burst gives
  * out more than one a millisecond. The last is kept in hub_meta, written
- * once per batch (hub_loop_before_commit), so that ids run on after a
+ * once per batch (hub_workflow_before_commit), so that ids run on after a
  * restart even when they had run ahead of the clock. */
-static proto_err read_down_id(hub_loop *l)
+static proto_err read_down_id(hub_workflow *l)
 {
 	sqlite3_stmt *st = l->st[LS_META_GET];
 	int rc;
@@ -362,7 +362,7 @@ static proto_err read_down_id(hub_loop *l)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PROTO_OK : PROTO_ERR_IO;
 }
 
-int64_t loop_next_down_id(hub_loop *l)
+int64_t workflow_next_down_id(hub_workflow *l)
 {
 	int64_t now = proto_now_ms();
 
@@ -371,7 +371,7 @@ int64_t loop_next_down_id(hub_loop *l)
 	return l->last_down_id;
 }
 
-proto_err hub_loop_before_commit(hub_loop *l)
+proto_err hub_workflow_before_commit(hub_workflow *l)
 {
 	sqlite3_stmt *st = l->st[LS_META_SET];
 
@@ -385,14 +385,14 @@ proto_err hub_loop_before_commit(hub_loop *l)
 	return err;
 }
 
-int64_t hub_loop_last_down_id(const hub_loop *l)
+int64_t hub_workflow_last_down_id(const hub_workflow *l)
 {
 	return l->last_down_id;
 }
 
 /* -------------------------------------------------------------- observer */
 
-void hub_loop_set_notify(hub_loop *l, const hub_notify *n)
+void hub_workflow_set_notify(hub_workflow *l, const hub_notify *n)
 {
 	if (n)
 		l->notify = *n;
@@ -400,20 +400,20 @@ void hub_loop_set_notify(hub_loop *l, const hub_notify *n)
 		memset(&l->notify, 0, sizeof l->notify);
 }
 
-void hub_loop_notify(hub_loop *l, hub_change kind, const char *key, const char *text,
+void hub_workflow_notify(hub_workflow *l, hub_change kind, const char *key, const char *text,
 	int64_t n)
 {
 	if (l->notify.change)
 		l->notify.change(l->notify.ud, kind, key, text, n);
 }
 
-void hub_loop_notify_commit(hub_loop *l, bool ok)
+void hub_workflow_notify_commit(hub_workflow *l, bool ok)
 {
 	if (l->notify.commit)
 		l->notify.commit(l->notify.ud, ok);
 }
 
-void hub_loop_notify_durable(hub_loop *l, bool ok)
+void hub_workflow_notify_durable(hub_workflow *l, bool ok)
 {
 	if (l->notify.durable)
 		l->notify.durable(l->notify.ud, ok);

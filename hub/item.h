@@ -1,8 +1,8 @@
-/* The closed loop's base layer, which every other file of it builds on
+/* The workflow's base layer, which every other file of it builds on
  * (downbox.c, surge.c, weather.c, rules.c, escalate.c, members.c)
- * and which calls none of them: the loop's state, its prepared statements,
+ * and which calls none of them: the workflow's state, its prepared statements,
  * an item in memory and its rows (items, events), the ids of the downbox's
- * messages and the observer's hook. Not for use outside the loop's files.
+ * messages and the observer's hook. Not for use outside the workflow's files.
  *
  * The state's parts are each owned by the file named beside them: the base
  * holds them; rules.c makes and frees the whole. */
@@ -11,10 +11,10 @@
 
 #include <sqlite3.h>
 
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/secret.h"
 #include "hub/tally.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 enum {
 	LS_ITEM_INSERT, LS_ITEM_GET, LS_ITEM_PUT, LS_EVENT, LS_DOWN_INSERT,
@@ -30,42 +30,42 @@ enum {
  * forced: a county's every station and area (Zhen'an has 1,892), so that
  * a fleet reporting from hundreds of stations does not force a flush every
  * few hundred reports. */
-#define LOOP_DIRTY_MAX 4096
+#define WORKFLOW_DIRTY_MAX 4096
 
 /* Slots of the surge rule's memory of full service items (surge.c): a
  * county's towns times its service items, with room; a slot taken by
  * another town only costs that town a count. */
-#define LOOP_SURGE_SLOTS 1024
+#define WORKFLOW_SURGE_SLOTS 1024
 
 /* A town's service item with more reports in hand within the window than
  * the surge rule's highest count: no report can fire until one of them
  * leaves the window (until, hub time), leaves the hands of its handlers
- * (loop_surge_forget) or is rolled back (the store's undone moves). */
-typedef struct loop_surge_full {
+ * (workflow_surge_forget) or is rolled back (the store's undone moves). */
+typedef struct workflow_surge_full {
 	char town[PROTO_CODE_MAX + 1]; /* "": an empty slot */
 	proto_category category;
 	int64_t until;
 	uint64_t undone;
-} loop_surge_full;
+} workflow_surge_full;
 
 /* Readable station names (downbox.c's place), by hash of the code: a county
  * has ~2,000 stations, so nearly all of them stay. */
-#define LOOP_PLACES 4096
-typedef struct loop_place {
+#define WORKFLOW_PLACES 4096
+typedef struct workflow_place {
 	char code[PROTO_CODE_MAX + 1]; /* "" when the slot is empty */
 	char *name;                    /* malloc'd; "" for a code not registered */
-} loop_place;
+} workflow_place;
 
 /* An item's body as of one of its events, encoded (proto_item_encode). */
-typedef struct loop_body {
+typedef struct workflow_body {
 	char item[PROTO_ITEM_ID_MAX];
 	int64_t seq;     /* the event's number */
 	uint64_t undone; /* the store's rollbacks when it was made */
 	bool named;      /* it names the resident */
 	char *json;
-} loop_body;
+} workflow_body;
 
-struct hub_loop {
+struct hub_workflow {
 	hub_store *store;
 	sqlite3 *db;
 	const hub_secret *secret;
@@ -78,20 +78,20 @@ struct hub_loop {
 	/* weather.c's: areas whose weather may have changed since it was last computed,
 	 * and an index of them by hash (1 + their place; 0: empty), looked
 	 * up for every report. */
-	char dirty[LOOP_DIRTY_MAX][PROTO_CODE_MAX + 1];
+	char dirty[WORKFLOW_DIRTY_MAX][PROTO_CODE_MAX + 1];
 	size_t n_dirty;
-	uint16_t dirty_at[LOOP_DIRTY_MAX * 4];
+	uint16_t dirty_at[WORKFLOW_DIRTY_MAX * 4];
 	int64_t weather_at; /* monotonic ms of the last recompute */
-	loop_surge_full surge_full[LOOP_SURGE_SLOTS]; /* surge.c's */
+	workflow_surge_full surge_full[WORKFLOW_SURGE_SLOTS]; /* surge.c's */
 	/* The item body last encoded for the stations that may see the
 	 * resident's name [1] and for the others [0] (downbox.c's snapshot): an
 	 * event's item messages and a report's receipt carry the same one. */
-	loop_body body[2];
-	loop_place places[LOOP_PLACES]; /* downbox.c's */
+	workflow_body body[2];
+	workflow_place places[WORKFLOW_PLACES]; /* downbox.c's */
 	hub_notify notify;  /* the dashboard's observer; change NULL: none */
 };
 
-typedef struct loop_item {
+typedef struct workflow_item {
 	char id[PROTO_ITEM_ID_MAX];
 	char origin[PROTO_CODE_MAX + 1];
 	char handler[PROTO_CODE_MAX + 1];
@@ -107,50 +107,50 @@ typedef struct loop_item {
 	int reminders, escalations;
 	int supervised;      /* 督办 since its deadline passed (red only) */
 	hub_tally_parts counted; /* what the tally holds for it */
-} loop_item;
+} workflow_item;
 
 /* Prepares the statements, opens the tally and reads the last downbox id,
  * over l->db (its schema made: hub/schema.h). 0 on success; on error what
- * was made is left for loop_base_close. */
-int loop_base_open(hub_loop *l);
+ * was made is left for workflow_base_close. */
+int workflow_base_open(hub_workflow *l);
 
 /* Finalizes the statements and closes the tally; accepts a half-open l. */
-void loop_base_close(hub_loop *l);
+void workflow_base_close(hub_workflow *l);
 
 /* Loads an item; PROTO_ERR_UNKNOWN_ITEM when there is none. */
-proto_err loop_item_get(hub_loop *l, const char *id, loop_item *it);
+proto_err workflow_item_get(hub_workflow *l, const char *id, workflow_item *it);
 
 /* Inserts a new item, as it is after its first event (it->seq 1), and
  * counts it into the tally. */
-proto_err loop_item_insert(hub_loop *l, loop_item *it, int64_t now);
+proto_err workflow_item_insert(hub_workflow *l, workflow_item *it, int64_t now);
 
 /* Saves the item as it is now, moving its counts in the tally (it->counted
  * then says what the tally holds for it). */
-proto_err loop_item_put(hub_loop *l, loop_item *it, int64_t now);
+proto_err workflow_item_put(hub_workflow *l, workflow_item *it, int64_t now);
 
 /* The deadline of the step the item waits for (sign or resolve). */
-int64_t loop_deadline(const loop_item *it);
+int64_t workflow_deadline(const workflow_item *it);
 
 /* Starts the colour's limits from now at the item's current tier. */
-void loop_restart_limits(hub_loop *l, loop_item *it, int64_t now);
+void workflow_restart_limits(hub_workflow *l, workflow_item *it, int64_t now);
 
 /* Appends the event row it->seq (kind, by, note at now) of an item saved
  * as it is after it, and tells the observer of the item's change. */
-proto_err loop_event_row(hub_loop *l, const loop_item *it, const char *kind,
+proto_err workflow_event_row(hub_workflow *l, const workflow_item *it, const char *kind,
 	const char *by, const char *note, int64_t now);
 
 /* The words of the item's latest event (it->seq), malloc'd (NULL where the
  * row has none), and its hub time (0 when no row). PROTO_ERR_NOMEM when a
  * copy fails (all freed). */
-proto_err loop_event_words(hub_loop *l, const loop_item *it, int64_t *at, char **by,
+proto_err workflow_event_words(hub_workflow *l, const workflow_item *it, int64_t *at, char **by,
 	char **kind, char **note);
 
 /* The next id of a message for the downbox (item and member messages
  * share the sequence); kept in hub_meta at the batch's commit
- * (hub_loop_before_commit). */
-int64_t loop_next_down_id(hub_loop *l);
+ * (hub_workflow_before_commit). */
+int64_t workflow_next_down_id(hub_workflow *l);
 
 /* Binds text s at col, or leaves it NULL when s is NULL or "". */
-void loop_bind_opt(sqlite3_stmt *st, int col, const char *s);
+void workflow_bind_opt(sqlite3_stmt *st, int col, const char *s);
 
 #endif

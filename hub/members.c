@@ -157,7 +157,7 @@ int hub_members_check(const char *path, void (*report)(void *ud, const char *msg
 /* ------------------------------------------------ telling the stations */
 
 typedef struct team_sync {
-	hub_loop *l;
+	hub_workflow *l;
 	sqlite3_stmt *get, *put, *old, *drop;
 	int64_t gen, now;
 	int sent; /* member messages queued */
@@ -173,12 +173,12 @@ static proto_err tell(team_sync *t, const char *station, const char *member,
 
 	proto_copy(m.station, sizeof m.station, station);
 	proto_copy(m.u.member.unit, sizeof m.u.member.unit, unit);
-	m.id = loop_next_down_id(t->l);
+	m.id = workflow_next_down_id(t->l);
 	json = proto_msg_encode(&m);
 	if (!json)
 		return PROTO_ERR_NOMEM;
 	t->sent++;
-	return loop_down_put(t->l, m.id, station, PROTO_MSG_MEMBER, member, json, t->now);
+	return workflow_down_put(t->l, m.id, station, PROTO_MSG_MEMBER, member, json, t->now);
 }
 
 /* The member (id, name, unit) as station must know it: told when what it
@@ -213,7 +213,7 @@ static proto_err sync_one(team_sync *t, const char *station, const char *id,
 /* Queues the member messages the members table now calls for. Inside the
  * load's transaction: the team and what the stations were told of it
  * change together, or not at all. */
-static proto_err sync_team(hub_loop *l)
+static proto_err sync_team(hub_workflow *l)
 {
 	team_sync t = {.l = l, .now = hub_clock_now()};
 	sqlite3_stmt *all = NULL, *gen = NULL;
@@ -279,7 +279,7 @@ done:
 	return err;
 }
 
-int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errlen)
+int hub_workflow_load_members(hub_workflow *l, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[512], *fl[6];
@@ -319,7 +319,7 @@ int hub_loop_load_members(hub_loop *l, const char *path, char *err, size_t errle
 		}
 		count++;
 	}
-	if (sync_team(l) || hub_loop_before_commit(l)) {
+	if (sync_team(l) || hub_workflow_before_commit(l)) {
 		snprintf(err, errlen, "%s: cannot queue the team for the stations", path);
 		goto done;
 	}

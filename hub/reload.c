@@ -12,7 +12,7 @@ static void log_member_error(void *ud, const char *msg)
 	log_error("reload: service team: %s", msg);
 }
 
-int hub_reload(const hub_reload_files *files, hub_store *store, hub_loop *loop,
+int hub_reload(const hub_reload_files *files, hub_store *store, hub_workflow *workflow,
 	hub_ingest *ingest, proto_registry **reg)
 {
 	hub_policy policy;
@@ -45,8 +45,8 @@ int hub_reload(const hub_reload_files *files, hub_store *store, hub_loop *loop,
 	}
 	proto_registry_destroy(*reg);
 	*reg = next;
-	hub_loop_set_policy(loop, &policy);
-	if (files->members && hub_loop_load_members(loop, files->members, err, sizeof err))
+	hub_workflow_set_policy(workflow, &policy);
+	if (files->members && hub_workflow_load_members(workflow, files->members, err, sizeof err))
 		log_error("reload: service team: %s; the old team stays", err);
 	log_info("reloaded: policy %s, %zu stations registered%s%s",
 		files->policy ? files->policy : "(defaults)", proto_registry_count(next),

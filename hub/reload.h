@@ -5,7 +5,7 @@
 #define HUB_RELOAD_H
 
 #include "hub/ingest.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/store.h"
 #include "protocol/registry.h"
 
@@ -19,7 +19,7 @@ typedef struct hub_reload_files {
  * together. On any error the running rules stay whole and the error is
  * logged. *reg is replaced (the old one destroyed) on success. Call with
  * no batch open (after hub_group_commit_settle). Returns 0 when reloaded. */
-int hub_reload(const hub_reload_files *files, hub_store *store, hub_loop *loop,
+int hub_reload(const hub_reload_files *files, hub_store *store, hub_workflow *workflow,
 	hub_ingest *ingest, proto_registry **reg);
 
 #endif

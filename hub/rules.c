@@ -1,9 +1,9 @@
-/* The closed loop's rules: where a report goes (its colour's tier, from
+/* The workflow's rules: where a report goes (its colour's tier, from
  * the policy), what each station's step may do to an item and who may take
- * it (the table of protocol/loop.h), and what every event does: the item
+ * it (the table of protocol/workflow.h), and what every event does: the item
  * saved, the event appended, its snapshot queued for everyone involved,
  * the surge rule and the weather told. The receipt of a report carries
- * the item as it is. Here too the loop is made over the store, and its
+ * the item as it is. Here too the workflow is made over the store, and its
  * policy replaced on a reload. Builds on the base layer (hub/item.h), the
  * downbox, the surge rule and the weather; escalation by time builds on
  * this. */
@@ -21,9 +21,9 @@
 
 /* ------------------------------------------------------------- lifecycle */
 
-hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
+hub_workflow *hub_workflow_create(hub_store *store, const hub_policy *policy)
 {
-	hub_loop *l = calloc(1, sizeof *l);
+	hub_workflow *l = calloc(1, sizeof *l);
 
 	if (!l)
 		return NULL;
@@ -31,28 +31,28 @@ hub_loop *hub_loop_create(hub_store *store, const hub_policy *policy)
 	l->db = hub_store_db(store);
 	l->secret = hub_store_secret(store);
 	l->pol = *policy;
-	if (loop_base_open(l)) {
-		hub_loop_destroy(l);
+	if (workflow_base_open(l)) {
+		hub_workflow_destroy(l);
 		return NULL;
 	}
 	return l;
 }
 
-void hub_loop_set_policy(hub_loop *l, const hub_policy *p)
+void hub_workflow_set_policy(hub_workflow *l, const hub_policy *p)
 {
 	l->pol = *p;
 	/* Full under the old counts and window, maybe not under these. */
-	loop_surge_reset(l);
+	workflow_surge_reset(l);
 	/* A reload brings the registry with the policy: names may differ. */
-	loop_down_forget(l);
+	workflow_down_forget(l);
 }
 
-void hub_loop_destroy(hub_loop *l)
+void hub_workflow_destroy(hub_workflow *l)
 {
 	if (!l)
 		return;
-	loop_base_close(l);
-	loop_down_forget(l);
+	workflow_base_close(l);
+	workflow_down_forget(l);
 	free(l);
 }
 
@@ -60,23 +60,23 @@ void hub_loop_destroy(hub_loop *l)
 
 /* Saves the item as it is after its event it->seq, appends the event and
  * queues its snapshot for everyone involved. */
-static proto_err save_event(hub_loop *l, loop_item *it, const char *kind,
+static proto_err save_event(hub_workflow *l, workflow_item *it, const char *kind,
 	const char *by, const char *note, const char *also, int64_t now)
 {
 	bool held = hub_tally_in_hand(&it->counted);
-	proto_err err = loop_item_put(l, it, now);
+	proto_err err = workflow_item_put(l, it, now);
 
 	/* Its town may have fallen below the surge rule's counts. */
 	if (!err && held && !hub_tally_in_hand(&it->counted))
-		loop_surge_forget(l, it);
+		workflow_surge_forget(l, it);
 	if (!err)
-		err = loop_event_row(l, it, kind, by, note, now);
+		err = workflow_event_row(l, it, kind, by, note, now);
 	if (!err)
-		err = loop_down_event(l, it, kind, by, note, also, now, NULL);
+		err = workflow_down_event(l, it, kind, by, note, also, now, NULL);
 	return err;
 }
 
-proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *by,
+proto_err workflow_event(hub_workflow *l, workflow_item *it, const char *kind, const char *by,
 	const char *note, const char *also, int64_t now)
 {
 	it->seq++;
@@ -85,24 +85,24 @@ proto_err loop_event(hub_loop *l, loop_item *it, const char *kind, const char *b
 	return save_event(l, it, kind, by, note, also, now);
 }
 
-proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
+proto_err hub_workflow_receipt(hub_workflow *l, const proto_msg *receipt, char **json)
 {
 	char *by, *kind, *note;
 	int64_t at;
-	loop_item it;
+	workflow_item it;
 	proto_err err;
 
 	*json = NULL;
-	err = loop_item_get(l, receipt->u.receipt.item, &it);
+	err = workflow_item_get(l, receipt->u.receipt.item, &it);
 	if (err == PROTO_ERR_UNKNOWN_ITEM)
-		return PROTO_OK; /* stored before the hub ran the loop */
+		return PROTO_OK; /* stored before the hub ran the workflow */
 	if (err)
 		return err;
 	/* The latest event's own words and time, as its item message has them. */
-	err = loop_event_words(l, &it, &at, &by, &kind, &note);
+	err = workflow_event_words(l, &it, &at, &by, &kind, &note);
 	if (err)
 		return err;
-	*json = loop_down_snapshot(l, &it, receipt->station, 0, kind, by, note,
+	*json = workflow_down_snapshot(l, &it, receipt->station, 0, kind, by, note,
 		at ? at : it.received, receipt, NULL, NULL);
 	free(by);
 	free(kind);
@@ -112,7 +112,7 @@ proto_err hub_loop_receipt(hub_loop *l, const proto_msg *receipt, char **json)
 
 /* -------------------------------------------------------------- routing */
 
-bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
+bool workflow_route(const hub_policy *p, const char *origin, proto_colour c,
 	char out[PROTO_CODE_MAX + 1])
 {
 	proto_tier want = p->colour[c].tier, have = proto_code_tier(origin);
@@ -127,39 +127,39 @@ bool loop_route(const hub_policy *p, const char *origin, proto_colour c,
 	return proto_code_ancestor(origin, want, out);
 }
 
-bool hub_loop_routable(const hub_loop *l, const proto_msg *m)
+bool hub_workflow_routable(const hub_workflow *l, const proto_msg *m)
 {
 	char handler[PROTO_CODE_MAX + 1];
 
-	return loop_route(&l->pol, m->station, m->u.report.colour, handler);
+	return workflow_route(&l->pol, m->station, m->u.report.colour, handler);
 }
 
-proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
+proto_err hub_workflow_route(hub_workflow *l, const proto_msg *m, int64_t now,
 	const proto_msg *receipt, char **json)
 {
-	loop_item it = {.colour = m->u.report.colour, .category = m->u.report.category,
+	workflow_item it = {.colour = m->u.report.colour, .category = m->u.report.category,
 			.state = PROTO_STATE_REPORTED, .created = m->ts, .received = now};
 	proto_err err;
 
 	*json = NULL;
 	proto_item_id(it.id, m->station, m->id);
 	proto_copy(it.origin, sizeof it.origin, m->station);
-	if (!loop_route(&l->pol, it.origin, it.colour, it.handler))
+	if (!workflow_route(&l->pol, it.origin, it.colour, it.handler))
 		return PROTO_ERR_BAD_VALUE;
-	loop_restart_limits(l, &it, now);
+	workflow_restart_limits(l, &it, now);
 	/* Saved as it is after its first event, "route". */
 	it.seq = 1;
-	err = loop_item_insert(l, &it, now);
+	err = workflow_item_insert(l, &it, now);
 	if (!err)
-		err = loop_event_row(l, &it, "route", "hub", NULL, now);
+		err = workflow_event_row(l, &it, "route", "hub", NULL, now);
 	if (!err)
-		err = loop_down_event(l, &it, "route", "hub", NULL, NULL, now, &m->u.report);
+		err = workflow_down_event(l, &it, "route", "hub", NULL, NULL, now, &m->u.report);
 	if (!err)
-		err = loop_surge(l, &it, now);
+		err = workflow_surge(l, &it, now);
 	if (!err)
-		err = loop_weather_update(l, it.origin, now);
+		err = workflow_weather_update(l, it.origin, now);
 	/* The item is at hand: not read back as for a duplicate's receipt. */
-	if (!err && !(*json = loop_down_snapshot(l, &it, receipt->station, 0, "route", "hub", NULL,
+	if (!err && !(*json = workflow_down_snapshot(l, &it, receipt->station, 0, "route", "hub", NULL,
 			now, receipt, &m->u.report, NULL)))
 		err = PROTO_ERR_NOMEM;
 	return err;
@@ -167,7 +167,7 @@ proto_err hub_loop_route(hub_loop *l, const proto_msg *m, int64_t now,
 
 /* ---------------------------------------------------------------- steps */
 
-static bool member_serves(hub_loop *l, const char *member, const char *handler)
+static bool member_serves(hub_workflow *l, const char *member, const char *handler)
 {
 	sqlite3_stmt *st = l->st[LS_MEMBER];
 	char station[PROTO_CODE_MAX + 1] = "";
@@ -185,27 +185,27 @@ static proto_err fail(char *field, const char *name, proto_err err)
 	return err;
 }
 
-proto_err hub_loop_apply(hub_loop *l, const proto_msg *m, int64_t now,
+proto_err hub_workflow_apply(hub_workflow *l, const proto_msg *m, int64_t now,
 	char field[PROTO_FIELD_MAX])
 {
-	return hub_loop_apply_as(l, m, m->station, now, field);
+	return hub_workflow_apply_as(l, m, m->station, now, field);
 }
 
-proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
+proto_err hub_workflow_apply_as(hub_workflow *l, const proto_msg *m, const char *by,
 	int64_t now, char field[PROTO_FIELD_MAX])
 {
 	const proto_action *a = &m->u.action;
 	int step = proto_step_parse(a->action), rating = 0;
 	char old[PROTO_CODE_MAX + 1] = "";
 	proto_state next;
-	loop_item it;
+	workflow_item it;
 	proto_err err;
 	bool need_note;
 
 	field[0] = '\0';
 	if (step < 0)
 		return fail(field, "action", PROTO_ERR_BAD_VALUE);
-	err = loop_item_get(l, a->item, &it);
+	err = workflow_item_get(l, a->item, &it);
 	if (err)
 		return fail(field, "item", err);
 	if (step == PROTO_STEP_RATE) {
@@ -215,8 +215,8 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		if (rating < 0)
 			return fail(field, "rating", PROTO_ERR_BAD_VALUE);
 	}
-	err = proto_loop_next(it.state, (proto_step)step,
-		proto_loop_roles(m->station, it.handler, it.origin),
+	err = proto_workflow_next(it.state, (proto_step)step,
+		proto_workflow_roles(m->station, it.handler, it.origin),
 		(proto_rating)rating, &next);
 	if (err)
 		return fail(field, "action", err);
@@ -242,7 +242,7 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		if (!proto_code_parent(old, it.handler))
 			return fail(field, "action", PROTO_ERR_BAD_STATE);
 		it.member[0] = '\0';
-		loop_restart_limits(l, &it, now);
+		workflow_restart_limits(l, &it, now);
 		break;
 	case PROTO_STEP_EXTEND:
 		if (!a->until)
@@ -281,10 +281,10 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		it.supervised = 0;
 		break;
 	case PROTO_STEP_MERGE: {
-		loop_item into;
+		workflow_item into;
 		if (!a->into[0])
 			return fail(field, "into", PROTO_ERR_MISSING_FIELD);
-		if (strcmp(a->into, it.id) == 0 || loop_item_get(l, a->into, &into) ||
+		if (strcmp(a->into, it.id) == 0 || workflow_item_get(l, a->into, &into) ||
 		    !proto_state_open(into.state))
 			return fail(field, "into", PROTO_ERR_BAD_VALUE);
 		proto_copy(it.into, sizeof it.into, a->into);
@@ -296,9 +296,9 @@ proto_err hub_loop_apply_as(hub_loop *l, const proto_msg *m, const char *by,
 		break;
 	}
 	it.state = next;
-	err = loop_event(l, &it, proto_step_name((proto_step)step), by, a->note,
+	err = workflow_event(l, &it, proto_step_name((proto_step)step), by, a->note,
 		old, now);
 	if (!err)
-		err = loop_weather_update(l, it.origin, now);
+		err = workflow_weather_update(l, it.origin, now);
 	return err;
 }

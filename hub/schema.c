@@ -1,5 +1,5 @@
 /* The schema of hub.db (hub/schema.h): every table the hub, its closed
- * loop, its tally and the dashboard's accounts keep there, and the steps
+ * workflow, its tally and the dashboard's accounts keep there, and the steps
  * from each version to the next. Version 1 is the schema as the releases
  * before the versions left it, written so that it takes their databases
  * (user_version 0, tables made, a column maybe missing) to it without
@@ -39,8 +39,8 @@ static const char store_tables[] =
 	 * idempotence check. */
 	"DROP INDEX IF EXISTS reports_station;";
 
-/* The closed loop's (hub/item.c and the files over it). */
-static const char loop_tables[] =
+/* The workflow's (hub/item.c and the files over it). */
+static const char workflow_tables[] =
 	"CREATE TABLE IF NOT EXISTS items("
 	"  item TEXT PRIMARY KEY, origin TEXT NOT NULL, category TEXT NOT NULL,"
 	"  colour TEXT NOT NULL, state TEXT NOT NULL, handler TEXT NOT NULL,"
@@ -173,7 +173,7 @@ static proto_err version_1(sqlite3 *db)
 	if (!err)
 		err = proto_db_exec(db, store_tables);
 	if (!err)
-		err = proto_db_exec(db, loop_tables);
+		err = proto_db_exec(db, workflow_tables);
 	if (!err)
 		err = proto_db_exec(db, HUB_SCHEMA_TALLY);
 	if (!err)

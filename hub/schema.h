@@ -7,7 +7,7 @@
  *   1        the tables as of the first versioned release: stations,
  *            inbound, reports (hub/store.c); items, events, downbox,
  *            members, team_sent, alerts, weather, hub_meta (the closed
- *            loop); tally (hub/tally.c); users (dashboard/users.c)
+ *            workflow); tally (hub/tally.c); users (dashboard/users.c)
  *   2        items_period: the reads of a scope's items by period (the
  *            wall's /api/stats)
  *

@@ -57,7 +57,7 @@ uint64_t hub_store_undone(const hub_store *s);
  * was full (SQLITE_FULL); clears it. */
 bool hub_store_take_full(hub_store *s);
 
-/* The database and the seal, for the closed loop's tables (hub/item.c). */
+/* The database and the seal, for the workflow's tables (hub/item.c). */
 sqlite3 *hub_store_db(hub_store *s);
 const hub_secret *hub_store_secret(const hub_store *s);
 

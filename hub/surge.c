@@ -15,8 +15,8 @@
 #include "protocol/str.h"
 
 /* Binds the surge query's town, service item, window and limit. */
-static void bind_surge(hub_loop *l, sqlite3_stmt *st, const char *town,
-	const loop_item *it, int64_t now, int limit)
+static void bind_surge(hub_workflow *l, sqlite3_stmt *st, const char *town,
+	const workflow_item *it, int64_t now, int limit)
 {
 	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, proto_category_name(it->category), -1, SQLITE_STATIC);
@@ -25,30 +25,30 @@ static void bind_surge(hub_loop *l, sqlite3_stmt *st, const char *town,
 }
 
 /* The slot of town's service item c in the surge rule's memory. */
-static loop_surge_full *surge_slot(hub_loop *l, const char *town, proto_category c)
+static workflow_surge_full *surge_slot(hub_workflow *l, const char *town, proto_category c)
 {
 	return &l->surge_full[(proto_str_hash(town) ^ ((uint32_t)c * 2654435761u)) %
-			      LOOP_SURGE_SLOTS];
+			      WORKFLOW_SURGE_SLOTS];
 }
 
 /* Whether town's service item c was full, and still is at now. */
-static bool surge_full(hub_loop *l, const char *town, proto_category c, int64_t now)
+static bool surge_full(hub_workflow *l, const char *town, proto_category c, int64_t now)
 {
-	const loop_surge_full *f = surge_slot(l, town, c);
+	const workflow_surge_full *f = surge_slot(l, town, c);
 
 	return f->town[0] && f->category == c && strcmp(f->town, town) == 0 &&
 	       now < f->until && f->undone == hub_store_undone(l->store);
 }
 
-void loop_surge_reset(hub_loop *l)
+void workflow_surge_reset(hub_workflow *l)
 {
 	memset(l->surge_full, 0, sizeof l->surge_full);
 }
 
-void loop_surge_forget(hub_loop *l, const loop_item *it)
+void workflow_surge_forget(hub_workflow *l, const workflow_item *it)
 {
 	char town[PROTO_CODE_MAX + 1];
-	loop_surge_full *f;
+	workflow_surge_full *f;
 
 	if (!proto_code_ancestor(it->origin, PROTO_TIER_TOWN, town))
 		return;
@@ -57,7 +57,7 @@ void loop_surge_forget(hub_loop *l, const loop_item *it)
 		f->town[0] = '\0';
 }
 
-proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
+proto_err workflow_surge(hub_workflow *l, const workflow_item *it, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_SURGE_COUNT];
 	char town[PROTO_CODE_MAX + 1], items[1024] = "[";
@@ -85,7 +85,7 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 	if (count >= limit) {
 		/* Full until the oldest counted leaves the window: new
 		 * reports only add to the count. */
-		loop_surge_full *f = surge_slot(l, town, it->category);
+		workflow_surge_full *f = surge_slot(l, town, it->category);
 		proto_copy(f->town, sizeof f->town, town);
 		f->category = it->category;
 		f->until = oldest + l->pol.surge.window_ms;
@@ -124,6 +124,6 @@ proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now)
 		proto_colour_name(colour), town, count, proto_category_name(it->category));
 	proto_err err = proto_db_step(st);
 	if (!err)
-		hub_loop_notify(l, HUB_CHANGE_ALERT, town, NULL, sqlite3_last_insert_rowid(l->db));
+		hub_workflow_notify(l, HUB_CHANGE_ALERT, town, NULL, sqlite3_last_insert_rowid(l->db));
 	return err;
 }

@@ -8,13 +8,13 @@
 
 /* Runs the rule for a new item at hub time now: an alert row (and the
  * observer told) when its town's count reaches a level. */
-proto_err loop_surge(hub_loop *l, const loop_item *it, int64_t now);
+proto_err workflow_surge(hub_workflow *l, const workflow_item *it, int64_t now);
 
 /* The item left the hands of its handlers: its town's service item is no
  * longer known to be full. */
-void loop_surge_forget(hub_loop *l, const loop_item *it);
+void workflow_surge_forget(hub_workflow *l, const workflow_item *it);
 
 /* Forgets every town known to be full (a new policy: new counts, window). */
-void loop_surge_reset(hub_loop *l);
+void workflow_surge_reset(hub_workflow *l);
 
 #endif

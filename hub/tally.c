@@ -1,6 +1,6 @@
 /* The tally: one row per reporting station holding what the dashboard's
  * headline figures and area counts, and the areas' weather, are made of.
- * The closed loop moves an item's counts as it writes the item, in the same
+ * The workflow moves an item's counts as it writes the item, in the same
  * transaction. (Older hubs kept it with SQLite triggers: with their
  * statement journals they cost a fifth of the hub's work per report.) */
 #include <stdbool.h>

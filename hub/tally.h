@@ -1,7 +1,7 @@
 /* The per-station tally of items: the all-time figures that do not depend
  * on the hour (hub/figures.c defines them), and the areas' weather's
  * counts, read instead of counting a county's items on every request. The
- * closed loop (item.c), the only writer of items, moves each item's counts
+ * workflow (item.c), the only writer of items, moves each item's counts
  * in the same transaction as the item. */
 #ifndef HUB_TALLY_H
 #define HUB_TALLY_H
@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 #include "protocol/error.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 #include "protocol/message.h"
 
 /* What one item adds to its origin's row besides `collected`, each 0 or 1,

@@ -2,7 +2,7 @@
  * storm 雷暴: any red; rain 雨: an orange overdue (reminded: at its limit
  * it turns red); overcast 阴: any orange, or many blue at one station of
  * blue's tier; cloudy 多云: blue only; clear 晴: nothing in hand. The
- * counts are the tally's (tally.c), moved by the loop as items change.
+ * counts are the tally's (tally.c), moved by the workflow as items change.
  * Over the base layer (hub/item.h) only.
  *
  * Every rule asks whether some item, or some station of blue's tier, is so:
@@ -33,7 +33,7 @@ static int rank(const char *w)
 /* The weather of the items of the stations under code, or (own) of the
  * station code itself only, from their rows in the tally. "Overdue" is an
  * orange item already reminded: at its limit the timer raises it to red. */
-static const char *compute_items(hub_loop *l, const char *code, bool own)
+static const char *compute_items(hub_workflow *l, const char *code, bool own)
 {
 	sqlite3_stmt *st = l->st[own ? LS_AREA_OWN : LS_AREA];
 	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
@@ -70,7 +70,7 @@ static const char *compute_items(hub_loop *l, const char *code, bool own)
 	return "clear";
 }
 
-static const char *compute(hub_loop *l, const char *code)
+static const char *compute(hub_workflow *l, const char *code)
 {
 	int blue_width = (int)proto_tier_digits(l->pol.colour[PROTO_COLOUR_BLUE].tier);
 	int width = (int)strlen(code);
@@ -93,7 +93,7 @@ static const char *compute(hub_loop *l, const char *code)
 }
 
 /* Weather of one area now, stored when it changed. */
-static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
+static proto_err store_weather(hub_workflow *l, const char *area, int64_t now)
 {
 	sqlite3_stmt *st = l->st[LS_WEATHER_GET];
 	const char *w = compute(l, area);
@@ -112,7 +112,7 @@ static proto_err store_weather(hub_loop *l, const char *area, int64_t now)
 	log_debug("weather of %s: %s -> %s", area, was[0] ? was : "-", w);
 	proto_err err = proto_db_step(st);
 	if (!err)
-		hub_loop_notify(l, HUB_CHANGE_WEATHER, area, w, 0);
+		hub_workflow_notify(l, HUB_CHANGE_WEATHER, area, w, 0);
 	return err;
 }
 
@@ -122,7 +122,7 @@ static int deeper_first(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
-proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
+proto_err hub_workflow_weather_flush(hub_workflow *l, int64_t now, bool force)
 {
 	int64_t mono = proto_mono_ms();
 	proto_err err = PROTO_OK;
@@ -141,7 +141,7 @@ proto_err hub_loop_weather_flush(hub_loop *l, int64_t now, bool force)
 
 /* The slot of area in the dirty index: where it is, or the empty slot
  * where it would go. The index has four slots per entry, never full. */
-static size_t slot_of(const hub_loop *l, const char *area)
+static size_t slot_of(const hub_workflow *l, const char *area)
 {
 	const size_t n = sizeof l->dirty_at / sizeof l->dirty_at[0];
 
@@ -150,7 +150,7 @@ static size_t slot_of(const hub_loop *l, const char *area)
 			return h;
 }
 
-proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
+proto_err workflow_weather_update(hub_workflow *l, const char *code, int64_t now)
 {
 	char area[PROTO_CODE_MAX + 1];
 
@@ -160,8 +160,8 @@ proto_err loop_weather_update(hub_loop *l, const char *code, int64_t now)
 		/* An area's ancestors were marked with it. */
 		if (l->dirty_at[h])
 			break;
-		if (l->n_dirty == LOOP_DIRTY_MAX) {
-			proto_err err = hub_loop_weather_flush(l, now, true);
+		if (l->n_dirty == WORKFLOW_DIRTY_MAX) {
+			proto_err err = hub_workflow_weather_flush(l, now, true);
 			if (err)
 				return err;
 			h = slot_of(l, area);

@@ -25,7 +25,7 @@
 
 typedef enum proto_msg_type {
 	PROTO_MSG_REPORT,  /* station -> hub: a new report */
-	PROTO_MSG_ACTION,  /* station -> hub: a closed-loop step on an item */
+	PROTO_MSG_ACTION,  /* station -> hub: a workflow step on an item */
 	PROTO_MSG_STATUS,  /* station -> hub: birth, heartbeat, will (retained) */
 	PROTO_MSG_RECEIPT, /* hub -> station: the end-to-end receipt */
 	PROTO_MSG_ITEM,    /* hub -> station: an item routed to the station */
@@ -107,10 +107,10 @@ typedef struct proto_item {
 	proto_category category;
 	char *title;
 	char *text;
-	char *state;      /* closed-loop state name */
+	char *state;      /* workflow state name */
 	int64_t deadline; /* ms; 0 when none */
 	/* Optional below (absent: zero, NULL or ""), filled by hubs that run
-	 * the closed loop: a snapshot after the change `event` made. */
+	 * the workflow: a snapshot after the change `event` made. */
 	char handler[PROTO_CODE_MAX + 1]; /* station handling it now */
 	int64_t seq;          /* events so far; a station keeps the highest */
 	int64_t created;      /* when reported, ms */

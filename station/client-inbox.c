@@ -348,7 +348,7 @@ static bool can(const station_cli_view *v, proto_step step)
 {
 	proto_state next;
 
-	return v->known && proto_loop_next(v->state, step, v->roles,
+	return v->known && proto_workflow_next(v->state, step, v->roles,
 				   PROTO_RATING_SATISFIED, &next) == PROTO_OK;
 }
 

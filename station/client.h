@@ -1,7 +1,7 @@
 /* Internals shared by the files of the clerk's client `minqing`:
  * client-report.c (report, list, the items' rows, the usage text),
- * client-import.c (import), client-inbox.c (inbox, show), client-loop.c
- * (the closed-loop steps) and client-text.c (localised names);
+ * client-import.c (import), client-inbox.c (inbox, show), client-workflow.c
+ * (the workflow steps) and client-text.c (localised names);
  * client-main.c starts the program and hands out the commands, and the
  * full-screen client (tui.h) uses them. */
 #ifndef STATION_CLIENT_H
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 #include "station/store.h"
 
 /* Exit codes of every command. */
@@ -61,7 +61,7 @@ void station_cli_nudge(const char *dir);
 void station_cli_time(int64_t ms, char out[STATION_CLI_TIME]);
 
 /* Localised names of a field, an error (by wire name: why the hub refused
- * a message), a closed-loop state and a timeline event (wire names; the
+ * a message), a workflow state and a timeline event (wire names; the
  * name itself when unknown). */
 const char *station_cli_field_name(const char *field);
 const char *station_cli_reason(const char *error);
@@ -120,11 +120,11 @@ typedef struct station_cli_list {
 proto_err station_cli_items(station_store *store, bool all, station_cli_list *l);
 void station_cli_list_clear(station_cli_list *l);
 
-/* Computes the view of an item for this station (client-loop.c). */
+/* Computes the view of an item for this station (client-workflow.c). */
 proto_err station_cli_view_of(station_store *store, const station_cli_item *it,
 	station_cli_view *out);
 
-/* True when name is a closed-loop command (sign, assign, ...). */
+/* True when name is a workflow command (sign, assign, ...). */
 bool station_cli_is_step(const char *name);
 
 /* What a step needs besides the item id (bits). */
@@ -137,7 +137,7 @@ enum {
 };
 int station_cli_step_needs(proto_step step);
 
-/* A closed-loop step as the clerk asks for it, from flags or from a screen. */
+/* A workflow step as the clerk asks for it, from flags or from a screen. */
 typedef struct station_cli_request {
 	proto_step step;
 	const char *item, *note, *member, *until_text, *into, *rating_text;
@@ -150,7 +150,7 @@ typedef struct station_cli_request {
 int station_cli_request_step(station_store *store, const char *dir,
 	const station_cli_request *req, char *msg, size_t len, int64_t *id);
 
-/* The station's service team as the clerk picks from it (client-loop.c). */
+/* The station's service team as the clerk picks from it (client-workflow.c). */
 #define STATION_CLI_TEAM_MAX 200 /* members offered; more are cut (said) */
 
 typedef struct station_cli_member {

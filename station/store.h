@@ -67,7 +67,7 @@ const char *station_store_code(const station_store *s);
 proto_err station_store_add_report(station_store *s, const proto_report *r,
 	int64_t *id, char field[PROTO_FIELD_MAX]);
 
-/* Validates and queues a closed-loop step; as station_store_add_report. */
+/* Validates and queues a workflow step; as station_store_add_report. */
 proto_err station_store_add_action(station_store *s, const proto_action *act,
 	int64_t *id, char field[PROTO_FIELD_MAX]);
 
@@ -107,7 +107,7 @@ typedef struct station_item {
 	const char *colour;   /* wire names */
 	const char *category;
 	const char *title;
-	const char *state;    /* closed-loop state, wire name */
+	const char *state;    /* workflow state, wire name */
 	int64_t deadline;     /* Unix ms; 0 if none */
 	int64_t updated;      /* hub time of the latest change, Unix ms */
 	int64_t received;     /* local time it arrived, Unix ms */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 #include "station/tui.h"
 
 static const int field_max[FIELD_NEXT] = {
@@ -117,7 +117,7 @@ static void load_dups(tui_app *app)
 			    !proto_state_open(v->state) ||
 			    (strncmp(it->origin, code, village) != 0 &&
 			     strncmp(it->handler, code, village) != 0) ||
-			    proto_loop_next(v->state, PROTO_STEP_COMMENT, v->roles,
+			    proto_workflow_next(v->state, PROTO_STEP_COMMENT, v->roles,
 				    PROTO_RATING_SATISFIED, &next) != PROTO_OK)
 				continue;
 			add_dup(f, it->item, it->title, station_cli_english

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "protocol/clock.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 #include "station/tui.h"
 
 /* ------------------------------------------------------------ my reports */
@@ -393,7 +393,7 @@ static bool can(const station_cli_view *v, proto_step step)
 {
 	proto_state next;
 
-	return v->known && proto_loop_next(v->state, step, v->roles, PROTO_RATING_SATISFIED,
+	return v->known && proto_workflow_next(v->state, step, v->roles, PROTO_RATING_SATISFIED,
 				   &next) == PROTO_OK;
 }
 

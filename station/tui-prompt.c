@@ -1,4 +1,4 @@
-/* The prompt of a closed-loop step on the item screen: asks, one at a time,
+/* The prompt of a workflow step on the item screen: asks, one at a time,
  * for what the step needs (a note, a member, a new deadline, a rating),
  * keeps what was typed when cancelled, and queues the step through the
  * same function the `minqing sign|assign|...` commands use. A rating on a

@@ -122,7 +122,7 @@ typedef struct tui_rows {
 	int sel, top;
 } tui_rows;
 
-/* The prompt of a closed-loop step: the fields it needs, one at a time. */
+/* The prompt of a workflow step: the fields it needs, one at a time. */
 typedef struct tui_prompt {
 	bool open;
 	char item[PROTO_ITEM_ID_MAX];

@@ -398,7 +398,7 @@ const en = {
 	err_required: 'Please fill in: {field}.',
 };
 
-// The protocol's enumerations (protocol/names.c, protocol/loop.c).
+// The protocol's enumerations (protocol/names.c, protocol/workflow.c).
 const enums = {
 	colour: {
 		blue: ['蓝', 'blue'], orange: ['橙', 'orange'], red: ['红', 'red'],
@@ -427,7 +427,7 @@ const enums = {
 		county: ['县', 'County'], town: ['镇', 'Town'],
 		village: ['村', 'Village'], group: ['组', 'Group'],
 	},
-	// Steps of the closed loop, and what the hub itself records.
+	// Steps of the workflow (闭环), and what the hub itself records.
 	kind: {
 		report: ['上报', 'reported'], route: ['分派', 'routed'],
 		remind: ['催办', 'reminder'], escalate: ['升级', 'escalated'],

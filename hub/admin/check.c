@@ -13,7 +13,7 @@
 
 #include "dashboard/dashboard.h"
 #include "hub/admin/admin.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/pki.h"
 #include "hub/policy.h"
 #include "protocol/code.h"

@@ -1,4 +1,4 @@
-"""The station's inbox and closed-loop steps, against a real broker but no
+"""The station's inbox and workflow steps, against a real broker but no
 hub: the test plays the hub. Item snapshots sent to the station are stored
 once, newest seq wins, and each is receipted (duplicates too) only on the
 station's up receipt topic; items for another station and malformed ones are

@@ -1,4 +1,4 @@
-"""The closed loop in two full-screen clients at once (two tmux terminals),
+"""The workflow in two full-screen clients at once (two tmux terminals),
 against a real broker, hub and two stations: a group files a report; the
 village finds it in its inbox and signs, assigns and resolves it with the
 keys shown on screen; the group opens the resolved item from "my reports",
@@ -23,7 +23,7 @@ def hub_state(env, item, state, what):
 
 
 def body(env):
-    env.start_village_loop(GROUP, VILLAGE)
+    env.start_village_workflow(GROUP, VILLAGE)
     item = env.report(GROUP, title="村道路灯不亮", colour="blue", category="infrastructure")
 
     village = Terminal(env, VILLAGE)

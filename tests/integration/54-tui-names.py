@@ -50,7 +50,7 @@ def key_line(screen, where, end):
 
 
 def body(env):
-    # As start_village_loop, with a registry of the test's own: it is
+    # As start_village_workflow, with a registry of the test's own: it is
     # changed and reloaded at the end.
     registry = os.path.join(env.dir, "registry.csv")
     with open(harness.REGISTRY, encoding="utf-8") as f:

@@ -200,9 +200,9 @@ class Env:
         self.procs.append(self.hub)
         return self.hub
 
-    def start_village_loop(self, group, village):
+    def start_village_workflow(self, group, village):
         """Broker, hub with a one-member service team at the village, and the
-        agents of a group and its village: the closed loop between clerks."""
+        agents of a group and its village: the workflow between clerks."""
         members = os.path.join(self.dir, "members.csv")
         with open(members, "w") as f:
             f.write(f"m-1,张队员,{village},13800000001,infrastructure\n")

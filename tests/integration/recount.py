@@ -1,6 +1,6 @@
 """The figures of docs/FIGURES.md recounted from a hub database's `items`
 and `events` tables alone, by FIGURES.md's words: what the tests compare
-every reader's figures with (64-figures-agree, 67-ledger, 35-demo-loop). Never call
+every reader's figures with (64-figures-agree, 67-ledger, 35-demo-workflow). Never call
 the hub's code from here: a recount that shared it would prove nothing."""
 
 OPEN = ("reported", "signed", "assigned")

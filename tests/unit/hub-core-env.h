@@ -1,6 +1,6 @@
 /* The hub core in a temporary folder, for the unit tests of
  * test-hub-core.c: a real hub database (hub_store) over a tiny registry and
- * service team, the closed loop over it (hub_loop) with a policy, and the
+ * service team, the workflow over it (hub_workflow) with a policy, and the
  * calls the hub's event loop makes, each given its hub time `now` (the fake
  * clock); then docs/FIGURES.md's figures said in SQL on the items table.
  * Static functions, like check.h: include it after check.h from exactly
@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "hub/figures.h"
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/policy.h"
 #include "hub/secret.h"
 #include "hub/store.h"
@@ -62,7 +62,7 @@ typedef struct env {
 	char path[600];
 	hub_secret *secret;
 	hub_store *store;
-	hub_loop *loop;
+	hub_workflow *workflow;
 	int64_t next_id; /* the stations' message ids: one sequence will do */
 } env;
 
@@ -92,11 +92,11 @@ static bool env_open(env *e, const char *name, const char *policy)
 	if (e->store && sqlite3_exec(hub_store_db(e->store), "PRAGMA synchronous = OFF",
 			NULL, NULL, NULL) == SQLITE_OK && reg &&
 	    hub_store_sync_registry(e->store, reg) == PROTO_OK)
-		e->loop = hub_loop_create(e->store, &p);
-	if (e->loop && (f = fopen(team, "w"))) {
+		e->workflow = hub_workflow_create(e->store, &p);
+	if (e->workflow && (f = fopen(team, "w"))) {
 		ok = fputs(members, f) >= 0;
 		ok = fclose(f) == 0 && ok &&
-		     hub_loop_load_members(e->loop, team, err, sizeof err) == 0;
+		     hub_workflow_load_members(e->workflow, team, err, sizeof err) == 0;
 		unlink(team);
 	}
 	proto_registry_destroy(reg);
@@ -108,7 +108,7 @@ static void env_close(env *e)
 {
 	char side[620];
 
-	hub_loop_destroy(e->loop);
+	hub_workflow_destroy(e->workflow);
 	hub_store_close(e->store);
 	hub_secret_destroy(e->secret);
 	unlink(e->path);
@@ -123,11 +123,11 @@ static sqlite3 *db_of(env *e)
 	return hub_store_db(e->store);
 }
 
-/* The batch's end as the hub's loop does it: weather, marks, commit. */
+/* The batch's end as the hub's event loop does it: weather, marks, commit. */
 static void commit(env *e, int64_t now)
 {
-	CHECK_EQ_INT(hub_loop_weather_flush(e->loop, now, true), PROTO_OK);
-	CHECK_EQ_INT(hub_loop_before_commit(e->loop), PROTO_OK);
+	CHECK_EQ_INT(hub_workflow_weather_flush(e->workflow, now, true), PROTO_OK);
+	CHECK_EQ_INT(hub_workflow_before_commit(e->workflow), PROTO_OK);
 	CHECK_EQ_INT(hub_store_commit(e->store), PROTO_OK);
 }
 
@@ -149,11 +149,11 @@ static void report(env *e, const char *station, proto_colour c, proto_category c
 	rc.u.receipt.status = PROTO_RECEIPT_ACCEPTED;
 	proto_item_id(rc.u.receipt.item, station, m.id);
 	proto_item_id(item, station, m.id);
-	CHECK(hub_loop_routable(e->loop, &m));
+	CHECK(hub_workflow_routable(e->workflow, &m));
 	CHECK_EQ_INT(hub_store_begin(e->store), PROTO_OK);
 	CHECK_EQ_INT(hub_store_stage_report(e->store, &m, now, &dup), PROTO_OK);
 	CHECK(!dup);
-	CHECK_EQ_INT(hub_loop_route(e->loop, &m, now, &rc, &json), PROTO_OK);
+	CHECK_EQ_INT(hub_workflow_route(e->workflow, &m, now, &rc, &json), PROTO_OK);
 	CHECK(json != NULL);
 	free(json);
 	commit(e, now);
@@ -173,7 +173,7 @@ static proto_err act_with(env *e, const char *station, const proto_action *a,
 	proto_copy(m.station, sizeof m.station, station);
 	m.u.action = *a;
 	CHECK_EQ_INT(hub_store_begin(e->store), PROTO_OK);
-	err = hub_loop_apply(e->loop, &m, now, last_field);
+	err = hub_workflow_apply(e->workflow, &m, now, last_field);
 	commit(e, now);
 	return err;
 }
@@ -201,7 +201,7 @@ static int tick(env *e, int64_t now)
 	int n;
 
 	CHECK_EQ_INT(hub_store_begin(e->store), PROTO_OK);
-	n = hub_loop_tick(e->loop, now);
+	n = hub_workflow_tick(e->workflow, now);
 	commit(e, now);
 	return n;
 }

@@ -446,14 +446,14 @@ static void test_item(void)
 	in.u.item.deadline = 0;
 	if (round_trip(&in, &out)) {
 		CHECK_EQ_INT(out.u.item.deadline, 0);
-		/* The closed loop's fields are optional: absent, they read empty. */
+		/* The workflow's fields are optional: absent, they read empty. */
 		CHECK_STR(out.u.item.handler, "");
 		CHECK_EQ_INT(out.u.item.seq, 0);
 		CHECK(out.u.item.event == NULL && out.u.item.reporter_name == NULL);
 	}
 	proto_msg_clear(&out);
 
-	/* A full snapshot as the closed loop sends it. */
+	/* A full snapshot as the workflow sends it. */
 	snprintf(in.u.item.handler, sizeof in.u.item.handler, "611025100");
 	in.u.item.seq = 4;
 	in.u.item.created = 1795424400000;

@@ -241,7 +241,7 @@ static void test_policy(void)
 	report(&e, VIL_A2, PROTO_COLOUR_BLUE, PROTO_CAT_LIVELIHOOD, T0 + 30 * H, kept);
 	hub_policy_defaults(&p);
 	p.colour[PROTO_COLOUR_BLUE].sign_ms = 2 * H;
-	hub_loop_set_policy(e.loop, &p);
+	hub_workflow_set_policy(e.workflow, &p);
 	report(&e, VIL_A2, PROTO_COLOUR_BLUE, PROTO_CAT_LIVELIHOOD, T0 + 31 * H, item);
 	check_at(&e, kept, "blue", TOWN_A, "reported", T0 + 54 * H, T0 + 30 * H + 5 * D);
 	check_at(&e, item, "blue", VIL_A2, "reported", T0 + 33 * H, T0 + 31 * H + 5 * D);
@@ -271,7 +271,7 @@ static void test_steps(void)
 
 	if (!env_open(&e, "steps", NULL))
 		return;
-	check_case = "the whole loop";
+	check_case = "the whole workflow";
 	report(&e, GRP_A1A, PROTO_COLOUR_BLUE, PROTO_CAT_DISPUTE, t, item);
 	check_refused(&e, item, act(&e, VIL_A1, item, "fly", NULL, t),
 		PROTO_ERR_BAD_VALUE, "action", 1, "reported");
@@ -556,7 +556,7 @@ static void test_figures(void)
 	if (!env_open(&e, "figures", NULL))
 		return;
 	check_case = "figures: the items";
-	/* a: blue, the whole loop on time, basic (基本满意); not a dispute. */
+	/* a: blue, the whole workflow on time, basic (基本满意); not a dispute. */
 	AT(T0 + H);
 	report(&e, GRP_A1A, PROTO_COLOUR_BLUE, PROTO_CAT_LIVELIHOOD, T0 + H, a);
 	/* b: orange nobody signs: red at the county at T0+6h, signed late. */

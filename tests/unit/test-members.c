@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hub/loop.h"
+#include "hub/workflow.h"
 #include "hub/secret.h"
 #include "hub/store.h"
 #include "protocol/db.h"
@@ -75,19 +75,19 @@ static int64_t messages(sqlite3 *db, const char *station, const char *member, bo
 	return count(db, sql);
 }
 
-static void load(hub_loop *l, const char *csv)
+static void load(hub_workflow *l, const char *csv)
 {
 	char err[256] = "";
 
 	write_team(csv);
 	check_case = csv;
-	CHECK_EQ_INT(hub_loop_load_members(l, team, err, sizeof err), 0);
+	CHECK_EQ_INT(hub_workflow_load_members(l, team, err, sizeof err), 0);
 	if (err[0])
 		fprintf(stderr, "\t%s\n", err);
 	check_case = NULL;
 }
 
-static void test_walk(hub_loop *l, sqlite3 *db)
+static void test_walk(hub_workflow *l, sqlite3 *db)
 {
 	char buf[256];
 
@@ -138,7 +138,7 @@ int main(void)
 	char key[600], path[600], side[640];
 	hub_secret *secret = NULL;
 	hub_store *store = NULL;
-	hub_loop *loop = NULL;
+	hub_workflow *workflow = NULL;
 	hub_policy policy;
 
 	proto_log_init("test-members", PROTO_LOG_WARN);
@@ -153,11 +153,11 @@ int main(void)
 	hub_policy_defaults(&policy);
 	secret = hub_secret_open(key, 1);
 	store = secret ? hub_store_open(path, secret) : NULL;
-	loop = store ? hub_loop_create(store, &policy) : NULL;
-	CHECK(loop != NULL);
-	if (loop)
-		test_walk(loop, hub_store_db(store));
-	hub_loop_destroy(loop);
+	workflow = store ? hub_workflow_create(store, &policy) : NULL;
+	CHECK(workflow != NULL);
+	if (workflow)
+		test_walk(workflow, hub_store_db(store));
+	hub_workflow_destroy(workflow);
 	hub_store_close(store);
 	hub_secret_destroy(secret);
 	unlink(team);

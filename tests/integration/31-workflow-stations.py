@@ -1,4 +1,4 @@
-"""The closed loop driven by the clerk's client at two real stations: a group
+"""The workflow driven by the clerk's client at two real stations: a group
 reports, its village signs, assigns, resolves; the group verifies and rates;
 both see the whole timeline. A village offline while items are routed to it
 gets every one, once, when it comes back; the hub killed with SIGKILL while
@@ -30,7 +30,7 @@ def downbox(env, station):
 
 
 def body(env):
-    env.start_village_loop(GROUP, VILLAGE)
+    env.start_village_workflow(GROUP, VILLAGE)
 
     # 1. The whole loop by the clerks.
     item = env.report(GROUP, title="村道路灯不亮", colour="blue", category="infrastructure")
@@ -193,4 +193,4 @@ def body(env):
           f"{was + 1}.. after it")
 
 
-run("31-loop-stations", body)
+run("31-workflow-stations", body)

@@ -1,4 +1,4 @@
-"""The fleet works the closed loop: every station of the first town's subtree
+"""The fleet works items through the workflow: every station of the first town's subtree
 (and the county) signs for and resolves the items routed to it, and verifies
 and rates its own reports once resolved. Every report is stored exactly once;
 every item ends rated (an unsatisfied resident reopens it, and it goes round
@@ -39,4 +39,4 @@ def body(env):
           f"checked; {result['items']} item messages answered")
 
 
-run("16-fleet-closed-loop", body)
+run("16-fleet-workflow", body)

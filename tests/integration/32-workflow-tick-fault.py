@@ -94,4 +94,4 @@ def body(env):
           f" a step on it lost one batch, then was undone alone {alone} times")
 
 
-run("32-loop-tick-fault", body)
+run("32-workflow-tick-fault", body)

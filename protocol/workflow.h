@@ -1,8 +1,8 @@
-/* The closed loop (闭环) every item follows, as a table of who may take which
+/* The workflow (闭环) every item follows, as a table of who may take which
  * step in which state. The hub enforces it; stations use the same table to
  * offer only the steps that will be accepted. Wire names are in PROTOCOL.md. */
-#ifndef PROTO_LOOP_H
-#define PROTO_LOOP_H
+#ifndef PROTO_WORKFLOW_H
+#define PROTO_WORKFLOW_H
 
 #include <stdbool.h>
 
@@ -57,19 +57,19 @@ enum {
  * visitor is decided by the handler at hand: once resolved, an item's
  * handler is the one that resolved it. A county station reporting and
  * handling its own item has no one above it and visits it itself. */
-int proto_loop_roles(const char *actor, const char *handler, const char *origin);
+int proto_workflow_roles(const char *actor, const char *handler, const char *origin);
 
 /* Whether station `actor` may see the resident's name and phone of such an
  * item: it handles it (itself, not an ancestor), reported it, or does its
  * return visit, for which it calls the resident. */
-bool proto_loop_personal(const char *actor, const char *handler, const char *origin);
+bool proto_workflow_personal(const char *actor, const char *handler, const char *origin);
 
 /* Checks step in state for a station with roles. On PROTO_OK *next is the
  * state after the step (for a rating, an unsatisfied one reopens the item:
  * pass the rating; it is ignored for other steps). PROTO_ERR_BAD_STATE when
  * the step is not legal in this state, PROTO_ERR_NOT_ALLOWED when it is but
  * not for these roles. */
-proto_err proto_loop_next(proto_state state, proto_step step, int roles,
+proto_err proto_workflow_next(proto_state state, proto_step step, int roles,
 	proto_rating rating, proto_state *next);
 
 /* True while the item waits on its handler (counts for deadlines, weather). */

@@ -1,11 +1,11 @@
-/* The closed loop's rules as data: one row per step saying in which states it
+/* The workflow's rules as data: one row per step saying in which states it
  * is legal, who may take it, and where it leads. Keeping them in one table
  * lets the hub, the client and PROTOCOL.md agree by construction. */
 #include <stdio.h>
 #include <string.h>
 
 #include "protocol/code.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 #define S(x) (1u << PROTO_STATE_##x)
 #define OPEN (S(REPORTED) | S(SIGNED) | S(ASSIGNED))
@@ -67,7 +67,7 @@ static const char *const rating_names[PROTO_RATING__COUNT][2] = {
 	[PROTO_RATING_UNSATISFIED] = {"unsatisfied", "不满意"},
 };
 
-int proto_loop_roles(const char *actor, const char *handler, const char *origin)
+int proto_workflow_roles(const char *actor, const char *handler, const char *origin)
 {
 	int roles = 0;
 
@@ -87,14 +87,14 @@ int proto_loop_roles(const char *actor, const char *handler, const char *origin)
 	return roles;
 }
 
-bool proto_loop_personal(const char *actor, const char *handler, const char *origin)
+bool proto_workflow_personal(const char *actor, const char *handler, const char *origin)
 {
 	return actor && handler && origin &&
 	       (strcmp(actor, handler) == 0 || strcmp(actor, origin) == 0 ||
-		(proto_loop_roles(actor, handler, origin) & PROTO_ROLE_VISITOR));
+		(proto_workflow_roles(actor, handler, origin) & PROTO_ROLE_VISITOR));
 }
 
-proto_err proto_loop_next(proto_state state, proto_step step, int roles,
+proto_err proto_workflow_next(proto_state state, proto_step step, int roles,
 	proto_rating rating, proto_state *next)
 {
 	if ((unsigned)state >= PROTO_STATE__COUNT || (unsigned)step >= PROTO_STEP__COUNT)

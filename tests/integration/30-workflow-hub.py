@@ -1,4 +1,4 @@
-"""The closed loop at the hub, with stations played by the test account (it
+"""The workflow at the hub, with stations played by the test account (it
 may publish on every station's topics, as the broker would deliver them):
 routing of every colour from every tier; the whole loop from report to
 rating with every illegal step rejected; escalation by time with reminders
@@ -309,4 +309,4 @@ def body(env):
           "clears its own")
 
 
-run("30-loop-hub", body)
+run("30-workflow-hub", body)

@@ -1,7 +1,7 @@
-/* The closed loop's table: the whole path from report to rating, every step
+/* The workflow's table: the whole path from report to rating, every step
  * in every state (legal or bad_state), roles (not_allowed), names. */
 #include "check.h"
-#include "protocol/loop.h"
+#include "protocol/workflow.h"
 
 #define COUNTY "611025"
 #define TOWN "611025100"
@@ -13,7 +13,7 @@ static proto_state step(proto_state s, proto_step st, int roles, proto_err want)
 {
 	proto_state next = s;
 
-	CHECK_STR(proto_err_name(proto_loop_next(s, st, roles, PROTO_RATING_SATISFIED,
+	CHECK_STR(proto_err_name(proto_workflow_next(s, st, roles, PROTO_RATING_SATISFIED,
 		&next)), proto_err_name(want));
 	return next;
 }
@@ -21,32 +21,32 @@ static proto_state step(proto_state s, proto_step st, int roles, proto_err want)
 static void test_roles(void)
 {
 	/* A village's blue item reported by one of its groups. */
-	CHECK_EQ_INT(proto_loop_roles(VILLAGE, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
-	CHECK_EQ_INT(proto_loop_roles(TOWN, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
-	CHECK_EQ_INT(proto_loop_roles(COUNTY, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
-	CHECK_EQ_INT(proto_loop_roles(GROUP, VILLAGE, GROUP),
+	CHECK_EQ_INT(proto_workflow_roles(VILLAGE, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
+	CHECK_EQ_INT(proto_workflow_roles(TOWN, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
+	CHECK_EQ_INT(proto_workflow_roles(COUNTY, VILLAGE, GROUP), PROTO_ROLE_HANDLER);
+	CHECK_EQ_INT(proto_workflow_roles(GROUP, VILLAGE, GROUP),
 		PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
-	CHECK_EQ_INT(proto_loop_roles(OTHER_VILLAGE, VILLAGE, GROUP), 0);
+	CHECK_EQ_INT(proto_workflow_roles(OTHER_VILLAGE, VILLAGE, GROUP), 0);
 	/* A village reporting its own blue item handles it too, and its town
 	 * does the return visit: nobody verifies their own work. */
-	CHECK_EQ_INT(proto_loop_roles(VILLAGE, VILLAGE, VILLAGE),
+	CHECK_EQ_INT(proto_workflow_roles(VILLAGE, VILLAGE, VILLAGE),
 		PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER);
-	CHECK_EQ_INT(proto_loop_roles(TOWN, VILLAGE, VILLAGE),
+	CHECK_EQ_INT(proto_workflow_roles(TOWN, VILLAGE, VILLAGE),
 		PROTO_ROLE_HANDLER | PROTO_ROLE_VISITOR);
-	CHECK_EQ_INT(proto_loop_roles(COUNTY, VILLAGE, VILLAGE), PROTO_ROLE_HANDLER);
+	CHECK_EQ_INT(proto_workflow_roles(COUNTY, VILLAGE, VILLAGE), PROTO_ROLE_HANDLER);
 	/* Escalated away from the village that reported it: the village
 	 * visits again. */
-	CHECK_EQ_INT(proto_loop_roles(VILLAGE, TOWN, VILLAGE),
+	CHECK_EQ_INT(proto_workflow_roles(VILLAGE, TOWN, VILLAGE),
 		PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
-	CHECK_EQ_INT(proto_loop_roles(TOWN, TOWN, VILLAGE), PROTO_ROLE_HANDLER);
+	CHECK_EQ_INT(proto_workflow_roles(TOWN, TOWN, VILLAGE), PROTO_ROLE_HANDLER);
 	/* The county's own item: nobody above it. */
-	CHECK_EQ_INT(proto_loop_roles(COUNTY, COUNTY, COUNTY),
+	CHECK_EQ_INT(proto_workflow_roles(COUNTY, COUNTY, COUNTY),
 		PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER | PROTO_ROLE_VISITOR);
-	CHECK_EQ_INT(proto_loop_roles("junk", VILLAGE, GROUP), 0);
-	CHECK_EQ_INT(proto_loop_roles(NULL, VILLAGE, GROUP), 0);
+	CHECK_EQ_INT(proto_workflow_roles("junk", VILLAGE, GROUP), 0);
+	CHECK_EQ_INT(proto_workflow_roles(NULL, VILLAGE, GROUP), 0);
 }
 
-static void test_whole_loop(void)
+static void test_whole_workflow(void)
 {
 	int h = PROTO_ROLE_HANDLER, r = PROTO_ROLE_VISITOR;
 	proto_state s = PROTO_STATE_REPORTED, next;
@@ -65,7 +65,7 @@ static void test_whole_loop(void)
 	s = step(s, PROTO_STEP_VERIFY, r, PROTO_OK);
 	CHECK_EQ_INT(s, PROTO_STATE_VERIFIED);
 	/* Unsatisfied: back to the handler, signed. */
-	CHECK_EQ_INT(proto_loop_next(s, PROTO_STEP_RATE, r, PROTO_RATING_UNSATISFIED,
+	CHECK_EQ_INT(proto_workflow_next(s, PROTO_STEP_RATE, r, PROTO_RATING_UNSATISFIED,
 		&next), PROTO_OK);
 	CHECK_EQ_INT(next, PROTO_STATE_SIGNED);
 	s = step(s, PROTO_STEP_RATE, r, PROTO_OK);
@@ -101,17 +101,17 @@ static void test_every_cell(void)
 	for (int st = 0; st < PROTO_STEP__COUNT; st++)
 		for (int s = 0; s < PROTO_STATE__COUNT; s++) {
 			check_case = proto_step_name((proto_step)st);
-			proto_err e = proto_loop_next((proto_state)s, (proto_step)st,
+			proto_err e = proto_workflow_next((proto_state)s, (proto_step)st,
 				PROTO_ROLE_HANDLER | PROTO_ROLE_REPORTER |
 				PROTO_ROLE_VISITOR, PROTO_RATING_BASIC, &next);
 			CHECK_EQ_INT(e == PROTO_OK, legal[st][s] == '1');
 			/* Nobody in particular may do nothing anywhere. */
-			e = proto_loop_next((proto_state)s, (proto_step)st, 0,
+			e = proto_workflow_next((proto_state)s, (proto_step)st, 0,
 				PROTO_RATING_BASIC, &next);
 			CHECK(e != PROTO_OK);
 		}
 	check_case = NULL;
-	CHECK_EQ_INT(proto_loop_next(PROTO_STATE__COUNT, PROTO_STEP_SIGN,
+	CHECK_EQ_INT(proto_workflow_next(PROTO_STATE__COUNT, PROTO_STEP_SIGN,
 		PROTO_ROLE_HANDLER, 0, &next), PROTO_ERR_INVAL);
 }
 
@@ -134,7 +134,7 @@ static void test_names(void)
 int main(void)
 {
 	test_roles();
-	test_whole_loop();
+	test_whole_workflow();
 	test_every_cell();
 	test_names();
 	return check_finish();

@@ -1,4 +1,4 @@
-/* The clerk's closed-loop commands (sign, assign, resolve, return, extend,
+/* The clerk's workflow commands (sign, assign, resolve, return, extend,
  * verify, rate, reopen, withdraw, merge, comment): each checks the step
  * against what the station knows of the item, queues an action in the
  * outbox and returns; the agent sends it when it can.
@@ -47,7 +47,7 @@ static int replay(void *ud, const station_entry *e)
 		return 0;
 	step = proto_step_parse(m.u.action.action);
 	rating = proto_rating_parse(m.u.action.rating);
-	if (step >= 0 && proto_loop_next(v->state, (proto_step)step, v->roles,
+	if (step >= 0 && proto_workflow_next(v->state, (proto_step)step, v->roles,
 				 rating < 0 ? PROTO_RATING_SATISFIED : (proto_rating)rating,
 				 &next) == PROTO_OK) {
 		v->state = next;
@@ -67,7 +67,7 @@ proto_err station_cli_view_of(station_store *store, const station_cli_item *it,
 	replay_ctx c = {.view = out, .snapshot_at = it->received};
 
 	memset(out, 0, sizeof *out);
-	out->roles = proto_loop_roles(station_store_code(store), it->handler, it->origin);
+	out->roles = proto_workflow_roles(station_store_code(store), it->handler, it->origin);
 	out->known = state >= 0;
 	if (!out->known)
 		return station_store_actions(store, it->item, replay, &c) ? PROTO_ERR_IO
@@ -216,7 +216,7 @@ static int check_step(station_store *store, const station_cli_item *it,
 	}
 	if (!v.known)
 		return 0; /* a state from a newer hub: let the hub judge */
-	err = proto_loop_next(v.state, step, v.roles, rating, &next);
+	err = proto_workflow_next(v.state, step, v.roles, rating, &next);
 	if (err == PROTO_ERR_BAD_STATE) {
 		snprintf(msg, len, T("状态不允许此操作：%s 现在是“%s”，不能%s",
 			"not possible in this state: %s is %s, cannot %s"), it->item,

@@ -421,4 +421,4 @@ def body(env):
         raise
 
 
-run("35-demo-loop", body)
+run("35-demo-workflow", body)

@@ -137,4 +137,4 @@ def body(env):
           "and why; nothing else moved it")
 
 
-run("33-loop-deadlines", body)
+run("33-workflow-deadlines", body)
