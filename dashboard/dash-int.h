@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 
 #include "dashboard/dashboard.h"
-#include "dashboard/events.h"
+#include "dashboard/sse.h"
 #include "dashboard/session.h"
 #include "dashboard/throttle.h"
 #include "dashboard/watch.h"
@@ -40,7 +40,7 @@ struct dash {
 	struct MHD_Daemon *mhd;
 	dash_sessions *sessions;
 	dash_throttle *throttle;
-	dash_events *events;
+	dash_sse *events;
 	dash_watch *watch;        /* request deadlines, streams' hang-ups */
 	bool tls;                 /* HTTPS: Secure cookies, HSTS, https:// origins */
 	char *tls_cert, *tls_key; /* their PEM text, kept while the server runs */
@@ -218,7 +218,7 @@ void dash_core_durable(dash *d, bool ok);
 /* Fails every waiting step and refuses new ones (the hub is stopping). */
 void dash_core_fail_all(dash *d);
 
-/* ---- events.c: the live feed (events.h) */
+/* ---- sse.c: the live feed, Server-Sent Events (sse.h) */
 
 /* ---- http.c: the server and its routing */
 /* Starts libmicrohttpd's pool (and the connection watcher) serving d at

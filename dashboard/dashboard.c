@@ -23,14 +23,14 @@ static void on_change(void *ud, hub_change kind, const char *key, const char *te
 	int64_t n)
 {
 	dash *d = ud;
-	dash_events_note(d->events, kind, key, text, n);
+	dash_sse_note(d->events, kind, key, text, n);
 }
 
 static void on_commit(void *ud, bool ok)
 {
 	dash *d = ud;
 	dash_core_committed(d, ok);
-	dash_events_commit(d->events, ok);
+	dash_sse_commit(d->events, ok);
 }
 
 static void on_durable(void *ud, bool ok)
@@ -97,7 +97,7 @@ dash *dash_create(const dash_opts *o)
 	d->secret = hub_store_secret(o->store);
 	d->sessions = dash_sessions_create(d->session_idle_ms);
 	d->throttle = dash_throttle_create();
-	d->events = dash_events_create(d);
+	d->events = dash_sse_create(d);
 	if (d->wake_fd < 0 || !d->db_path || !d->sessions || !d->throttle || !d->events)
 		goto fail;
 	if (o->tls_cert && *o->tls_cert && o->tls_key && *o->tls_key) {
@@ -127,14 +127,14 @@ void dash_destroy(dash *d)
 		hub_workflow_set_notify(d->workflow, NULL);
 	dash_core_fail_all(d);
 	if (d->events)
-		dash_events_close(d->events);
+		dash_sse_close(d->events);
 	if (d->mhd)
 		MHD_stop_daemon(d->mhd);
 	/* After the server: it closes its connections through the watcher. */
 	dash_watch_destroy(d->watch);
 	for (size_t i = 0; i < d->n_readers; i++)
 		sqlite3_close(d->readers[i]);
-	dash_events_destroy(d->events);
+	dash_sse_destroy(d->events);
 	dash_throttle_destroy(d->throttle);
 	dash_sessions_destroy(d->sessions);
 	free(d->tls_cert);
@@ -152,7 +152,7 @@ void dash_destroy(dash *d)
 
 int dash_wait_ms(dash *d, int64_t mono)
 {
-	return d ? dash_events_wait(d->events, mono) : -1;
+	return d ? dash_sse_wait(d->events, mono) : -1;
 }
 
 int dash_fd(const dash *d)

@@ -1,7 +1,7 @@
 /* The HTTP server: libmicrohttpd's own threads (a small pool, epoll,
  * suspend/resume for the live streams). This is the hub's only second
  * thread of control, there because the library demands it; the hand-off to
- * the core is in core.c and events.c. Here: reading requests (bodies
+ * the core is in core.c and sse.c. Here: reading requests (bodies
  * capped), routing them to the handlers, and the headers every answer
  * carries; the answers themselves are made in reply.c. */
 #include <arpa/inet.h>
@@ -185,7 +185,7 @@ static void route_api(dash_req *r)
 			"Last-Event-ID");
 		if (!last)
 			last = dash_arg(r, "last_id");
-		dash_events_stream(d->events, r, last ? stream_id(last) : -1);
+		dash_sse_stream(d->events, r, last ? stream_id(last) : -1);
 		return;
 	}
 	if (is(p, "/logout") || (strncmp(p, "/items/", 7) == 0 && strstr(p + 7, "/actions"))) {
@@ -370,7 +370,7 @@ static void *start_pool(void *arg)
 	if (setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + POOL_NICE) != 0)
 		log_warn("http: cannot lower the pool's priority: %s", strerror(errno));
 	/* The watcher too runs at the pool's priority: made here. */
-	s->d->watch = dash_watch_create(dash_events_hungup, s->d->events);
+	s->d->watch = dash_watch_create(dash_sse_hungup, s->d->events);
 	if (!s->d->watch)
 		return NULL;
 	/* Without TLS the array is its last item alone. */

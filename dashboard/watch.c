@@ -6,7 +6,7 @@
  * under that same mutex. The library announces a closing connection
  * (dash_watch_close) before it closes the socket, so a socket is never shut
  * down after its number could have been given to another file. Streams'
- * sockets sit in the epoll set only while they are suspended (events.c adds
+ * sockets sit in the epoll set only while they are suspended (sse.c adds
  * and removes them under its own lock); the hang-up callback runs with no
  * lock of this file held. */
 #include <errno.h>

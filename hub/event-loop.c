@@ -29,7 +29,7 @@
  *    is queued under queue_lock and the eventfd dash_fd written, and the
  *    worker waits on queue_done until the core has staged, committed and
  *    synced it (dashboard/core.c); live streams read the ring the core
- *    appends to, under its mutex (dashboard/events.c).
+ *    appends to, under its mutex (dashboard/sse.c).
  *  - the connection watcher (dashboard/watch.c), at the pool's priority:
  *    request deadlines and hang-ups of suspended streams, under its own
  *    mutex; it tells the ring of a hang-up.

@@ -18,7 +18,7 @@ from harness import run, check, start_hub_http, add_user, Web
 COUNTY = "611025"
 VILLAGE, GROUP = "611025100201", "611025100201001"
 PW = "county-pass-1"
-RING = 4096  # DASH_RING in dashboard/events.h
+RING = 4096  # DASH_RING in dashboard/sse.h
 
 
 class Stream:

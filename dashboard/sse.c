@@ -1,8 +1,9 @@
-/* The ring and the streams. Threads: the core appends (after its commit),
- * HTTP workers read; one mutex guards the ring and the list of suspended
- * streams. An item's or alert's JSON is built lazily, once, by the first
- * stream that sends it, on that worker's read connection: the core only
- * copies an id, so a hub with no one watching pays next to nothing.
+/* The live feed (Server-Sent Events) of /api/events. Threads: the core
+ * appends (after its commit), HTTP workers read; one mutex guards the ring
+ * and the list of suspended streams. An item's or alert's JSON is built
+ * lazily, once, by the first stream that sends it, on that worker's read
+ * connection: the core only copies an id, so a hub with no one watching pays
+ * next to nothing.
  *
  * Suspension follows libmicrohttpd's rule: the content reader suspends its
  * own connection and returns 0; whoever grows the ring resumes every
@@ -36,7 +37,7 @@ typedef struct pending {
 } pending;
 
 struct dash_stream {
-	dash_events *e;
+	dash_sse *e;
 	struct MHD_Connection *conn;
 	int fd;                 /* its socket, watched while suspended */
 	char scope[PROTO_CODE_MAX + 1];
@@ -55,7 +56,7 @@ struct dash_stream {
  * news). Core thread only. */
 #define SEEN_SLOTS 8192
 
-struct dash_events {
+struct dash_sse {
 	dash *d;
 	pthread_mutex_t lock;
 	event ring[DASH_RING];
@@ -77,9 +78,9 @@ struct dash_events {
 	struct { char code[PROTO_CODE_MAX + 1]; signed char online; } seen[SEEN_SLOTS];
 };
 
-dash_events *dash_events_create(dash *d)
+dash_sse *dash_sse_create(dash *d)
 {
-	dash_events *e = calloc(1, sizeof *e);
+	dash_sse *e = calloc(1, sizeof *e);
 
 	if (!e)
 		return NULL;
@@ -94,7 +95,7 @@ dash_events *dash_events_create(dash *d)
 	return e;
 }
 
-void dash_events_destroy(dash_events *e)
+void dash_sse_destroy(dash_sse *e)
 {
 	if (!e)
 		return;
@@ -105,7 +106,7 @@ void dash_events_destroy(dash_events *e)
 	free(e);
 }
 
-int64_t dash_events_last(dash_events *e)
+int64_t dash_sse_last(dash_sse *e)
 {
 	pthread_mutex_lock(&e->lock);
 	int64_t id = e->last_id;
@@ -115,7 +116,7 @@ int64_t dash_events_last(dash_events *e)
 
 /* ------------------------------------------------------------ core side */
 
-static bool station_changed(dash_events *e, const char *code, int online)
+static bool station_changed(dash_sse *e, const char *code, int online)
 {
 	size_t h = 5381;
 
@@ -137,7 +138,7 @@ static bool station_changed(dash_events *e, const char *code, int online)
 	return true;
 }
 
-void dash_events_note(dash_events *e, hub_change kind, const char *key,
+void dash_sse_note(dash_sse *e, hub_change kind, const char *key,
 	const char *text, int64_t n)
 {
 	pending *p;
@@ -158,7 +159,7 @@ void dash_events_note(dash_events *e, hub_change kind, const char *key,
 	p->n = n;
 }
 
-static void resume_all(dash_events *e)
+static void resume_all(dash_sse *e)
 {
 	for (dash_stream *s = e->suspended, *next; s; s = next) {
 		next = s->next;
@@ -170,9 +171,9 @@ static void resume_all(dash_events *e)
 	e->suspended = NULL;
 }
 
-void dash_events_hungup(void *ud, void *arg)
+void dash_sse_hungup(void *ud, void *arg)
 {
-	dash_events *e = ud;
+	dash_sse *e = ud;
 
 	pthread_mutex_lock(&e->lock);
 	/* Only a stream still suspended, and only when its socket really has
@@ -198,11 +199,11 @@ void dash_events_hungup(void *ud, void *arg)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void dash_events_commit(dash_events *e, bool ok)
+void dash_sse_commit(dash_sse *e, bool ok)
 {
 	int64_t mono = proto_mono_ms();
 	bool keepalive = mono - e->keepalive_at >= DASH_KEEPALIVE_MS;
-	bool due = dash_events_wait(e, mono) == 0;
+	bool due = dash_sse_wait(e, mono) == 0;
 
 	if (ok)
 		e->n_ready = e->n_pend;
@@ -212,7 +213,7 @@ void dash_events_commit(dash_events *e, bool ok)
 		return;
 	/* The workers run at a lower priority (http.c): the core must never
 	 * wait for one holding the lock. Busy, the events wait for the next
-	 * pass, at most DASH_RETRY_MS away (dash_events_wait). */
+	 * pass, at most DASH_RETRY_MS away (dash_sse_wait). */
 	if (pthread_mutex_trylock(&e->lock) != 0)
 		return;
 	for (size_t i = 0; i < e->n_pend; i++) {
@@ -249,7 +250,7 @@ void dash_events_commit(dash_events *e, bool ok)
 	pthread_mutex_unlock(&e->lock);
 }
 
-int dash_events_wait(dash_events *e, int64_t mono)
+int dash_sse_wait(dash_sse *e, int64_t mono)
 {
 	int64_t left;
 
@@ -261,7 +262,7 @@ int dash_events_wait(dash_events *e, int64_t mono)
 	return left > 0 ? (int)left : 0;
 }
 
-void dash_events_close(dash_events *e)
+void dash_sse_close(dash_sse *e)
 {
 	pthread_mutex_lock(&e->lock);
 	e->closing = true;
@@ -337,7 +338,7 @@ static bool append_event(dash_stream *s, int64_t id, const char *kind, const cha
  * drop and retake to build an event's JSON. */
 static void fill(dash_stream *s)
 {
-	dash_events *e = s->e;
+	dash_sse *e = s->e;
 	int sent = 0, fresh = 0;
 
 	/* Where the ring cannot take the stream on (an id from the future, from
@@ -411,7 +412,7 @@ static void park(dash_stream *s)
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	dash_stream *s = cls;
-	dash_events *e = s->e;
+	dash_sse *e = s->e;
 	size_t n;
 
 	if (s->off == s->len) {
@@ -459,7 +460,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 static void stream_free(void *cls)
 {
 	dash_stream *s = cls;
-	dash_events *e = s->e;
+	dash_sse *e = s->e;
 
 	pthread_mutex_lock(&e->lock);
 	/* Normally not suspended when MHD lets go of it; unlink anyway. */
@@ -475,7 +476,7 @@ static void stream_free(void *cls)
 	free(s);
 }
 
-void dash_events_stream(dash_events *e, dash_req *r, int64_t last_id)
+void dash_sse_stream(dash_sse *e, dash_req *r, int64_t last_id)
 {
 	dash_stream *s = calloc(1, sizeof *s);
 	struct MHD_Response *resp;
