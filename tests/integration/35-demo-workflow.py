@@ -8,7 +8,7 @@ human pace. While it runs:
   verified, rated) and every turn (escalated, returned, extended, rated
   unsatisfied and reopened), counted from the hub's SQLite file;
 - /api/overview and /api/stats (county scope) show believable figures (on
-  time strictly between 0 and 100 %, a satisfaction, a ranking) and each
+  time strictly between 0 and 100 %, a satisfaction above 0, a ranking) and each
   figure equals recount.py's recount from the same file at the same moment;
 - the county's and every town's station is online (none 从未上线) and the
   overview's offline count equals the stations table's;
@@ -284,7 +284,11 @@ def first_run(env):
     check(f["on_time_rate"] is not None and 0 < f["on_time_rate"] < 1,
           f"on-time rate {f['on_time_rate']} (resolve_due {f['resolve_due']})")
     check(f["sign_rate"] is not None and 0 < f["sign_rate"] <= 1, f"sign rate {f['sign_rate']}")
-    check(f["satisfaction"] is not None and 0 < f["satisfaction"] < 1,
+    # Satisfaction counts each item's latest rating: an item rated
+    # unsatisfied is reopened and, at the demo's pace, often rated again
+    # before the read, so 100 % is a true figure (the turn "rated
+    # unsatisfied and reopened" is checked from the events above).
+    check(f["satisfaction"] is not None and 0 < f["satisfaction"] <= 1,
           f"satisfaction {f['satisfaction']} of {f['rated']} rated")
     check(st["ranking"] and any(r["closed"] for r in st["ranking"]) and st["ranking_handled"],
           f"ranking {st['ranking'][:2]}")
