@@ -90,8 +90,8 @@ int main(int argc, char **argv)
 	};
 	echo e = {.county = "611025"};
 	const char *broker = NULL, *user = NULL, *password = NULL;
-	char host[256];
-	int port, c, sigfd, rc = 1;
+	char err[400];
+	int c, sigfd, rc = 1;
 	proto_link *link = NULL;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		}
 	}
 	proto_log_init("minqing-echo", PROTO_LOG_INFO);
-	if (!broker || !proto_link_parse_address(broker, host, sizeof host, &port) ||
+	if (!broker || !proto_link_check_brokers(broker, err, sizeof err) ||
 	    !proto_topic_for(e.topic_status, sizeof e.topic_status, e.county, PROTO_MSG_HUB) ||
 	    !proto_topic_hub_filter(e.filter, sizeof e.filter, e.county)) {
 		log_error("need --broker HOST:PORT and a county code");
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	mosquitto_lib_init();
 	sigfd = proto_signals_init();
 	link = proto_link_create(&(proto_link_opts){
-		.host = host, .port = port, .client_id = "echo",
+		.broker = broker, .client_id = "echo",
 		.user = user, .password = password, .clean_session = true,
 		.max_inflight = 1000,
 	}, &(proto_link_cbs){

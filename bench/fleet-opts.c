@@ -14,7 +14,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: minqing-fleet --towns T --villages V --groups G --write-registry FILE\n"
-		"       minqing-fleet --broker HOST:PORT (--registry FILE | --towns T\n"
+		"       minqing-fleet --broker HOST:PORT[,HOST:PORT...] (--registry FILE | --towns T\n"
 		"           --villages V --groups G [--write-registry FILE])\n"
 		"           --rate R (--count N | --duration S) [--json OUT] [--ids FILE]\n"
 		"           [--user-file F] [--cafile F] [--stations N|all] [--all-tiers]\n"
@@ -126,7 +126,7 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 		{NULL, 0, NULL, 0},
 	};
 	const char *broker = NULL;
-	char err[128];
+	char err[400];
 	double v = 0; /* set by number() before each use; gcc -O3 cannot tell */
 	int c;
 
@@ -272,11 +272,10 @@ int fleet_opts_parse(int argc, char **argv, fleet_opts *o, const char **level)
 			o->county);
 		return 2;
 	}
-	if (!o->write_only &&
-	    !proto_link_parse_address(broker, o->host, sizeof o->host, &o->port)) {
-		fprintf(stderr, "minqing-fleet: broker address '%s' is not HOST:PORT\n",
-			broker);
+	if (!o->write_only && !proto_link_check_brokers(broker, err, sizeof err)) {
+		fprintf(stderr, "minqing-fleet: --broker: %s\n", err);
 		return 2;
 	}
+	o->broker = broker;
 	return 0;
 }

@@ -358,7 +358,7 @@ int fleet_run_events(fleet *f)
 	f->t0 = proto_mono_ms();
 	l.next_start = (double)f->t0;
 	l.next_progress = f->t0 + PROGRESS_MS;
-	log_info("simulating %zu stations against %s:%d", f->n_st, f->o.host, f->o.port);
+	log_info("simulating %zu stations against %s", f->n_st, f->o.broker);
 
 	while (f->phase != FLEET_DONE) {
 		int64_t now, wait = PROGRESS_MS;

@@ -589,7 +589,7 @@ int fleet_station_init(fleet *f, fleet_station *s, const proto_station *reg,
 	}
 	snprintf(client_id, sizeof client_id, "st-%s", reg->code);
 	s->link = proto_link_create(&(proto_link_opts){
-		.host = f->o.host, .port = f->o.port, .client_id = client_id,
+		.broker = f->o.broker, .client_id = client_id,
 		.user = password ? reg->code : NULL, .password = password,
 		.cafile = f->o.cafile, .clean_session = false,
 		.keepalive = f->o.keepalive, .backoff_max_ms = f->o.backoff_max_ms,

@@ -88,8 +88,7 @@ typedef struct fleet_station {
 } fleet_station;
 
 typedef struct fleet_opts {
-	char host[256];
-	int port;
+	const char *broker;     /* the broker or its nodes (proto_link_opts) */
 	const char *cafile, *user_file, *registry, *json, *ids, *write_registry;
 	bool write_only;        /* no broker: write the made-up registry, exit */
 	const char *county;

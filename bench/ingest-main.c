@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 		in = commit ? hub_ingest_create(store, workflow, commit, reg, "611025", 0, 1) :
 			NULL;
 		/* Never connected: receipts and item messages go nowhere. */
-		link = proto_link_create(&(proto_link_opts){.host = "127.0.0.1", .port = 1,
+		link = proto_link_create(&(proto_link_opts){.broker = "127.0.0.1:1",
 			.client_id = "minqing-ingest"}, NULL, NULL);
 		if (!in || !link)
 			goto done;

@@ -216,11 +216,14 @@ int hub_event_loop_run(const hub_event_loop_opts *o)
 	proto_topic_hub_filter(c.filter, sizeof c.filter, o->county);
 	snprintf(client_id, sizeof client_id, "hub-%s", o->county);
 	c.link = proto_link_create(&(proto_link_opts){
-		.host = o->host, .port = o->port, .client_id = client_id,
+		.broker = o->broker, .client_id = client_id,
 		.user = o->user, .password = o->password, .cafile = o->cafile,
 		.clean_session = false, .keepalive = o->keepalive,
 		.backoff_max_ms = 5000, .max_inflight = 1000,
-		.mqtt5 = true, /* to see which station messages were retained */
+		/* MQTT 5 to see which station messages were retained; on 3.1.1
+		 * only those the broker holds at the subscription are seen and
+		 * cleared (docs/SCALE.md). */
+		.mqtt5 = !o->mqtt311,
 	}, &cbs, &c);
 	if (!c.link)
 		return 1;

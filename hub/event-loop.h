@@ -16,8 +16,8 @@
  * reach the broker. */
 typedef struct hub_event_loop_opts {
 	const char *county;   /* its code: the status topic, the client id */
-	const char *host;     /* the broker */
-	int port;
+	const char *broker;   /* the broker, or a list of its nodes (proto_link_opts) */
+	bool mqtt311;         /* MQTT 3.1.1 instead of 5 (a broker without 5) */
 	const char *user, *password, *cafile; /* NULL: none */
 	int keepalive;        /* seconds */
 	int sigfd;            /* proto_signals_init's */

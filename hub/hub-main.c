@@ -31,7 +31,7 @@
 #include "version.h"
 
 typedef struct config {
-	char *broker, *county, *db, *registry, *user, *password, *cafile, *log_level;
+	char *broker, *mqtt, *county, *db, *registry, *user, *password, *cafile, *log_level;
 	char *keyfile, *policy, *members;
 	char *http; /* dashboard ADDR:PORT */
 	char *http_cert, *http_key; /* its HTTPS certificate and key (PEM) */
@@ -41,6 +41,7 @@ typedef struct config {
 
 static const proto_conf_key keys[] = {
 	{"broker", PROTO_CONF_STRING, offsetof(config, broker), 0, 0},
+	{"mqtt", PROTO_CONF_STRING, offsetof(config, mqtt), 0, 0},
 	{"county", PROTO_CONF_STRING, offsetof(config, county), 0, 0},
 	{"db", PROTO_CONF_PATH, offsetof(config, db), 0, 0},
 	{"registry", PROTO_CONF_PATH, offsetof(config, registry), 0, 0},
@@ -67,11 +68,11 @@ static const proto_conf_key keys[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: minqing-hub --broker HOST:PORT --county CODE --db FILE\n"
+		"usage: minqing-hub --broker HOST:PORT[,HOST:PORT...] --county CODE --db FILE\n"
 		"                   --registry FILE [--user U --password P]\n"
 		"                   [--cafile FILE] [--keyfile FILE] [--config FILE]\n"
 		"                   [--log-level L] [--policy FILE] [--members FILE]\n"
-		"                   [--time-scale N] [--http ADDR:PORT]\n"
+		"                   [--time-scale N] [--http ADDR:PORT] [--mqtt 5|3.1.1]\n"
 		"       minqing-hub query --db FILE [--json] [--stations] [--events ITEM]\n"
 		"       minqing-hub provision --registry FILE --out DIR [--port P] [--tls]\n"
 		"                             [--http-host NAME]...\n"
@@ -115,7 +116,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 {
 	static const char *const options[] = {"broker", "county", "db", "registry", "user",
 		"password", "cafile", "log-level", "keyfile", "policy", "members",
-		"time-scale", "http", NULL};
+		"time-scale", "http", "mqtt", NULL};
 	int rc = proto_config_args(argc, argv, "minqing-hub", MINQING_VERSION, options,
 		keys, cfg, usage);
 
@@ -139,6 +140,17 @@ static int parse_args(int argc, char **argv, config *cfg)
 				"this config says production = 1\n");
 		return 2;
 	}
+	char err[400];
+	if (!proto_link_check_brokers(cfg->broker, err, sizeof err)) {
+		fprintf(stderr, "minqing-hub: key 'broker': %s\n", err);
+		return 2;
+	}
+	/* RabbitMQ's MQTT plugin (3.10) speaks 3.1.1 only. */
+	if (cfg->mqtt && strcmp(cfg->mqtt, "5") && strcmp(cfg->mqtt, "3.1.1")) {
+		fprintf(stderr, "minqing-hub: key 'mqtt': '%s' is neither 5 nor 3.1.1\n",
+			cfg->mqtt);
+		return 2;
+	}
 	if (proto_code_tier(cfg->county) != PROTO_TIER_COUNTY) {
 		fprintf(stderr, "minqing-hub: '%s' is not a 6-digit county code\n",
 			cfg->county);
@@ -160,13 +172,9 @@ static int run(config *cfg)
 	hub_group_commit *commit = NULL;
 	hub_ingest *ingest = NULL;
 	dash *d = NULL;
-	char host[256], err[512];
-	int port, sigfd, rc = 1;
+	char err[512];
+	int sigfd, rc = 1;
 
-	if (!proto_link_parse_address(cfg->broker, host, sizeof host, &port)) {
-		log_error("broker address '%s' is not HOST:PORT", cfg->broker);
-		return 2;
-	}
 	reg = proto_registry_load(cfg->registry, err, sizeof err);
 	if (!reg) {
 		log_error("registry: %s", err);
@@ -225,7 +233,8 @@ static int run(config *cfg)
 			goto done;
 	}
 	rc = hub_event_loop_run(&(hub_event_loop_opts){
-		.county = cfg->county, .host = host, .port = port, .user = cfg->user,
+		.county = cfg->county, .broker = cfg->broker,
+		.mqtt311 = cfg->mqtt && !strcmp(cfg->mqtt, "3.1.1"), .user = cfg->user,
 		.password = cfg->password, .cafile = cfg->cafile,
 		.keepalive = (int)cfg->keepalive, .sigfd = sigfd, .store = store,
 		.workflow = workflow, .ingest = ingest, .commit = commit, .dash = d,

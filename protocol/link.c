@@ -1,11 +1,16 @@
 /* The MQTT link: libmosquitto's external-loop API (mosquitto_socket, loop_read,
  * loop_write, loop_misc) plus the reconnection that only loop_forever would
  * otherwise provide. State is "no socket" (waiting for retry_at), "socket but
- * no CONNACK yet", or "connected". */
+ * no CONNACK yet", or "connected". A link given several brokers moves to the
+ * next one after each failed attempt or lost connection: the nodes of a
+ * cluster are tried in turn, quickly while some are untried, and with the
+ * growing backoff once every one has failed in a row. */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,10 +22,19 @@
 #include "protocol/link.h"
 #include "protocol/log.h"
 
-struct proto_link {
-	struct mosquitto *mosq;
+typedef struct broker {
+	char *addr; /* as given, for logs */
 	char *host;
 	int port;
+} broker;
+
+struct proto_link {
+	struct mosquitto *mosq;
+	broker *brokers;
+	int n_brokers;
+	int cur;                               /* the broker of the next attempt */
+	int aimed;                             /* the one libmosquitto holds, -1: none */
+	int failed;                            /* failures in a row since a CONNACK */
 	int keepalive;
 	int backoff_min, backoff_max, backoff; /* ms */
 	int64_t retry_at;                      /* monotonic ms of the next attempt */
@@ -56,6 +70,26 @@ static void schedule_retry(proto_link *l)
 	l->backoff = l->backoff * 2 > l->backoff_max ? l->backoff_max : l->backoff * 2;
 }
 
+/* After a failure: the next broker of the list. While some broker of the
+ * round is untried the retry comes after the shortest delay (jittered too),
+ * so that a dead node costs a fraction of a second; a whole round failed
+ * backs off as a single broker does. */
+static void fail_over(proto_link *l)
+{
+	if (++l->failed < l->n_brokers) {
+		int keep = l->backoff;
+
+		l->cur = (l->cur + 1) % l->n_brokers;
+		l->backoff = l->backoff_min;
+		schedule_retry(l);
+		l->backoff = keep;
+		return;
+	}
+	l->failed = 0;
+	l->cur = (l->cur + 1) % l->n_brokers;
+	schedule_retry(l);
+}
+
 static void on_connect(struct mosquitto *m, void *ud, int rc)
 {
 	proto_link *l = ud;
@@ -69,6 +103,9 @@ static void on_connect(struct mosquitto *m, void *ud, int rc)
 	l->connected = true;
 	l->connects++;
 	l->backoff = l->backoff_min;
+	l->failed = 0;
+	if (l->n_brokers > 1)
+		log_debug("connected to broker %s", l->brokers[l->cur].addr);
 	if (l->cbs.connected)
 		l->cbs.connected(l->ud, l);
 }
@@ -102,17 +139,82 @@ static void on_publish(struct mosquitto *m, void *ud, int mid)
 		l->cbs.published(l->ud, l, mid);
 }
 
+/* Walks a broker list: each address, trimmed, into addr (n bytes) and
+ * parsed; calls each(ud, addr, host, port) when given. Returns the count,
+ * or 0 with the reason in err. */
+static int walk_brokers(const char *list, char *err, size_t n,
+	int (*each)(void *ud, const char *addr, const char *host, int port), void *ud)
+{
+	const char *p = list ? list : "";
+	int count = 0;
+
+	for (;;) {
+		const char *end = strchr(p, ','), *stop = end ? end : p + strlen(p);
+		char addr[300], host[256];
+		int port;
+
+		while (p < stop && isspace((unsigned char)*p))
+			p++;
+		while (stop > p && isspace((unsigned char)stop[-1]))
+			stop--;
+		if ((size_t)(stop - p) >= sizeof addr) {
+			snprintf(err, n, "a broker address is longer than %zu bytes",
+				sizeof addr - 1);
+			return 0;
+		}
+		memcpy(addr, p, (size_t)(stop - p));
+		addr[stop - p] = '\0';
+		if (!proto_link_parse_address(addr, host, sizeof host, &port)) {
+			snprintf(err, n, "broker address '%s' is not HOST:PORT", addr);
+			return 0;
+		}
+		if (++count > PROTO_LINK_BROKERS_MAX) {
+			snprintf(err, n, "more than %d broker addresses", PROTO_LINK_BROKERS_MAX);
+			return 0;
+		}
+		if (each && each(ud, addr, host, port)) {
+			snprintf(err, n, "out of memory");
+			return 0;
+		}
+		if (!end)
+			return count;
+		p = end + 1;
+	}
+}
+
+int proto_link_check_brokers(const char *list, char *err, size_t n)
+{
+	return walk_brokers(list, err, n, NULL, NULL);
+}
+
+static int add_broker(void *ud, const char *addr, const char *host, int port)
+{
+	proto_link *l = ud;
+	broker *b = &l->brokers[l->n_brokers];
+
+	b->addr = strdup(addr);
+	b->host = strdup(host);
+	b->port = port;
+	l->n_brokers++; /* freed by destroy even when half made */
+	return b->addr && b->host ? 0 : -1;
+}
+
 proto_link *proto_link_create(const proto_link_opts *o, const proto_link_cbs *cbs,
 	void *ud)
 {
 	proto_link *l = calloc(1, sizeof *l);
+	char err[400];
 
 	if (!l)
 		return NULL;
-	l->host = strdup(o->host ? o->host : "127.0.0.1");
-	if (!l->host)
+	l->brokers = calloc(PROTO_LINK_BROKERS_MAX, sizeof *l->brokers);
+	if (!l->brokers)
 		goto fail;
-	l->port = o->port;
+	if (!walk_brokers(o->broker, err, sizeof err, add_broker, l)) {
+		log_error("%s", err);
+		goto fail;
+	}
+	l->aimed = -1;
 	l->keepalive = o->keepalive > 0 ? o->keepalive : 30;
 	l->backoff_min = o->backoff_min_ms > 0 ? o->backoff_min_ms : 250;
 	l->backoff_max = o->backoff_max_ms > 0 ? o->backoff_max_ms : 30000;
@@ -169,7 +271,11 @@ void proto_link_destroy(proto_link *l)
 			mosquitto_disconnect(l->mosq);
 		mosquitto_destroy(l->mosq);
 	}
-	free(l->host);
+	for (int i = 0; i < l->n_brokers; i++) {
+		free(l->brokers[i].addr);
+		free(l->brokers[i].host);
+	}
+	free(l->brokers);
 	free(l);
 }
 
@@ -205,8 +311,8 @@ static void lost(proto_link *l, int rc)
 		if (l->cbs.disconnected)
 			l->cbs.disconnected(l->ud, l);
 	}
-	log_debug("link lost: %s", mosquitto_strerror(rc));
-	schedule_retry(l);
+	log_debug("link to %s lost: %s", l->brokers[l->cur].addr, mosquitto_strerror(rc));
+	fail_over(l);
 }
 
 void proto_link_io(proto_link *l, short revents)
@@ -250,8 +356,8 @@ static int connect_v5(proto_link *l)
 		rc = mosquitto_property_add_int32(&props,
 			MQTT_PROP_SESSION_EXPIRY_INTERVAL, UINT32_MAX);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_connect_bind_v5(l->mosq, l->host, l->port, l->keepalive,
-			NULL, props);
+		rc = mosquitto_connect_bind_v5(l->mosq, l->brokers[l->cur].host,
+			l->brokers[l->cur].port, l->keepalive, NULL, props);
 	mosquitto_property_free_all(&props);
 	return rc;
 }
@@ -260,15 +366,22 @@ static void try_connect(proto_link *l)
 {
 	int rc;
 
+	const broker *b = &l->brokers[l->cur];
+
 	if (l->cbs.connecting)
 		l->cbs.connecting(l->ud, l);
-	if (l->connects == 0 && l->retry_at == 0)
-		rc = l->mqtt5 ? connect_v5(l) :
-			mosquitto_connect_async(l->mosq, l->host, l->port, l->keepalive);
+	/* Only the first attempt of an MQTT 5 link sets the CONNECT
+	 * properties (connect_v5); libmosquitto keeps them for every
+	 * connection after it, also to another broker of the list. */
+	if (l->aimed < 0 && l->mqtt5)
+		rc = connect_v5(l);
+	else if (l->aimed != l->cur)
+		rc = mosquitto_connect_async(l->mosq, b->host, b->port, l->keepalive);
 	else
 		rc = mosquitto_reconnect_async(l->mosq);
+	l->aimed = l->cur;
 	if (rc) {
-		log_debug("connect to %s:%d failed: %s", l->host, l->port,
+		log_debug("connect to %s failed: %s", b->addr,
 			rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		lost(l, rc);
 	}
@@ -299,6 +412,11 @@ int proto_link_service(proto_link *l, int64_t now)
 bool proto_link_connected(const proto_link *l)
 {
 	return l->connected;
+}
+
+const char *proto_link_broker(const proto_link *l)
+{
+	return l->brokers[l->cur].addr;
 }
 
 int64_t proto_link_connects(const proto_link *l)
@@ -384,6 +502,8 @@ bool proto_link_parse_address(const char *addr, char *host, size_t n, int *port)
 	}
 	if (end <= start || (size_t)(end - start) >= n)
 		return false;
+	if (!isdigit((unsigned char)colon[1]))
+		return false; /* strtol would skip blanks and take a sign */
 	p = strtol(colon + 1, &stop, 10);
 	if (stop == colon + 1 || *stop || p < 1 || p > 65535)
 		return false;

@@ -14,9 +14,16 @@ struct mosquitto_message;
 
 typedef struct proto_link proto_link;
 
+/* Most addresses a broker list holds. */
+#define PROTO_LINK_BROKERS_MAX 8
+
 typedef struct proto_link_opts {
-	const char *host;      /* broker host, e.g. "127.0.0.1" */
-	int port;              /* broker port */
+	/* The broker: "HOST:PORT", or a list "HOST:PORT, HOST:PORT, ..." of
+	 * the nodes of one cluster (or of brokers bridged to one another),
+	 * tried in turn. The client id and session are the same on each: a
+	 * clustered broker keeps the session across a failover, and where it
+	 * cannot, the callers' receipts and outboxes resend what was lost. */
+	const char *broker;
 	const char *client_id; /* stable id: persistent sessions need one */
 	const char *user;      /* NULL for none */
 	const char *password;  /* NULL for none */
@@ -102,8 +109,17 @@ int proto_link_subscribe(proto_link *link, const char *filter);
 /* Closes the connection on purpose (clean DISCONNECT, no will). */
 void proto_link_disconnect(proto_link *link);
 
+/* The broker address the link is connected to or trying next, as given. */
+const char *proto_link_broker(const proto_link *link);
+
 /* Splits "HOST:PORT" or "[V6ADDR]:PORT" into host and port; false when
  * malformed or the host does not fit in n bytes. */
 bool proto_link_parse_address(const char *addr, char *host, size_t n, int *port);
+
+/* Checks a broker list (see proto_link_opts.broker): each address
+ * HOST:PORT, separated by commas, blanks around them ignored, at most
+ * PROTO_LINK_BROKERS_MAX. Returns the number of addresses, or 0 with the
+ * reason in err (n bytes) naming the bad address. */
+int proto_link_check_brokers(const char *list, char *err, size_t n);
 
 #endif

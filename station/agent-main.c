@@ -67,8 +67,8 @@ static void report(void *ud, const char *msg)
 static int check_config(int argc, char **argv)
 {
 	config cfg = {0};
-	char err[256], host[256];
-	int errors = 0, port;
+	char err[400];
+	int errors = 0;
 
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "--config") == 0)
@@ -94,9 +94,11 @@ static int check_config(int argc, char **argv)
 			"set in no config file and no flag");
 		errors++;
 	}
-	if (!cfg.broker || !proto_link_parse_address(cfg.broker, host, sizeof host, &port)) {
-		fprintf(stderr, "key 'broker': %s\n", cfg.broker ? "not HOST:PORT" :
-			"set in no config file and no flag");
+	if (!cfg.broker) {
+		fprintf(stderr, "key 'broker': set in no config file and no flag\n");
+		errors++;
+	} else if (!proto_link_check_brokers(cfg.broker, err, sizeof err)) {
+		fprintf(stderr, "key 'broker': %s\n", err);
 		errors++;
 	}
 	if (!cfg.data || access(cfg.data, W_OK) != 0) {
@@ -166,15 +168,15 @@ static int parse_args(int argc, char **argv, config *cfg)
 
 static int run(config *cfg)
 {
-	char host[256], client_id[64];
-	int port, sigfd, nudge = -1, rc = 1;
+	char client_id[64], err[400];
+	int sigfd, nudge = -1, rc = 1;
 	station_store *store = NULL;
 	station_agent *agent = NULL;
 	proto_link *link = NULL;
 	bool running = true;
 
-	if (!proto_link_parse_address(cfg->broker, host, sizeof host, &port)) {
-		log_error("broker address '%s' is not HOST:PORT", cfg->broker);
+	if (!proto_link_check_brokers(cfg->broker, err, sizeof err)) {
+		log_error("key 'broker': %s", err);
 		return 2;
 	}
 	sigfd = proto_signals_init();
@@ -191,7 +193,7 @@ static int run(config *cfg)
 		goto done;
 	snprintf(client_id, sizeof client_id, "st-%s", station_store_code(store));
 	link = proto_link_create(&(proto_link_opts){
-		.host = host, .port = port, .client_id = client_id,
+		.broker = cfg->broker, .client_id = client_id,
 		.user = cfg->user, .password = cfg->password, .cafile = cfg->cafile,
 		.clean_session = false, .keepalive = (int)cfg->keepalive,
 		.max_inflight = (int)cfg->window,
@@ -200,7 +202,7 @@ static int run(config *cfg)
 		goto done;
 	station_agent_attach(agent, link);
 	nudge = nudge_socket(cfg->data);
-	log_info("station %s started, broker %s:%d", station_store_code(store), host, port);
+	log_info("station %s started, broker %s", station_store_code(store), cfg->broker);
 
 	while (running) {
 		struct pollfd p[3] = {

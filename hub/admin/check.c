@@ -186,10 +186,9 @@ int hub_check_main(int argc, char **argv, const proto_conf_key *keys, size_t siz
 	const char *broker = proto_config_get(keys, cfg, "broker");
 	const char *county = proto_config_get(keys, cfg, "county");
 	const char *db = proto_config_get(keys, cfg, "db");
-	char host[256];
-	int port;
-	if (broker && !proto_link_parse_address(broker, host, sizeof host, &port))
-		fail(&c, "key 'broker': '%s' is not HOST:PORT", broker);
+	char err[400];
+	if (broker && !proto_link_check_brokers(broker, err, sizeof err))
+		fail(&c, "key 'broker': %s", err);
 	if (county && proto_code_tier(county) != PROTO_TIER_COUNTY)
 		fail(&c, "key 'county': '%s' is not a 6-digit county code", county);
 	if (db)

@@ -5,12 +5,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <mosquitto.h>
 
+#include "protocol/clock.h"
 #include "protocol/link.h"
 
 #include "check.h"
@@ -63,6 +65,8 @@ static void test_bad(void)
 		"host:http",
 		"host:1883x",
 		"host:1883 ",
+		"host: 1883",
+		"host:+1883",
 		"host:18.83",
 		/* IPv6 without brackets, or brackets gone wrong */
 		"::1",
@@ -97,6 +101,131 @@ static void test_host_size(void)
 	CHECK(!proto_link_parse_address("[::1]:1883", host, 3, &port));
 }
 
+/* Broker lists: addresses counted, blanks around them ignored; a bad
+ * address, an empty entry or too many are refused, naming the address. */
+static void test_broker_lists(void)
+{
+	static const struct {
+		const char *list;
+		int count;
+	} good[] = {
+		{"127.0.0.1:1883", 1},
+		{"127.0.0.1:1883,127.0.0.1:1884", 2},
+		{" 10.0.0.1:1883 , 10.0.0.2:1883,\t10.0.0.3:1883 ", 3},
+		{"[::1]:1883, mqtt.zhenan.example:8883", 2},
+		{"a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8", PROTO_LINK_BROKERS_MAX},
+	};
+	static const struct {
+		const char *list, *says;
+	} bad[] = {
+		{"", "''"},
+		{"127.0.0.1:1883,", "''"},
+		{",127.0.0.1:1883", "''"},
+		{"127.0.0.1:1883,,127.0.0.1:1884", "''"},
+		{"127.0.0.1:1883, 127.0.0.1", "'127.0.0.1'"},
+		{"127.0.0.1:1883 127.0.0.1:1884", "'127.0.0.1:1883 127.0.0.1:1884'"},
+		{"a:1,b:2,c:3,d:4,e:5,f:6,g:7,h:8,i:9", "more than 8"},
+	};
+	char err[400];
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		check_case = good[i].list;
+		CHECK_EQ_INT(proto_link_check_brokers(good[i].list, err, sizeof err),
+			good[i].count);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		check_case = bad[i].list;
+		err[0] = '\0';
+		CHECK_EQ_INT(proto_link_check_brokers(bad[i].list, err, sizeof err), 0);
+		CHECK(strstr(err, bad[i].says) != NULL);
+	}
+	check_case = NULL;
+	/* A link is not made of a bad list. */
+	CHECK(proto_link_create(&(proto_link_opts){.broker = "127.0.0.1:1883,x",
+		.client_id = "test-link"}, NULL, NULL) == NULL);
+}
+
+/* A loopback port nothing listens on (bound, then closed). */
+static int dead_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof a;
+	int s = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &alen) == 0)
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+/* Runs the link's timers and I/O for up to ms or until the listener ls has
+ * a connection to accept; returns it, or -1. */
+static int accept_within(proto_link *l, int ls, int ms)
+{
+	int64_t until = proto_mono_ms() + ms;
+
+	while (proto_mono_ms() < until) {
+		int wait = proto_link_service(l, proto_mono_ms());
+		struct pollfd p[2] = {{.fd = ls, .events = POLLIN},
+				      {.fd = proto_link_fd(l), .events = proto_link_events(l)}};
+		if (poll(p, p[1].fd >= 0 ? 2 : 1, wait < 10 ? wait : 10) < 0)
+			return -1;
+		if (p[0].revents & POLLIN)
+			return accept(ls, NULL, NULL);
+		if (p[1].fd >= 0 && p[1].revents)
+			proto_link_io(l, p[1].revents);
+	}
+	return -1;
+}
+
+/* A list whose first broker is down: the link tries the next one within
+ * the shortest backoff (not after a doubled one), and after losing that
+ * one comes round to the first again. */
+static void test_failover(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof a;
+	int ls = socket(AF_INET, SOCK_STREAM, 0), s = -1, dead = dead_port();
+	char list[64], live[32];
+	proto_link *l = NULL;
+
+	if (!CHECK(ls >= 0) || !CHECK(dead > 0) ||
+	    !CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0) ||
+	    !CHECK(listen(ls, 4) == 0) ||
+	    !CHECK(getsockname(ls, (struct sockaddr *)&a, &alen) == 0))
+		goto done;
+	snprintf(live, sizeof live, "127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(list, sizeof list, "127.0.0.1:%d, %s", dead, live);
+	mosquitto_lib_init();
+	l = proto_link_create(&(proto_link_opts){.broker = list, .client_id = "test-link",
+		.keepalive = 30, .backoff_min_ms = 100, .backoff_max_ms = 20000}, NULL, NULL);
+	if (!CHECK(l != NULL))
+		goto done;
+	int64_t t0 = proto_mono_ms();
+	s = accept_within(l, ls, 3000);
+	CHECK(s >= 0);
+	/* The shortest delay is 50..100 ms; a doubled one would be more. */
+	CHECK(proto_mono_ms() - t0 < 1000);
+	CHECK_STR(proto_link_broker(l), live);
+	/* The live broker hangs up before its CONNACK: back to the dead one,
+	 * then, the round failed, to the live one after a longer backoff. */
+	close(s);
+	s = accept_within(l, ls, 5000);
+	CHECK(s >= 0);
+	CHECK_STR(proto_link_broker(l), live);
+done:
+	proto_link_destroy(l);
+	mosquitto_lib_cleanup();
+	if (s >= 0)
+		close(s);
+	if (ls >= 0)
+		close(ls);
+}
+
 /* A listening loopback socket (*ls) and a link created towards it, not yet
  * connected; NULL (checked) on failure. */
 static proto_link *link_to_listener(int *ls)
@@ -111,9 +240,10 @@ static proto_link *link_to_listener(int *ls)
 	CHECK(listen(*ls, 1) == 0);
 	CHECK(getsockname(*ls, (struct sockaddr *)&a, &alen) == 0);
 	mosquitto_lib_init();
-	proto_link *l = proto_link_create(&(proto_link_opts){.host = "127.0.0.1",
-		.port = ntohs(a.sin_port), .client_id = "test-link", .keepalive = 30},
-		NULL, NULL);
+	char broker[32];
+	snprintf(broker, sizeof broker, "127.0.0.1:%d", ntohs(a.sin_port));
+	proto_link *l = proto_link_create(&(proto_link_opts){.broker = broker,
+		.client_id = "test-link", .keepalive = 30}, NULL, NULL);
 	CHECK(l != NULL);
 	return l;
 }
@@ -269,6 +399,8 @@ int main(void)
 	test_good();
 	test_bad();
 	test_host_size();
+	test_broker_lists();
+	test_failover();
 	test_nodelay();
 	test_pending();
 	test_read_acks();
