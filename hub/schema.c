@@ -203,10 +203,5 @@ static const proto_migration steps[HUB_SCHEMA_VERSION] = {
 
 proto_err hub_schema_migrate(sqlite3 *db, const char *path)
 {
-	/* At the version already (every start but the first after an
-	 * upgrade): no write lock to wait for beside the running hub, as
-	 * `minqing-hub user` would while the hub commits. */
-	if (proto_db_version(db) == HUB_SCHEMA_VERSION)
-		return PROTO_OK;
 	return proto_db_migrate(db, path, steps, HUB_SCHEMA_VERSION);
 }

@@ -188,6 +188,14 @@ proto_err proto_db_migrate(sqlite3 *db, const char *name, const proto_migration 
 	char sql[48];
 	int from;
 
+	/* At the version already (every open but the first after an
+	 * upgrade): no write lock to wait for, so a program opening beside a
+	 * long transaction (`minqing-hub user` beside the hub's commits, a
+	 * clerk's `list` beside an `import`) opens at once. The version is set
+	 * in the transaction that makes the tables: read current, they are
+	 * all there. */
+	if (proto_db_version(db) == n)
+		return PROTO_OK;
 	/* BEGIN IMMEDIATE: a second program opening the same file (the
 	 * dashboard's readers, `minqing-hub user`) waits for the steps instead
 	 * of reading a half-made schema or racing to make it too. */

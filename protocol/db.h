@@ -86,7 +86,8 @@ typedef struct proto_migration {
 
 /* Brings the database to version n (PRAGMA user_version) by running steps
  * [user_version, n) in one transaction, so a step that fails leaves the
- * database as it was. name says which database in the log ("hub.db").
+ * database as it was. A database at version n is only read: no write
+ * lock is taken. name says which database in the log ("hub.db").
  * Refuses (PROTO_ERR_BAD_VERSION, logged) a database of a newer version than n:
  * an older program must not write tables it does not know. Returns
  * PROTO_OK when the database is at version n, else PROTO_ERR_IO, logged. */

@@ -64,11 +64,5 @@ static const proto_migration steps[] = {
 
 proto_err station_store__migrate(sqlite3 *db, const char *path)
 {
-	/* A store already at this version needs no write lock: a clerk's `list`
-	 * beside a long `import` (one transaction) opens at once, as it did
-	 * before the steps. The version is set in the transaction that
-	 * makes the tables, so reading it current means they are all there. */
-	if (proto_db_version(db) == SCHEMA_VERSION)
-		return PROTO_OK;
 	return proto_db_migrate(db, path, steps, SCHEMA_VERSION);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "protocol/clock.h"
 #include "protocol/db.h"
 
 #include "check.h"
@@ -226,6 +227,20 @@ static void test_migrate(const char *dir)
 	/* Again: nothing to do, nothing run. */
 	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v2, 2), PROTO_OK);
 	CHECK_EQ_INT(applied, 1);
+	/* At the version, no write lock is taken: another program's long
+	 * transaction (the hub committing beside `minqing-hub user`) does not
+	 * hold the open up. */
+	sqlite3 *other = proto_db_open(path, NULL);
+	CHECK(other != NULL);
+	if (other) {
+		CHECK_EQ_INT(proto_db_exec(other, "BEGIN IMMEDIATE"), PROTO_OK);
+		int64_t t0 = proto_mono_ms();
+		CHECK_EQ_INT(proto_db_migrate(db, "test.db", v2, 2), PROTO_OK);
+		CHECK(proto_mono_ms() - t0 < 1000);
+		CHECK_EQ_INT(sqlite3_get_autocommit(db), 1);
+		CHECK_EQ_INT(proto_db_exec(other, "COMMIT"), PROTO_OK);
+		CHECK_EQ_INT(sqlite3_close(other), SQLITE_OK);
+	}
 	/* A step that fails (a column twice) undoes its own insert too. */
 	CHECK_EQ_INT(proto_db_migrate(db, "test.db", v3, 3), PROTO_ERR_IO);
 	CHECK_EQ_INT(proto_db_version(db), 2);
